@@ -1,0 +1,99 @@
+// statelog/env.h
+//
+// The file-system seam. Every byte statelog reads or writes goes through an
+// `Env`, so tests can substitute one that records operations, injects errors
+// or simulates a crash. `Env::Default()` is the POSIX file system.
+//
+// All paths are plain strings. Files are created 0600 and directories 0700;
+// opens use O_NOFOLLOW | O_CLOEXEC, so a symlink where a file should be is an
+// error (FailedPrecondition naming the path), never followed.
+//
+// Thread-safety: an Env is safe to use from several threads. A File is not;
+// its owner serializes calls.
+
+#ifndef STATELOG_ENV_H_
+#define STATELOG_ENV_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace statelog {
+
+// An open regular file with positional I/O.
+class File {
+ public:
+  virtual ~File() = default;
+
+  // Writes all of `data` at `offset`. A short write is retried until done or
+  // an error; the error names the file and offset.
+  [[nodiscard]] virtual absl::Status Write(uint64_t offset,
+                                           absl::string_view data) = 0;
+  // Reads up to `n` bytes at `offset` into `out` (resized to what was read;
+  // fewer bytes only at end of file).
+  [[nodiscard]] virtual absl::Status Read(uint64_t offset, size_t n,
+                                          std::string* out) = 0;
+  // fdatasync: data, and the metadata needed to read it back.
+  [[nodiscard]] virtual absl::Status Sync() = 0;
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> Size() = 0;
+  [[nodiscard]] virtual absl::Status Truncate(uint64_t size) = 0;
+  [[nodiscard]] virtual absl::Status Close() = 0;
+  virtual const std::string& path() const = 0;
+};
+
+// Held while alive; released by the destructor (and by the kernel when the
+// process dies).
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class Env {
+ public:
+  enum class OpenMode {
+    kRead,            // existing file, read-only
+    kReadWrite,       // existing file
+    kCreateExclusive  // new file, fails with AlreadyExists if present
+  };
+
+  virtual ~Env() = default;
+
+  // The POSIX file system. Never null; lives forever.
+  static Env* Default();
+
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<File>> OpenFile(
+      const std::string& path, OpenMode mode) = 0;
+
+  // Names (not paths) of the entries of `dir`, without "." and "..".
+  [[nodiscard]] virtual absl::StatusOr<std::vector<std::string>> ListDir(
+      const std::string& dir) = 0;
+  // Creates `dir` (0700). OK if it exists as a directory; FailedPrecondition
+  // if it is a symlink or not a directory.
+  [[nodiscard]] virtual absl::Status CreateDir(const std::string& dir) = 0;
+  // NotFound if absent, FailedPrecondition if a symlink, else OK.
+  [[nodiscard]] virtual absl::Status CheckDir(const std::string& dir) = 0;
+  // OK if `path` is a regular file, NotFound if absent, FailedPrecondition
+  // for a symlink or anything else.
+  [[nodiscard]] virtual absl::Status CheckFile(const std::string& path) = 0;
+  [[nodiscard]] virtual absl::Status Rename(const std::string& from,
+                                            const std::string& to) = 0;
+  [[nodiscard]] virtual absl::Status RemoveFile(const std::string& path) = 0;
+  // fsync of the directory itself, so created, renamed and removed entries
+  // survive a power loss.
+  [[nodiscard]] virtual absl::Status SyncDir(const std::string& dir) = 0;
+
+  // Takes an exclusive, non-blocking flock on `path` (created 0600 if absent)
+  // and writes `holder` into it. If another open file description holds it,
+  // FailedPrecondition whose message names the holder recorded in the file.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
+      const std::string& path, const std::string& holder) = 0;
+};
+
+}  // namespace statelog
+
+#endif  // STATELOG_ENV_H_

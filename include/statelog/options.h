@@ -1,0 +1,89 @@
+// statelog/options.h
+//
+// The knobs of a store: durability policy, recovery mode, size bounds. Every
+// field has a safe default; `Options{}` gives a durable store that compacts
+// itself.
+//
+// Example:
+//
+//   statelog::Options options;
+//   options.create_if_missing = true;
+//   options.durability = statelog::Durability::kSync;
+//   auto opened = statelog::Store::Open("state.d", options);
+
+#ifndef STATELOG_OPTIONS_H_
+#define STATELOG_OPTIONS_H_
+
+#include <cstdint>
+
+#include "absl/time/time.h"
+
+namespace statelog {
+
+class Env;
+
+// When `Apply` returns.
+enum class Durability {
+  // After the record is written and fdatasync'ed. Concurrent callers share
+  // one fdatasync (group commit). Survives power loss.
+  kSync,
+  // After the record is written to the OS; a background thread fdatasyncs at
+  // least every `sync_interval`. Survives a process crash; a power loss may
+  // lose up to one interval.
+  kInterval,
+  // After the record is written to the OS; no fdatasync except on `Sync()`,
+  // compaction and close. Survives a process crash only.
+  kNone,
+};
+
+// What recovery does with damage in the journal. See docs/recovery.md.
+enum class RecoveryMode {
+  // Any damage, even a torn tail left by a crash, fails `Open` with DataLoss.
+  kStrict,
+  // A torn tail (damage after which no durable record follows) is copied to
+  // quarantine/ and truncated; damage followed by durable records fails
+  // `Open` with DataLoss. The default.
+  kTolerateTornTail,
+  // Stops at the first damage, wherever it is: everything after it is copied
+  // to quarantine/ and truncated, and the report says what was lost.
+  kPointInTime,
+};
+
+struct Options {
+  // Create the store if `dir` holds none. Without it, opening a directory that
+  // is not a store fails with NotFound.
+  bool create_if_missing = false;
+  // Fail with AlreadyExists if the store exists.
+  bool error_if_exists = false;
+  // Open without the write lock and without changing any file. Apply,
+  // Compact and Sync fail with FailedPrecondition.
+  bool read_only = false;
+
+  Durability durability = Durability::kSync;
+  // For Durability::kInterval.
+  absl::Duration sync_interval = absl::Milliseconds(100);
+
+  RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
+
+  // Size of each preallocated, zero-filled journal segment. A record larger
+  // than a segment gets a segment of its own size.
+  uint64_t segment_bytes = 8 << 20;
+  // Largest encoded transaction; larger ones are InvalidArgument.
+  uint64_t max_record_bytes = 16 << 20;
+
+  // Automatic compaction once the journal written since the newest snapshot
+  // passes either bound. 0 disables that bound.
+  uint64_t compact_after_bytes = 64 << 20;
+  uint64_t compact_after_records = 100000;
+
+  // Snapshots kept (at least 2; smaller values are raised to 2).
+  int keep_snapshots = 2;
+
+  // File-system seam. nullptr means the POSIX file system. Not owned; must
+  // outlive the store.
+  Env* env = nullptr;
+};
+
+}  // namespace statelog
+
+#endif  // STATELOG_OPTIONS_H_

@@ -1,0 +1,113 @@
+// statelog/store.h
+//
+// A Store keeps one JSON document durable. Every change is a Transaction,
+// appended to a checksummed journal and acknowledged once the durability
+// policy is met; the journal is folded into snapshots now and then; `Open`
+// recovers the newest verified snapshot plus the journal after it.
+//
+// Example:
+//
+//   statelog::Options options;
+//   options.create_if_missing = true;
+//   auto opened = statelog::Store::Open("agent.state", options);
+//   if (!opened.ok()) return opened.status();
+//   std::unique_ptr<statelog::Store> store = std::move(opened->store);
+//   auto seq = store->Apply(statelog::Transaction().Set("/step", 1));
+//   auto step = store->Get("/step");  // 1
+//
+// Thread-safety: all methods are safe to call from several threads. Readers
+// see the state after some complete transaction, never part of one.
+//
+// Visibility: a transaction is visible to readers from the moment it is
+// sequenced, which may be shortly before its fdatasync completes. If a write
+// or fdatasync fails, the store is poisoned: every later Apply, Get and Read
+// fails with the original error until the store is reopened, so no reader
+// keeps using state that may not be durable.
+
+#ifndef STATELOG_STORE_H_
+#define STATELOG_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "statelog/options.h"
+#include "statelog/recovery_report.h"
+#include "statelog/transaction.h"
+
+namespace statelog {
+
+namespace internal {
+class StoreImpl;
+}
+
+class Store;
+
+struct OpenResult {
+  std::unique_ptr<Store> store;
+  RecoveryReport report;
+};
+
+class Store {
+ public:
+  // Opens (or, with `create_if_missing`, creates) the store in `dir`, takes
+  // the exclusive lock `dir/LOCK` unless `read_only`, and runs recovery.
+  // Errors: NotFound (no store), FailedPrecondition (locked by another
+  // opener, naming pid and host; or a symlink), DataLoss (damage recovery may
+  // not repair, naming segment, offset and sequence number), AlreadyExists
+  // (with `error_if_exists`).
+  [[nodiscard]] static absl::StatusOr<OpenResult> Open(const std::string& dir,
+                                                       const Options& options);
+
+  // Flushes and syncs the journal and releases the lock.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Applies `txn` all or nothing and returns its sequence number once the
+  // durability policy is met. Nothing is written if any operation fails:
+  // InvalidArgument (malformed pointer or poison value), NotFound (a path
+  // that must exist does not), Aborted (a failed `test`); each names the
+  // operation index and pointer. An empty transaction is InvalidArgument.
+  [[nodiscard]] absl::StatusOr<uint64_t> Apply(const Transaction& txn);
+
+  // Read-modify-write: calls `fn` with the current state under the store's
+  // write lock; the transaction it fills in is applied before any other
+  // writer runs, so concurrent updaters never lose an update. If `fn`
+  // returns an error, nothing is written and that error is returned. An
+  // empty transaction writes nothing and returns the current sequence number.
+  [[nodiscard]] absl::StatusOr<uint64_t> Update(
+      const std::function<absl::Status(const Json& state, Transaction* txn)>&
+          fn);
+
+  // The value at `pointer` ("" is the whole state). NotFound if absent,
+  // InvalidArgument if `pointer` is malformed.
+  [[nodiscard]] absl::StatusOr<Json> Get(const std::string& pointer) const;
+  // Calls `fn` with the whole state, consistent, under a shared lock. `fn`
+  // must not call back into the store.
+  [[nodiscard]] absl::Status Read(
+      const std::function<void(const Json& state, uint64_t seq)>& fn) const;
+
+  // Makes every transaction applied so far durable.
+  [[nodiscard]] absl::Status Sync();
+  // Writes a snapshot of the current state, then drops snapshots and
+  // segments no longer needed.
+  [[nodiscard]] absl::Status Compact();
+
+  // Sequence number of the newest applied transaction (0 for a new store).
+  uint64_t LastSeq() const;
+  // OK, or the error that poisoned the writer.
+  absl::Status status() const;
+  const std::string& dir() const;
+
+ private:
+  explicit Store(std::unique_ptr<internal::StoreImpl> impl);
+  std::unique_ptr<internal::StoreImpl> impl_;
+};
+
+}  // namespace statelog
+
+#endif  // STATELOG_STORE_H_

@@ -1,0 +1,83 @@
+// statelog/transaction.h
+//
+// A Transaction is an ordered list of operations on the state, applied all or
+// nothing. It becomes exactly one journal record.
+//
+// Operations: the six of RFC 6902 JSON Patch (add, remove, replace, move,
+// copy, test), an RFC 7386 merge patch, and two shorthands: `Set` (add or
+// replace, creating missing parent objects) and `Unset` (remove if present).
+//
+// Example:
+//
+//   statelog::Transaction txn;
+//   txn.Test("/step", 41).Set("/step", 42).Merge({{"status", "running"}});
+//   absl::StatusOr<uint64_t> seq = store->Apply(txn);
+//
+// Building a Transaction never fails; values and pointers are validated by
+// `Validate()`, which `Store::Apply` calls before anything reaches the
+// journal. A Transaction is a value type; it is not thread-safe.
+
+#ifndef STATELOG_TRANSACTION_H_
+#define STATELOG_TRANSACTION_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace statelog {
+
+using Json = nlohmann::json;
+
+// Values deeper than this (counting the pointer's own depth) are rejected.
+inline constexpr int kMaxNestingDepth = 256;
+
+enum class OpKind { kAdd, kRemove, kReplace, kMove, kCopy, kTest, kMerge, kSet, kUnset };
+
+// The name used in JSON: "add", ..., "merge", "set", "unset".
+const char* OpKindName(OpKind kind);
+
+struct Operation {
+  OpKind kind;
+  std::string path;  // JSON pointer; empty for kMerge
+  std::string from;  // kMove and kCopy only
+  Json value;        // kAdd, kReplace, kTest, kSet, kMerge
+};
+
+class Transaction {
+ public:
+  Transaction() = default;
+
+  Transaction& Add(std::string path, Json value);
+  Transaction& Remove(std::string path);
+  Transaction& Replace(std::string path, Json value);
+  Transaction& Move(std::string from, std::string path);
+  Transaction& Copy(std::string from, std::string path);
+  Transaction& Test(std::string path, Json value);
+  Transaction& Merge(Json patch);
+  Transaction& Set(std::string path, Json value);
+  Transaction& Unset(std::string path);
+
+  const std::vector<Operation>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+
+  // Checks every pointer (RFC 6901 syntax) and value (depth, UTF-8, finite
+  // numbers). InvalidArgument naming the operation index and pointer.
+  [[nodiscard]] absl::Status Validate() const;
+
+  // The journal form: {"ops":[{"op":"add","path":...,"value":...},...]}.
+  Json ToJson() const;
+  // Accepts the journal form, an RFC 6902 patch (a JSON array), or
+  // {"merge": patch}. InvalidArgument naming the operation index on any
+  // malformed operation. Validates like `Validate()`.
+  static absl::StatusOr<Transaction> FromJson(const Json& json);
+
+ private:
+  std::vector<Operation> ops_;
+};
+
+}  // namespace statelog
+
+#endif  // STATELOG_TRANSACTION_H_

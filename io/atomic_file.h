@@ -1,0 +1,31 @@
+// io/atomic_file.h
+//
+// Publishes a small file atomically: temp file in the same directory, write,
+// fdatasync, rename over the final name, fsync of the directory. After a
+// crash the final name holds either the old or the new contents, never a
+// mix, and never a zero-length file.
+
+#ifndef STATELOG_IO_ATOMIC_FILE_H_
+#define STATELOG_IO_ATOMIC_FILE_H_
+
+#include <initializer_list>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "statelog/env.h"
+
+namespace statelog::internal {
+
+// Writes the concatenation of `pieces` to `dir/name`.
+[[nodiscard]] absl::Status WriteFileAtomically(
+    Env* env, const std::string& dir, const std::string& name,
+    std::initializer_list<absl::string_view> pieces);
+
+// Reads a whole file.
+[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(
+    Env* env, const std::string& path);
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_IO_ATOMIC_FILE_H_

@@ -1,0 +1,34 @@
+// io/errno_status.cc
+
+#include "io/errno_status.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace statelog::internal {
+
+absl::Status ErrnoStatus(int err, absl::string_view context) {
+  std::string message =
+      absl::StrCat(context, ": ", std::strerror(err), " (errno ", err, ")");
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(message);
+    case ENOENT:
+      return absl::NotFoundError(message);
+    case EEXIST:
+      return absl::AlreadyExistsError(message);
+    case ELOOP:
+      return absl::FailedPreconditionError(
+          absl::StrCat(message, "; statelog never follows symlinks"));
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+}  // namespace statelog::internal

@@ -1,0 +1,22 @@
+// io/errno_status.h
+//
+// Turns an errno value into an absl::Status with statelog's canonical codes:
+// ENOSPC/EDQUOT -> ResourceExhausted, ENOENT -> NotFound, EEXIST ->
+// AlreadyExists, ELOOP (O_NOFOLLOW met a symlink) -> FailedPrecondition,
+// EACCES/EPERM -> PermissionDenied, anything else (EIO, ...) -> Internal.
+
+#ifndef STATELOG_IO_ERRNO_STATUS_H_
+#define STATELOG_IO_ERRNO_STATUS_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace statelog::internal {
+
+// `context` says what failed, e.g. "fdatasync wal-...log"; the message is
+// "<context>: <strerror> (errno N)".
+absl::Status ErrnoStatus(int err, absl::string_view context);
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_IO_ERRNO_STATUS_H_

@@ -1,0 +1,264 @@
+// io/posix_env.cc
+//
+// Env::Default(): the POSIX file system. Every open uses O_NOFOLLOW and
+// O_CLOEXEC; files are created 0600 and directories 0700, so a file has its
+// final mode before it ever becomes visible under its final name.
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "io/errno_status.h"
+#include "statelog/env.h"
+
+namespace statelog {
+namespace {
+
+using internal::ErrnoStatus;
+
+class PosixFile final : public File {
+ public:
+  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  absl::Status Write(uint64_t offset, absl::string_view data) override {
+    while (!data.empty()) {
+      ssize_t n = ::pwrite(fd_, data.data(), data.size(), offset);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, absl::StrCat("write ", path_, " at offset ",
+                                               offset));
+      }
+      data.remove_prefix(n);
+      offset += n;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Read(uint64_t offset, size_t n, std::string* out) override {
+    out->resize(n);
+    size_t done = 0;
+    while (done < n) {
+      ssize_t r = ::pread(fd_, out->data() + done, n - done, offset + done);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, absl::StrCat("read ", path_, " at offset ",
+                                               offset + done));
+      }
+      if (r == 0) break;
+      done += r;
+    }
+    out->resize(done);
+    return absl::OkStatus();
+  }
+
+  absl::Status Sync() override {
+    // Never retried: after a failed fdatasync the page cache may already
+    // have dropped the dirty pages, so a second call can succeed falsely.
+    if (::fdatasync(fd_) != 0) {
+      return ErrnoStatus(errno, absl::StrCat("fdatasync ", path_));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> Size() override {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) {
+      return ErrnoStatus(errno, absl::StrCat("fstat ", path_));
+    }
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  absl::Status Truncate(uint64_t size) override {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      return ErrnoStatus(errno, absl::StrCat("ftruncate ", path_));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Close() override {
+    int fd = fd_;
+    fd_ = -1;
+    if (fd >= 0 && ::close(fd) != 0) {
+      return ErrnoStatus(errno, absl::StrCat("close ", path_));
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string& path() const override { return path_; }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override { ::close(fd_); }  // releases the flock
+
+ private:
+  int fd_;
+};
+
+absl::Status CheckType(const std::string& path, mode_t want,
+                       const char* want_name) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("stat ", path));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is a symlink; statelog never follows symlinks"));
+  }
+  if ((st.st_mode & S_IFMT) != want) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a ", want_name));
+  }
+  return absl::OkStatus();
+}
+
+class PosixEnv final : public Env {
+ public:
+  absl::StatusOr<std::unique_ptr<File>> OpenFile(const std::string& path,
+                                                 OpenMode mode) override {
+    int flags = O_NOFOLLOW | O_CLOEXEC;
+    switch (mode) {
+      case OpenMode::kRead:
+        flags |= O_RDONLY;
+        break;
+      case OpenMode::kReadWrite:
+        flags |= O_RDWR;
+        break;
+      case OpenMode::kCreateExclusive:
+        flags |= O_RDWR | O_CREAT | O_EXCL;
+        break;
+    }
+    int fd = ::open(path.c_str(), flags, 0600);
+    if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, " is not a regular file"));
+    }
+    return std::unique_ptr<File>(new PosixFile(fd, path));
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListDir(
+      const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open directory ", dir));
+    DIR* d = ::fdopendir(fd);
+    if (d == nullptr) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus(err, absl::StrCat("opendir ", dir));
+    }
+    std::vector<std::string> names;
+    errno = 0;
+    while (struct dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name != "." && name != "..") names.push_back(std::move(name));
+    }
+    int err = errno;
+    ::closedir(d);
+    if (err != 0) return ErrnoStatus(err, absl::StrCat("readdir ", dir));
+    return names;
+  }
+
+  absl::Status CreateDir(const std::string& dir) override {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return ErrnoStatus(errno, absl::StrCat("mkdir ", dir));
+    }
+    return CheckDir(dir);
+  }
+
+  absl::Status CheckDir(const std::string& dir) override {
+    return CheckType(dir, S_IFDIR, "directory");
+  }
+
+  absl::Status CheckFile(const std::string& path) override {
+    return CheckType(path, S_IFREG, "regular file");
+  }
+
+  absl::Status Rename(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+      return ErrnoStatus(errno, absl::StrCat("rename ", from, " to ", to));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) {
+      return ErrnoStatus(errno, absl::StrCat("unlink ", path));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status SyncDir(const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open directory ", dir));
+    int rc = ::fsync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return ErrnoStatus(err, absl::StrCat("fsync directory ", dir));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
+      const std::string& path, const std::string& holder) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                    0600);
+    if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
+    // flock locks belong to the open file description, so a second open in
+    // this same process conflicts too, and the kernel drops the lock when
+    // the process dies: there is no stale lock to guess about.
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      std::string current;
+      char buf[256];
+      ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+      if (n > 0) current.assign(buf, n);
+      while (!current.empty() &&
+             (current.back() == '\n' || current.back() == '\0')) {
+        current.pop_back();
+      }
+      ::close(fd);
+      if (err == EWOULDBLOCK) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "store is locked by another opener (", path, " held by ",
+            current.empty() ? "unknown holder" : current, ")"));
+      }
+      return ErrnoStatus(err, absl::StrCat("flock ", path));
+    }
+    std::string line = holder + "\n";
+    if (::ftruncate(fd, 0) != 0 ||
+        ::pwrite(fd, line.data(), line.size(), 0) !=
+            static_cast<ssize_t>(line.size())) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus(err, absl::StrCat("write ", path));
+    }
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+  }
+};
+
+}  // namespace
+
+Env* Env::Default() {
+  static Env* env = new PosixEnv();
+  return env;
+}
+
+}  // namespace statelog

@@ -1,0 +1,94 @@
+// journal/journal_reader.h
+//
+// Reads the journal of a store directory: lists the segments, walks the
+// chained records in sequence order, and, where the chain stops early,
+// describes the damage and whether durable records follow it (the test that
+// separates a torn tail from mid-log corruption; docs/recovery.md).
+// Read-only: nothing here changes a file.
+
+#ifndef STATELOG_JOURNAL_JOURNAL_READER_H_
+#define STATELOG_JOURNAL_JOURNAL_READER_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "journal/record.h"
+#include "statelog/env.h"
+
+namespace statelog::internal {
+
+struct SegmentFile {
+  std::string name;
+  uint64_t first_seq = 0;  // from the name
+};
+
+// The segments of `dir`, sorted by first sequence number. Temporary files
+// are not listed.
+absl::StatusOr<std::vector<SegmentFile>> ListSegments(Env* env,
+                                                      const std::string& dir);
+
+struct JournalDamage {
+  std::string file;
+  uint64_t offset = 0;        // first byte that is not part of a valid record
+  uint64_t expected_seq = 0;  // the sequence number that should be there
+  std::string reason;
+  // Self-consistent records found anywhere after the damage.
+  uint64_t records_after = 0;
+  // Whether one of them was framed after the damaged sequence number was
+  // durable; if so the damage is not a torn tail. `durable_where` names it.
+  bool durable_after = false;
+  std::string durable_where;
+
+  std::string Describe() const;
+};
+
+struct JournalReadResult {
+  uint64_t last_seq = 0;    // the newest record read (or start_seq if none)
+  uint64_t last_chain = 0;  // its checksum
+  uint64_t segments_read = 0;
+  uint64_t records_skipped = 0;  // valid records at or below start_seq
+  // Where appending continues: the last segment with a valid header at or
+  // before the damage, and the offset after its last valid record. Empty
+  // `tail_file` if there is no such segment.
+  std::string tail_file;
+  uint64_t tail_first_seq = 0;
+  uint64_t tail_offset = 0;
+  uint64_t tail_size = 0;
+  // The sequence number the next record in the tail segment must carry. It
+  // differs from last_seq + 1 when the journal ends before the snapshot.
+  uint64_t journal_next_seq = 0;
+  // Offset after which the tail segment holds nonzero bytes that are not a
+  // valid record (end of the damaged region), for quarantine.
+  uint64_t tail_dirty_end = 0;
+  std::optional<JournalDamage> damage;
+  // Whole segment files that hold nothing usable: a segment whose header is
+  // damaged, and every segment after the damage.
+  std::vector<std::string> files_after_damage;
+};
+
+using RecordFn =
+    std::function<absl::Status(const RecordHeader& header,
+                               absl::string_view payload)>;
+
+// Reads every valid record with seq > `start_seq` in order and passes it to
+// `fn`. `start_chain` is the checksum of record `start_seq` (the chain value
+// a snapshot stores), checked where the journal passes that point. Hard
+// errors (returned as status): a gap between the snapshot and the journal,
+// a segment of another store, a chain that contradicts the snapshot, an
+// unknown record type without the ignorable bit, an error from `fn`, I/O.
+// Damage in the journal is not an error here: it is described in the
+// result, for the caller's recovery mode to judge.
+absl::StatusOr<JournalReadResult> ReadJournal(
+    Env* env, const std::string& dir, absl::string_view store_id,
+    uint64_t start_seq, uint64_t start_chain, uint64_t max_record_bytes,
+    const RecordFn& fn);
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_JOURNAL_JOURNAL_READER_H_

@@ -1,0 +1,129 @@
+// journal/journal_writer.cc
+
+#include "journal/journal_writer.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "journal/format.h"
+#include "journal/record.h"
+#include "util/coding.h"
+#include "util/file_names.h"
+#include "util/status_macros.h"
+
+namespace statelog::internal {
+
+JournalWriter::JournalWriter(Env* env, std::string dir, std::string store_id,
+                             const JournalWriterOptions& options)
+    : env_(env),
+      dir_(std::move(dir)),
+      store_id_(std::move(store_id)),
+      options_(options) {}
+
+absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
+    Env* env, std::string dir, std::string store_id, const std::string& file,
+    uint64_t offset, const JournalWriterOptions& options) {
+  std::unique_ptr<JournalWriter> w(
+      new JournalWriter(env, std::move(dir), std::move(store_id), options));
+  STATELOG_ASSIGN_OR_RETURN(
+      w->file_, env->OpenFile(JoinPath(w->dir_, file), Env::OpenMode::kReadWrite));
+  STATELOG_ASSIGN_OR_RETURN(w->capacity_, w->file_->Size());
+  w->file_name_ = file;
+  w->offset_ = offset;
+  return w;
+}
+
+absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::CreateSegment(
+    Env* env, std::string dir, std::string store_id, uint64_t first_seq,
+    uint64_t chain_in, const JournalWriterOptions& options) {
+  std::unique_ptr<JournalWriter> w(
+      new JournalWriter(env, std::move(dir), std::move(store_id), options));
+  STATELOG_RETURN_IF_ERROR(w->StartSegment(first_seq, chain_in, 0));
+  return w;
+}
+
+absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
+                                         uint64_t min_bytes) {
+  if (file_ != nullptr) {
+    STATELOG_RETURN_IF_ERROR(Sync());
+    STATELOG_RETURN_IF_ERROR(file_->Close());
+    file_.reset();
+  }
+  const std::string name = SegmentFileName(first_seq);
+  const std::string path = JoinPath(dir_, name);
+  const std::string temp = path + kTempSuffix;
+  // A leftover temp of the same name is from a crash during creation; it
+  // was never published, so it holds nothing acknowledged.
+  absl::Status removed = env_->RemoveFile(temp);
+  if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
+
+  uint64_t capacity = std::max<uint64_t>(options_.segment_bytes,
+                                         kSegmentHeaderSize + min_bytes);
+  STATELOG_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                            env_->OpenFile(temp, Env::OpenMode::kCreateExclusive));
+  std::string header;
+  EncodeSegmentHeader(SegmentHeader{store_id_, first_seq, chain_in}, &header);
+  STATELOG_RETURN_IF_ERROR(file->Write(0, header));
+  // Real zeros, not a hole or fallocate: the blocks are then allocated and
+  // written, so later overwrites need no metadata in their fdatasync.
+  const std::string zeros(std::min<uint64_t>(capacity, 1 << 20), '\0');
+  for (uint64_t at = kSegmentHeaderSize; at < capacity;) {
+    uint64_t n = std::min<uint64_t>(zeros.size(), capacity - at);
+    STATELOG_RETURN_IF_ERROR(file->Write(at, absl::string_view(zeros.data(), n)));
+    at += n;
+  }
+  STATELOG_RETURN_IF_ERROR(file->Sync());
+  STATELOG_RETURN_IF_ERROR(env_->Rename(temp, path));
+  STATELOG_RETURN_IF_ERROR(env_->SyncDir(dir_));
+
+  file_ = std::move(file);
+  file_name_ = name;
+  offset_ = kSegmentHeaderSize;
+  capacity_ = capacity;
+  dirty_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status JournalWriter::WriteRun(absl::string_view run) {
+  if (run.empty()) return absl::OkStatus();
+  STATELOG_RETURN_IF_ERROR(file_->Write(offset_, run));
+  offset_ += run.size();
+  bytes_written_ += run.size();
+  dirty_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status JournalWriter::Write(absl::string_view records) {
+  // Place whole records: a run of those that fit goes out in one write.
+  size_t run_start = 0;
+  size_t pos = 0;
+  uint64_t room = capacity_ - offset_;
+  while (pos < records.size()) {
+    const char* h = records.data() + pos;
+    const uint64_t size = kRecordHeaderSize + GetFixed32(h + 32);
+    if (pos - run_start + size > room) {
+      STATELOG_RETURN_IF_ERROR(
+          WriteRun(records.substr(run_start, pos - run_start)));
+      const uint64_t seq = GetFixed64(h + 16);
+      const uint64_t prev = GetFixed64(h + 8);
+      STATELOG_RETURN_IF_ERROR(StartSegment(seq, prev, size));
+      run_start = pos;
+      room = capacity_ - offset_;
+    }
+    pos += size;
+  }
+  return WriteRun(records.substr(run_start));
+}
+
+absl::Status JournalWriter::Sync() {
+  if (!dirty_) return absl::OkStatus();
+  STATELOG_RETURN_IF_ERROR(file_->Sync());
+  dirty_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status JournalWriter::Rotate(uint64_t next_seq, uint64_t chain_in) {
+  return StartSegment(next_seq, chain_in, 0);
+}
+
+}  // namespace statelog::internal

@@ -1,0 +1,81 @@
+// journal/journal_writer.h
+//
+// Appends framed records to preallocated, zero-filled segment files and
+// makes them durable. Records arrive already framed (EncodeRecord), in
+// sequence order, a batch at a time; the writer places them, starting a new
+// segment when the next record does not fit.
+//
+// Segments are created as `wal-<seq>.log.tmp`, filled with the header and
+// zeros to full size, fdatasync'ed, renamed, and the directory fsync'ed: a
+// visible segment always has its header and its full size, so an fdatasync
+// of a later overwrite never has to commit a file-size change.
+//
+// Not thread-safe: the store serializes calls (one I/O leader at a time).
+
+#ifndef STATELOG_JOURNAL_JOURNAL_WRITER_H_
+#define STATELOG_JOURNAL_JOURNAL_WRITER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "statelog/env.h"
+
+namespace statelog::internal {
+
+struct JournalWriterOptions {
+  uint64_t segment_bytes = 8 << 20;
+};
+
+class JournalWriter {
+ public:
+  // Continues the existing segment `file` (whose first record is
+  // `first_seq`) at `offset`.
+  static absl::StatusOr<std::unique_ptr<JournalWriter>> OpenTail(
+      Env* env, std::string dir, std::string store_id,
+      const std::string& file, uint64_t offset,
+      const JournalWriterOptions& options);
+  // Starts a new segment for records from `first_seq` on, chained to
+  // `chain_in`.
+  static absl::StatusOr<std::unique_ptr<JournalWriter>> CreateSegment(
+      Env* env, std::string dir, std::string store_id, uint64_t first_seq,
+      uint64_t chain_in, const JournalWriterOptions& options);
+
+  // Writes `records` (one or more whole framed records, consecutive
+  // sequence numbers continuing the journal). Not durable until Sync().
+  [[nodiscard]] absl::Status Write(absl::string_view records);
+  // fdatasync of every segment written since the last Sync.
+  [[nodiscard]] absl::Status Sync();
+  // Ends the current segment; the next record starts a new one even if it
+  // would fit. Used by compaction so old segments can be dropped whole.
+  [[nodiscard]] absl::Status Rotate(uint64_t next_seq, uint64_t chain_in);
+
+  // Bytes of records written through this writer.
+  uint64_t bytes_written() const { return bytes_written_; }
+  const std::string& current_file() const { return file_name_; }
+
+ private:
+  JournalWriter(Env* env, std::string dir, std::string store_id,
+                const JournalWriterOptions& options);
+  absl::Status StartSegment(uint64_t first_seq, uint64_t chain_in,
+                            uint64_t min_bytes);
+  absl::Status WriteRun(absl::string_view run);
+
+  Env* env_;
+  std::string dir_;
+  std::string store_id_;
+  JournalWriterOptions options_;
+  std::unique_ptr<File> file_;
+  std::string file_name_;
+  uint64_t offset_ = 0;
+  uint64_t capacity_ = 0;
+  bool dirty_ = false;
+  uint64_t bytes_written_ = 0;
+};
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_JOURNAL_JOURNAL_WRITER_H_

@@ -1,0 +1,80 @@
+// recovery/quarantine.cc
+
+#include "recovery/quarantine.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "util/file_names.h"
+#include "util/status_macros.h"
+
+namespace statelog::internal {
+namespace {
+
+// Unique across repeated recoveries, so a recovery that crashed and ran
+// again never overwrites evidence it already saved.
+std::string QuarantineName(const std::string& file, uint64_t offset) {
+  return absl::StrCat(file, ".at-", offset, ".", absl::ToUnixNanos(absl::Now()));
+}
+
+}  // namespace
+
+absl::StatusOr<QuarantineEntry> QuarantineRange(Env* env,
+                                                const std::string& dir,
+                                                const std::string& file,
+                                                uint64_t offset, uint64_t end,
+                                                const std::string& reason) {
+  const std::string qdir = JoinPath(dir, kQuarantineDirName);
+  STATELOG_RETURN_IF_ERROR(env->CreateDir(qdir));
+  STATELOG_ASSIGN_OR_RETURN(
+      std::unique_ptr<File> source,
+      env->OpenFile(JoinPath(dir, file), Env::OpenMode::kReadWrite));
+  std::string bytes;
+  STATELOG_RETURN_IF_ERROR(source->Read(offset, end - offset, &bytes));
+
+  QuarantineEntry entry;
+  const std::string name = QuarantineName(file, offset);
+  entry.file = JoinPath(kQuarantineDirName, name);
+  entry.source = file;
+  entry.offset = offset;
+  entry.bytes = bytes.size();
+  entry.reason = reason;
+  {
+    STATELOG_ASSIGN_OR_RETURN(
+        std::unique_ptr<File> copy,
+        env->OpenFile(JoinPath(qdir, name), Env::OpenMode::kCreateExclusive));
+    STATELOG_RETURN_IF_ERROR(copy->Write(0, bytes));
+    STATELOG_RETURN_IF_ERROR(copy->Sync());
+    STATELOG_RETURN_IF_ERROR(copy->Close());
+  }
+  STATELOG_RETURN_IF_ERROR(env->SyncDir(qdir));
+  STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
+  // Only now, with the evidence durable, is the journal changed.
+  STATELOG_RETURN_IF_ERROR(source->Write(offset, std::string(bytes.size(), '\0')));
+  STATELOG_RETURN_IF_ERROR(source->Sync());
+  STATELOG_RETURN_IF_ERROR(source->Close());
+  return entry;
+}
+
+absl::StatusOr<QuarantineEntry> QuarantineFile(Env* env, const std::string& dir,
+                                               const std::string& file,
+                                               const std::string& reason) {
+  const std::string qdir = JoinPath(dir, kQuarantineDirName);
+  STATELOG_RETURN_IF_ERROR(env->CreateDir(qdir));
+  STATELOG_ASSIGN_OR_RETURN(
+      std::unique_ptr<File> f,
+      env->OpenFile(JoinPath(dir, file), Env::OpenMode::kRead));
+  STATELOG_ASSIGN_OR_RETURN(uint64_t size, f->Size());
+  QuarantineEntry entry;
+  const std::string name = QuarantineName(file, 0);
+  entry.file = JoinPath(kQuarantineDirName, name);
+  entry.source = file;
+  entry.offset = 0;
+  entry.bytes = size;
+  entry.reason = reason;
+  STATELOG_RETURN_IF_ERROR(env->Rename(JoinPath(dir, file), JoinPath(qdir, name)));
+  STATELOG_RETURN_IF_ERROR(env->SyncDir(qdir));
+  STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
+  return entry;
+}
+
+}  // namespace statelog::internal

@@ -1,0 +1,194 @@
+// recovery/recovery.cc
+
+#include "recovery/recovery.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "io/atomic_file.h"
+#include "recovery/quarantine.h"
+#include "txn/apply.h"
+#include "util/file_names.h"
+#include "util/json_util.h"
+#include "util/status_macros.h"
+
+namespace statelog::internal {
+namespace {
+
+// Unpublished files (snapshot, segment or small-file temps) hold nothing
+// that was acknowledged; they are removed so they cannot be mistaken later.
+absl::Status RemoveTempFiles(Env* env, const std::string& dir,
+                             RecoveryReport* report) {
+  STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->ListDir(dir));
+  bool removed = false;
+  for (const std::string& name : names) {
+    if (!IsTempFileName(name)) continue;
+    STATELOG_RETURN_IF_ERROR(env->RemoveFile(JoinPath(dir, name)));
+    report->removed_temp_files.push_back(name);
+    removed = true;
+  }
+  if (removed) STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
+  return absl::OkStatus();
+}
+
+// Loads the newest snapshot that verifies and parses; records every attempt.
+absl::Status LoadSnapshot(Env* env, const std::string& dir,
+                          const std::string& store_id, RecoveredState* out) {
+  STATELOG_ASSIGN_OR_RETURN(std::vector<SnapshotName> names,
+                            ListSnapshots(env, dir));
+  for (const SnapshotName& name : names) {
+    absl::StatusOr<VerifiedSnapshot> snap =
+        ReadSnapshot(env, dir, name.file, store_id);
+    if (!out->report.snapshot_used.empty()) {
+      // Older snapshots are only checked, not parsed: retention needs to
+      // know which of them could serve as a fallback.
+      if (snap.ok()) out->verified_snapshots.push_back(name);
+      continue;
+    }
+    SnapshotAttempt attempt;
+    attempt.file = name.file;
+    attempt.seq = name.seq;
+    absl::StatusOr<Json> state = snap.ok()
+                                     ? ParseJson(snap->state_json, name.file)
+                                     : absl::StatusOr<Json>(snap.status());
+    if (!state.ok()) {
+      attempt.error = std::string(state.status().message());
+      out->report.snapshots_tried.push_back(std::move(attempt));
+      continue;
+    }
+    attempt.used = true;
+    out->report.snapshot_used = name.file;
+    out->report.snapshot_seq = snap->header.seq;
+    out->state = std::move(*state);
+    out->last_seq = snap->header.seq;
+    out->last_chain = snap->header.chain;
+    out->schema_version = snap->header.schema_version;
+    out->report.snapshots_tried.push_back(std::move(attempt));
+    out->verified_snapshots.push_back(name);
+  }
+  if (out->report.snapshot_used.empty()) {
+    std::string tried;
+    for (const SnapshotAttempt& a : out->report.snapshots_tried) {
+      absl::StrAppend(&tried, "; ", a.file, ": ", a.error);
+    }
+    return absl::DataLossError(absl::StrCat(
+        "no snapshot in ", dir, " verifies (", names.size(), " found)", tried));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HandleDamage(Env* env, const std::string& dir,
+                          const Options& options, RecoveredState* out) {
+  const JournalDamage& damage = *out->journal.damage;
+  RecoveryReport& report = out->report;
+  report.damage = damage.Describe();
+  switch (options.recovery_mode) {
+    case RecoveryMode::kStrict:
+      return absl::DataLossError(absl::StrCat(
+          dir, ": journal damaged at ", report.damage,
+          " (strict recovery mode allows no damage)"));
+    case RecoveryMode::kTolerateTornTail:
+      if (damage.durable_after) {
+        return absl::DataLossError(absl::StrCat(
+            dir, ": mid-log corruption at ", report.damage,
+            "; this is not a torn tail, so recovery stops here. Nothing was "
+            "changed. Open with RecoveryMode::kPointInTime to keep the state "
+            "before the damage (the rest goes to quarantine)."));
+      }
+      break;
+    case RecoveryMode::kPointInTime:
+      report.records_lost = damage.records_after;
+      break;
+  }
+
+  const std::string reason =
+      options.recovery_mode == RecoveryMode::kPointInTime
+          ? absl::StrCat("point-in-time recovery stopped at ", damage.Describe())
+          : absl::StrCat("torn tail: ", damage.Describe());
+  const JournalReadResult& journal = out->journal;
+  if (damage.file == journal.tail_file &&
+      journal.tail_dirty_end > damage.offset) {
+    if (options.read_only) {
+      report.quarantined.push_back(QuarantineEntry{
+          "", damage.file, damage.offset,
+          journal.tail_dirty_end - damage.offset,
+          reason + " (read-only open: left in place)"});
+    } else {
+      STATELOG_ASSIGN_OR_RETURN(
+          QuarantineEntry entry,
+          QuarantineRange(env, dir, damage.file, damage.offset,
+                          journal.tail_dirty_end, reason));
+      report.quarantined.push_back(std::move(entry));
+    }
+  }
+  for (const std::string& file : journal.files_after_damage) {
+    if (options.read_only) {
+      report.quarantined.push_back(QuarantineEntry{
+          "", file, 0, 0, reason + " (read-only open: left in place)"});
+      continue;
+    }
+    STATELOG_ASSIGN_OR_RETURN(QuarantineEntry entry,
+                              QuarantineFile(env, dir, file, reason));
+    report.quarantined.push_back(std::move(entry));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
+  STATELOG_ASSIGN_OR_RETURN(Json json, ParseJson(payload, "record payload"));
+  STATELOG_ASSIGN_OR_RETURN(Transaction txn, Transaction::FromJson(json));
+  absl::Status applied = ApplyTransaction(txn, state);
+  if (!applied.ok()) {
+    // A record is only written after it applied; failing now means the
+    // journal and the snapshot disagree.
+    return absl::DataLossError(
+        absl::StrCat("record does not apply to the recovered state: ",
+                     applied.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
+                                       const std::string& store_id,
+                                       const Options& options) {
+  RecoveredState out;
+  RecoveryReport& report = out.report;
+  report.started_at = absl::Now();
+  report.mode = options.recovery_mode;
+  report.read_only = options.read_only;
+
+  if (!options.read_only) {
+    STATELOG_RETURN_IF_ERROR(RemoveTempFiles(env, dir, &report));
+  }
+  STATELOG_RETURN_IF_ERROR(LoadSnapshot(env, dir, store_id, &out));
+
+  uint64_t replayed = 0;
+  STATELOG_ASSIGN_OR_RETURN(
+      out.journal,
+      ReadJournal(env, dir, store_id, out.last_seq, out.last_chain,
+                  options.max_record_bytes,
+                  [&](const RecordHeader&, absl::string_view payload) {
+                    ++replayed;
+                    return ApplyRecordPayload(payload, &out.state);
+                  }));
+  out.last_seq = out.journal.last_seq;
+  out.last_chain = out.journal.last_chain;
+  report.segments_read = out.journal.segments_read;
+  report.records_replayed = replayed;
+  report.records_skipped = out.journal.records_skipped;
+  report.last_seq = out.last_seq;
+
+  if (out.journal.damage) {
+    STATELOG_RETURN_IF_ERROR(HandleDamage(env, dir, options, &out));
+  }
+  report.elapsed = absl::Now() - report.started_at;
+  if (!options.read_only) {
+    STATELOG_ASSIGN_OR_RETURN(std::string text, DumpJson(report.ToJson()));
+    STATELOG_RETURN_IF_ERROR(
+        WriteFileAtomically(env, dir, kReportFileName, {text, "\n"}));
+  }
+  return out;
+}
+
+}  // namespace statelog::internal

@@ -1,0 +1,52 @@
+// recovery/recovery.h
+//
+// Brings a store directory back to a consistent state: picks the newest
+// snapshot that verifies (falling back to older ones), replays the journal
+// after it, and deals with damage according to the recovery mode (torn tail
+// quarantined and truncated, mid-log corruption refused). Idempotent: a
+// crash at any point of recovery leaves a directory that recovers to the
+// same state. See docs/recovery.md.
+
+#ifndef STATELOG_RECOVERY_RECOVERY_H_
+#define STATELOG_RECOVERY_RECOVERY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "journal/journal_reader.h"
+#include "snapshot/snapshot_file.h"
+#include "statelog/env.h"
+#include "statelog/options.h"
+#include "statelog/recovery_report.h"
+#include "statelog/transaction.h"
+
+namespace statelog::internal {
+
+struct RecoveredState {
+  Json state;
+  uint64_t last_seq = 0;
+  uint64_t last_chain = 0;
+  int64_t schema_version = 0;
+  // The snapshot used and the verified ones older than it (newest first),
+  // for retention.
+  std::vector<SnapshotName> verified_snapshots;
+  // Where the journal continues (see JournalReadResult).
+  JournalReadResult journal;
+  RecoveryReport report;
+};
+
+// Recovers `dir`, whose identity is `store_id`. With `options.read_only`
+// nothing in the directory changes: damage that would be quarantined is only
+// reported. Writes the report to recovery-report.json otherwise.
+absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
+                                       const std::string& store_id,
+                                       const Options& options);
+
+// Parses a transaction record's payload and applies it to `*state`.
+absl::Status ApplyRecordPayload(absl::string_view payload, Json* state);
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_RECOVERY_RECOVERY_H_

@@ -1,0 +1,30 @@
+// recovery/verify.h
+//
+// Read-only inspection of a store directory: every snapshot and every
+// segment is checked and described, nothing is changed, no lock is taken.
+
+#ifndef STATELOG_RECOVERY_VERIFY_H_
+#define STATELOG_RECOVERY_VERIFY_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "statelog/env.h"
+#include "statelog/transaction.h"
+
+namespace statelog::internal {
+
+// Returns a JSON description:
+//   {"ok": bool, "store_id": "...",
+//    "snapshots": [{"file":..., "seq":N, "ok":bool, "error":"..."}...],
+//    "segments": ["wal-...log", ...],
+//    "journal": {"first_seq":N, "last_seq":N, "records":N},
+//    "problems": ["..."]}
+// "ok" is false if any snapshot or record is damaged (including a torn
+// tail). Errors only when `dir` is not a store (NotFound) or cannot be read.
+[[nodiscard]] absl::StatusOr<Json> VerifyStore(const std::string& dir,
+                                               Env* env);
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_RECOVERY_VERIFY_H_

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs statelog's build and test dependencies from Debian 12 packages.
+# Uses sudo when not run as root. Safe to run again.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential cmake g++ pkg-config \
+  libabsl-dev nlohmann-json3-dev libxxhash-dev libcli11-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev >/dev/null

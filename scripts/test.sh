@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the dependencies, then builds and runs every test twice: a normal
+# build, and one with AddressSanitizer + UndefinedBehaviorSanitizer.
+# STATELOG_LONG=1 also runs the long soak variants where tests have them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+jobs="$(nproc)"
+for variant in release asan; do
+  dir="build-test-$variant"
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  if [ "$variant" = asan ]; then
+    flags=(-DCMAKE_BUILD_TYPE=Debug -DSTATELOG_SANITIZE=ON)
+  fi
+  echo "== $variant build =="
+  cmake -S . -B "$dir" "${flags[@]}" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+  echo "== $variant tests =="
+  (cd "$dir" && ctest --output-on-failure -j"$jobs")
+done

@@ -1,0 +1,172 @@
+// snapshot/snapshot_file.cc
+
+#include "snapshot/snapshot_file.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "io/atomic_file.h"
+#include "journal/format.h"
+#include "util/checksum.h"
+#include "util/file_names.h"
+#include "util/hex.h"
+#include "util/json_util.h"
+#include "util/status_macros.h"
+#include "util/time_format.h"
+
+namespace statelog::internal {
+namespace {
+
+constexpr absl::string_view kPrefix = "{\"statelog_snapshot\":";
+constexpr absl::string_view kStateKey = ",\n\"state\":";
+constexpr absl::string_view kTrailer = "\n}\n";
+
+Json HeaderToJson(const SnapshotHeader& h) {
+  return Json{{"format", kSnapshotFormatVersion},
+              {"store_id", ToHex(h.store_id)},
+              {"seq", h.seq},
+              {"chain", ChecksumHex(h.chain)},
+              {"schema_version", h.schema_version},
+              {"state_bytes", h.state_bytes},
+              {"state_xxh3", ChecksumHex(h.state_checksum)},
+              {"created_at", h.created_at}};
+}
+
+absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
+                                              const std::string& file) {
+  auto bad = [&](absl::string_view what) {
+    return absl::DataLossError(
+        absl::StrCat(file, ": snapshot header field ", what, " is missing or malformed"));
+  };
+  if (!j.is_object()) return bad("(header)");
+  auto get_uint = [&](const char* key, uint64_t* out) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number_unsigned()) return false;
+    *out = it->get<uint64_t>();
+    return true;
+  };
+  auto get_string = [&](const char* key, std::string* out) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return false;
+    *out = it->get<std::string>();
+    return true;
+  };
+  SnapshotHeader h;
+  uint64_t format = 0;
+  if (!get_uint("format", &format)) return bad("format");
+  if (format != kSnapshotFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        file, ": snapshot format ", format, " is not supported"));
+  }
+  std::string id_hex, chain_hex, sum_hex;
+  if (!get_string("store_id", &id_hex)) return bad("store_id");
+  std::optional<std::string> id = FromHex(id_hex);
+  if (!id || id->size() != kStoreIdSize) return bad("store_id");
+  h.store_id = *id;
+  if (!get_uint("seq", &h.seq)) return bad("seq");
+  if (!get_string("chain", &chain_hex) || !ParseChecksumHex(chain_hex, &h.chain)) {
+    return bad("chain");
+  }
+  auto sv = j.find("schema_version");
+  if (sv == j.end() || !sv->is_number_integer()) return bad("schema_version");
+  h.schema_version = sv->get<int64_t>();
+  if (!get_uint("state_bytes", &h.state_bytes)) return bad("state_bytes");
+  if (!get_string("state_xxh3", &sum_hex) ||
+      !ParseChecksumHex(sum_hex, &h.state_checksum)) {
+    return bad("state_xxh3");
+  }
+  if (!get_string("created_at", &h.created_at)) return bad("created_at");
+  return h;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
+                                          SnapshotHeader header,
+                                          absl::string_view state_json) {
+  header.state_bytes = state_json.size();
+  header.state_checksum = Checksum(state_json);
+  header.created_at = FormatUtc(absl::Now());
+  STATELOG_ASSIGN_OR_RETURN(std::string header_json,
+                            DumpJson(HeaderToJson(header)));
+
+  const std::string name = SnapshotFileName(header.seq);
+  STATELOG_RETURN_IF_ERROR(WriteFileAtomically(
+      env, dir, name,
+      {kPrefix, header_json, kStateKey, state_json, kTrailer}));
+  return name;
+}
+
+absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
+                                              const std::string& file,
+                                              absl::string_view store_id) {
+  STATELOG_ASSIGN_OR_RETURN(std::string data,
+                            ReadFileToString(env, JoinPath(dir, file)));
+  const uint64_t size = data.size();
+  absl::string_view rest = data;
+
+  if (!absl::ConsumePrefix(&rest, kPrefix)) {
+    return absl::DataLossError(
+        absl::StrCat(file, ": not a statelog snapshot (bad prefix at offset 0)"));
+  }
+  size_t newline = rest.find('\n');
+  if (newline == absl::string_view::npos || newline == 0 ||
+      rest[newline - 1] != ',') {
+    return absl::DataLossError(
+        absl::StrCat(file, ": snapshot header line is truncated"));
+  }
+  absl::string_view header_text = rest.substr(0, newline - 1);
+  absl::StatusOr<Json> header_json = ParseJson(header_text, file);
+  if (!header_json.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        file, ": snapshot header is not JSON: ", header_json.status().message()));
+  }
+  STATELOG_ASSIGN_OR_RETURN(SnapshotHeader header,
+                            HeaderFromJson(*header_json, file));
+  if (ParseSnapshotFileName(file) != header.seq) {
+    return absl::DataLossError(absl::StrCat(
+        file, ": header says seq ", header.seq, ", the name disagrees"));
+  }
+  if (header.store_id != store_id) {
+    return absl::DataLossError(
+        absl::StrCat(file, ": snapshot belongs to another store"));
+  }
+  rest.remove_prefix(newline - 1);
+  const uint64_t state_offset = kPrefix.size() + newline - 1 + kStateKey.size();
+  if (!absl::ConsumePrefix(&rest, kStateKey) ||
+      rest.size() != header.state_bytes + kTrailer.size() ||
+      !absl::EndsWith(rest, kTrailer)) {
+    return absl::DataLossError(absl::StrCat(
+        file, ": snapshot is ", size, " bytes, header promises a state of ",
+        header.state_bytes, " bytes at offset ", state_offset));
+  }
+  absl::string_view state = rest.substr(0, header.state_bytes);
+  if (Checksum(state) != header.state_checksum) {
+    return absl::DataLossError(absl::StrCat(
+        file, ": state checksum mismatch (bytes ", state_offset, "..",
+        state_offset + state.size(), ")"));
+  }
+  VerifiedSnapshot out;
+  out.header = std::move(header);
+  out.state_json = std::string(state);
+  return out;
+}
+
+absl::StatusOr<std::vector<SnapshotName>> ListSnapshots(Env* env,
+                                                        const std::string& dir) {
+  STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->ListDir(dir));
+  std::vector<SnapshotName> out;
+  for (std::string& name : names) {
+    if (std::optional<uint64_t> seq = ParseSnapshotFileName(name)) {
+      out.push_back(SnapshotName{std::move(name), *seq});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SnapshotName& a, const SnapshotName& b) { return a.seq > b.seq; });
+  return out;
+}
+
+}  // namespace statelog::internal

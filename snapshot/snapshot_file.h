@@ -1,0 +1,65 @@
+// snapshot/snapshot_file.h
+//
+// One snapshot file: plain JSON that jq can read, laid out so that it can be
+// verified without parsing the state (docs/format.md, "Snapshot file"):
+//
+//   {"statelog_snapshot":<header>,\n"state":<state>\n}\n
+//
+// The header is one line of compact JSON; the checksum covers exactly the
+// bytes of <state>. Publishing is atomic: temp file in the same directory,
+// fdatasync, rename, fsync of the directory.
+
+#ifndef STATELOG_SNAPSHOT_SNAPSHOT_FILE_H_
+#define STATELOG_SNAPSHOT_SNAPSHOT_FILE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "statelog/env.h"
+
+namespace statelog::internal {
+
+inline constexpr int kSnapshotFormatVersion = 1;
+
+struct SnapshotHeader {
+  std::string store_id;  // raw kStoreIdSize bytes (hex in the file)
+  uint64_t seq = 0;      // the state is after this record
+  uint64_t chain = 0;    // checksum of record `seq` (chain value)
+  int64_t schema_version = 0;
+  uint64_t state_bytes = 0;
+  uint64_t state_checksum = 0;
+  std::string created_at;  // ISO-8601 UTC
+};
+
+// Writes and atomically publishes snapshot-<seq>.json in `dir`. Fills in
+// state_bytes, state_checksum and created_at. Returns the file name.
+absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
+                                          SnapshotHeader header,
+                                          absl::string_view state_json);
+
+struct VerifiedSnapshot {
+  SnapshotHeader header;
+  std::string state_json;  // the verified bytes of the state
+};
+
+// Reads `dir/file` and checks its layout, header, store id and checksum.
+// DataLoss naming the file (and offset where it helps) on any mismatch.
+absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
+                                              const std::string& file,
+                                              absl::string_view store_id);
+
+struct SnapshotName {
+  std::string file;
+  uint64_t seq = 0;
+};
+// Published snapshots in `dir`, newest first.
+absl::StatusOr<std::vector<SnapshotName>> ListSnapshots(Env* env,
+                                                        const std::string& dir);
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_SNAPSHOT_SNAPSHOT_FILE_H_

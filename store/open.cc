@@ -1,0 +1,180 @@
+// store/open.cc
+//
+// Store::Open: lock, identity, creation of a new store, recovery, and where
+// the journal writer continues.
+
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "io/atomic_file.h"
+#include "journal/journal_writer.h"
+#include "recovery/recovery.h"
+#include "snapshot/snapshot_file.h"
+#include "statelog/store.h"
+#include "store/identity.h"
+#include "store/store_impl.h"
+#include "util/file_names.h"
+#include "util/status_macros.h"
+
+namespace statelog {
+namespace {
+
+using internal::JoinPath;
+
+std::string LockHolder() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat("pid ", getpid(), " on host ", host);
+}
+
+std::string ParentDir(const std::string& dir) {
+  size_t slash = dir.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return dir.substr(0, slash);
+}
+
+absl::Status CheckOptions(const Options& o) {
+  if (o.segment_bytes < 4096 || o.segment_bytes > (uint64_t{1} << 34)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options.segment_bytes must be in [4096, 2^34], got ", o.segment_bytes));
+  }
+  if (o.max_record_bytes < 64 || o.max_record_bytes > (uint64_t{1} << 30)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options.max_record_bytes must be in [64, 2^30], got ",
+        o.max_record_bytes));
+  }
+  if (o.sync_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("Options.sync_interval must be positive");
+  }
+  if (o.read_only && o.create_if_missing) {
+    return absl::InvalidArgumentError(
+        "Options.read_only and create_if_missing exclude each other");
+  }
+  return absl::OkStatus();
+}
+
+// Writes the first snapshot (an empty object at seq 0), the first segment
+// and, last, the STORE file that makes the directory a store. Leftovers of
+// a creation that crashed before STORE existed are removed first; anything
+// else in the directory makes creation refuse.
+absl::Status CreateStore(Env* env, const std::string& dir,
+                         const Options& options) {
+  STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->ListDir(dir));
+  for (const std::string& name : names) {
+    if (name == internal::kLockFileName) continue;
+    const bool leftover = internal::ParseSegmentFileName(name) ||
+                          internal::ParseSnapshotFileName(name) ||
+                          internal::IsTempFileName(name);
+    if (!leftover) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          dir, " holds no statelog store but is not empty (found ", name,
+          "); refusing to create a store there"));
+    }
+    STATELOG_RETURN_IF_ERROR(env->RemoveFile(JoinPath(dir, name)));
+  }
+  STATELOG_ASSIGN_OR_RETURN(internal::StoreIdentity identity,
+                            internal::NewIdentity());
+  internal::SnapshotHeader header;
+  header.store_id = identity.store_id;
+  STATELOG_RETURN_IF_ERROR(
+      internal::WriteSnapshot(env, dir, header, "{}").status());
+  internal::JournalWriterOptions wopts;
+  wopts.segment_bytes = options.segment_bytes;
+  STATELOG_RETURN_IF_ERROR(
+      internal::JournalWriter::CreateSegment(env, dir, identity.store_id, 1, 0,
+                                             wopts)
+          .status());
+  return internal::WriteIdentity(env, dir, identity);
+}
+
+}  // namespace
+
+absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
+                                       const Options& options) {
+  Options opts = options;
+  if (opts.env == nullptr) opts.env = Env::Default();
+  opts.keep_snapshots = std::max(2, opts.keep_snapshots);
+  STATELOG_RETURN_IF_ERROR(CheckOptions(opts));
+  Env* env = opts.env;
+
+  absl::Status dir_status = env->CheckDir(dir);
+  if (absl::IsNotFound(dir_status)) {
+    if (!opts.create_if_missing) {
+      return absl::NotFoundError(
+          absl::StrCat("no statelog store at ", dir, ": directory does not exist"));
+    }
+    STATELOG_RETURN_IF_ERROR(env->CreateDir(dir));
+    STATELOG_RETURN_IF_ERROR(env->SyncDir(ParentDir(dir)));
+  } else if (!dir_status.ok()) {
+    return dir_status;
+  }
+
+  std::unique_ptr<FileLock> lock;
+  if (!opts.read_only) {
+    STATELOG_ASSIGN_OR_RETURN(
+        lock, env->LockFile(JoinPath(dir, internal::kLockFileName),
+                            LockHolder()));
+  }
+
+  bool created = false;
+  absl::StatusOr<internal::StoreIdentity> identity =
+      internal::ReadIdentity(env, dir);
+  if (absl::IsNotFound(identity.status())) {
+    if (!opts.create_if_missing) {
+      return absl::NotFoundError(absl::StrCat(
+          "no statelog store in ", dir, " (no ", internal::kIdentityFileName,
+          " file)"));
+    }
+    STATELOG_RETURN_IF_ERROR(CreateStore(env, dir, opts));
+    identity = internal::ReadIdentity(env, dir);
+    created = true;
+  } else if (identity.ok() && opts.error_if_exists) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("a statelog store already exists in ", dir));
+  }
+  if (!identity.ok()) return identity.status();
+
+  STATELOG_ASSIGN_OR_RETURN(
+      internal::RecoveredState recovered,
+      internal::Recover(env, dir, identity->store_id, opts));
+  recovered.report.created = created;
+
+  internal::StoreImplInit init;
+  if (!opts.read_only) {
+    internal::JournalWriterOptions wopts;
+    wopts.segment_bytes = opts.segment_bytes;
+    const internal::JournalReadResult& j = recovered.journal;
+    if (!j.tail_file.empty() && j.journal_next_seq == recovered.last_seq + 1) {
+      STATELOG_ASSIGN_OR_RETURN(
+          init.writer,
+          internal::JournalWriter::OpenTail(env, dir, identity->store_id,
+                                            j.tail_file, j.tail_offset, wopts));
+    } else {
+      // No usable segment, or the journal ends before the snapshot: a new
+      // segment continues the chain from the recovered state.
+      STATELOG_ASSIGN_OR_RETURN(
+          init.writer, internal::JournalWriter::CreateSegment(
+                           env, dir, identity->store_id, recovered.last_seq + 1,
+                           recovered.last_chain, wopts));
+    }
+  }
+  init.env = env;
+  init.dir = dir;
+  init.options = opts;
+  init.store_id = identity->store_id;
+  init.lock = std::move(lock);
+  init.state = std::move(recovered.state);
+  init.last_seq = recovered.last_seq;
+  init.last_chain = recovered.last_chain;
+  init.schema_version = recovered.schema_version;
+  init.snapshots = std::move(recovered.verified_snapshots);
+
+  OpenResult result;
+  result.store.reset(
+      new Store(std::make_unique<internal::StoreImpl>(std::move(init))));
+  result.report = std::move(recovered.report);
+  return result;
+}
+
+}  // namespace statelog

@@ -1,0 +1,317 @@
+// store/store_impl.cc
+
+#include "store/store_impl.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "journal/journal_reader.h"
+#include "journal/record.h"
+#include "txn/apply.h"
+#include "util/file_names.h"
+#include "util/json_util.h"
+#include "util/status_macros.h"
+
+namespace statelog::internal {
+
+StoreImpl::StoreImpl(StoreImplInit init)
+    : env_(init.env),
+      dir_(std::move(init.dir)),
+      options_(init.options),
+      store_id_(std::move(init.store_id)),
+      read_only_(init.writer == nullptr),
+      lock_(std::move(init.lock)),
+      state_(std::move(init.state)),
+      last_seq_(init.last_seq),
+      last_chain_(init.last_chain),
+      schema_version_(init.schema_version),
+      written_seq_(init.last_seq),
+      durable_seq_(init.last_seq),
+      snapshot_seq_(init.snapshots.empty() ? 0 : init.snapshots.front().seq),
+      snapshots_(std::move(init.snapshots)),
+      writer_(std::move(init.writer)) {
+  if (!read_only_ && options_.durability == Durability::kInterval) {
+    sync_thread_ = std::thread([this] { SyncLoop(); });
+  }
+}
+
+StoreImpl::~StoreImpl() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (!read_only_ && poison_.ok()) {
+      // Close makes everything applied durable, whatever the policy.
+      CommitLocked(last_seq_, /*sync=*/true).IgnoreError();
+    }
+  }
+  if (sync_thread_.joinable()) sync_thread_.join();
+}
+
+void StoreImpl::SyncLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.sync_interval);
+    if (stopping_ || !poison_.ok()) continue;
+    if (durable_seq_ < last_seq_) CommitLocked(last_seq_, true).IgnoreError();
+  }
+}
+
+absl::Status StoreImpl::CheckWritable() const {
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir_, " is open read-only"));
+  }
+  return poison_;
+}
+
+absl::StatusOr<std::string> StoreImpl::EncodePayload(
+    const Transaction& txn) const {
+  if (txn.empty()) {
+    return absl::InvalidArgumentError("transaction has no operations");
+  }
+  STATELOG_RETURN_IF_ERROR(txn.Validate());
+  STATELOG_ASSIGN_OR_RETURN(std::string payload, DumpJson(txn.ToJson()));
+  if (payload.size() > options_.max_record_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "transaction encodes to ", payload.size(),
+        " bytes, over the maximum record size of ", options_.max_record_bytes));
+  }
+  return payload;
+}
+
+absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn) {
+  STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodePayload(txn));
+  uint64_t seq;
+  bool compact;
+  {
+    absl::MutexLock lock(&mu_);
+    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload));
+    compact = CompactionDue();
+  }
+  // The transaction is durable whatever happens here; a failed compaction
+  // is retried by the next Apply, and a poisoned writer shows in status().
+  if (compact) Compact().IgnoreError();
+  return seq;
+}
+
+absl::StatusOr<uint64_t> StoreImpl::Update(
+    const std::function<absl::Status(const Json&, Transaction*)>& fn) {
+  uint64_t seq;
+  bool compact;
+  {
+    absl::MutexLock lock(&mu_);
+    STATELOG_RETURN_IF_ERROR(CheckWritable());
+    Transaction txn;
+    STATELOG_RETURN_IF_ERROR(fn(state_, &txn));
+    if (txn.empty()) return last_seq_;
+    STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodePayload(txn));
+    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload));
+    compact = CompactionDue();
+  }
+  // The transaction is durable whatever happens here; a failed compaction
+  // is retried by the next Apply, and a poisoned writer shows in status().
+  if (compact) Compact().IgnoreError();
+  return seq;
+}
+
+absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
+                                                const std::string& payload) {
+  STATELOG_RETURN_IF_ERROR(CheckWritable());
+  // The state is changed first: a transaction that does not apply is never
+  // framed, so it can never reach the journal.
+  STATELOG_RETURN_IF_ERROR(ApplyTransaction(txn, &state_));
+  const uint64_t seq = ++last_seq_;
+  const size_t before = pending_.size();
+  last_chain_ = EncodeRecord(last_chain_, seq, durable_seq_,
+                             RecordType::kTransaction, payload, &pending_);
+  journal_bytes_since_snapshot_ += pending_.size() - before;
+  STATELOG_RETURN_IF_ERROR(
+      CommitLocked(seq, options_.durability == Durability::kSync));
+  return seq;
+}
+
+absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync) {
+  while (true) {
+    if (!poison_.ok()) return poison_;
+    if (sync ? durable_seq_ >= seq : written_seq_ >= seq) {
+      return absl::OkStatus();
+    }
+    if (io_busy_) {
+      io_done_.Wait(&mu_);
+      continue;
+    }
+    // Become the leader for everything framed so far.
+    io_busy_ = true;
+    std::string batch;
+    batch.swap(pending_);
+    const uint64_t batch_last = last_seq_;
+    mu_.Unlock();
+    absl::Status s = absl::OkStatus();
+    if (!batch.empty()) s = writer_->Write(batch);
+    if (s.ok() && sync) s = writer_->Sync();
+    mu_.Lock();
+    io_busy_ = false;
+    if (s.ok()) {
+      written_seq_ = batch_last;
+      if (sync) durable_seq_ = batch_last;
+    } else {
+      // The kernel may have dropped the dirty pages already; a retried
+      // fsync could report success for data that is gone. Only recovery
+      // (reopening) knows what reached the disk.
+      poison_ = absl::Status(
+          s.code(), absl::StrCat("journal write failed, store is poisoned "
+                                 "until reopened: ",
+                                 s.message()));
+    }
+    io_done_.SignalAll();
+  }
+}
+
+absl::StatusOr<Json> StoreImpl::Get(const std::string& pointer) const {
+  STATELOG_ASSIGN_OR_RETURN(Json::json_pointer ptr, ParsePointer(pointer));
+  absl::ReaderMutexLock lock(&mu_);
+  STATELOG_RETURN_IF_ERROR(poison_);
+  if (!state_.contains(ptr)) {
+    return absl::NotFoundError(absl::StrCat("no value at \"", pointer, "\""));
+  }
+  try {
+    return state_.at(ptr);
+  } catch (const std::exception& e) {
+    return absl::NotFoundError(
+        absl::StrCat("no value at \"", pointer, "\": ", e.what()));
+  }
+}
+
+absl::Status StoreImpl::Read(
+    const std::function<void(const Json&, uint64_t)>& fn) const {
+  absl::ReaderMutexLock lock(&mu_);
+  STATELOG_RETURN_IF_ERROR(poison_);
+  fn(state_, last_seq_);
+  return absl::OkStatus();
+}
+
+absl::Status StoreImpl::Sync() {
+  absl::MutexLock lock(&mu_);
+  STATELOG_RETURN_IF_ERROR(CheckWritable());
+  return CommitLocked(last_seq_, true);
+}
+
+uint64_t StoreImpl::LastSeq() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return last_seq_;
+}
+
+absl::Status StoreImpl::status() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return poison_;
+}
+
+bool StoreImpl::CompactionDue() const {
+  if (compacting_) return false;
+  const uint64_t records = last_seq_ - snapshot_seq_;
+  return (options_.compact_after_records > 0 &&
+          records >= options_.compact_after_records) ||
+         (options_.compact_after_bytes > 0 &&
+          journal_bytes_since_snapshot_ >= options_.compact_after_bytes);
+}
+
+absl::Status StoreImpl::Compact() {
+  SnapshotHeader header;
+  std::string state_json;
+  {
+    absl::MutexLock lock(&mu_);
+    STATELOG_RETURN_IF_ERROR(CheckWritable());
+    if (compacting_) return absl::OkStatus();
+    if (last_seq_ == snapshot_seq_) return absl::OkStatus();
+    // The journal must hold everything the snapshot covers before the
+    // snapshot exists: otherwise a crash could leave a snapshot ahead of a
+    // journal that then continues with different records.
+    while (true) {
+      STATELOG_RETURN_IF_ERROR(CommitLocked(last_seq_, true));
+      if (!io_busy_ && durable_seq_ == last_seq_) break;
+      if (io_busy_) io_done_.Wait(&mu_);
+    }
+    compacting_ = true;
+    io_busy_ = true;  // no journal writes while the segment rotates
+    header.store_id = store_id_;
+    header.seq = last_seq_;
+    header.chain = last_chain_;
+    header.schema_version = schema_version_;
+    absl::StatusOr<std::string> dumped = DumpJson(state_);
+    absl::Status rotated = dumped.status();
+    if (rotated.ok()) {
+      mu_.Unlock();
+      // A fresh segment from seq+1 on, so that every older segment is
+      // covered whole by the snapshot and can later be dropped whole.
+      rotated = writer_->Rotate(header.seq + 1, header.chain);
+      mu_.Lock();
+      if (!rotated.ok() && !absl::IsInvalidArgument(rotated)) {
+        poison_ = absl::Status(
+            rotated.code(),
+            absl::StrCat("segment rotation failed, store is poisoned until "
+                         "reopened: ",
+                         rotated.message()));
+      }
+    }
+    io_busy_ = false;
+    io_done_.SignalAll();
+    if (!rotated.ok()) {
+      compacting_ = false;
+      return rotated;
+    }
+    state_json = std::move(*dumped);
+  }
+
+  absl::Status status = PublishSnapshot(header, state_json);
+  absl::MutexLock lock(&mu_);
+  compacting_ = false;
+  return status;
+}
+
+absl::Status StoreImpl::PublishSnapshot(const SnapshotHeader& header,
+                                        const std::string& state_json) {
+  STATELOG_ASSIGN_OR_RETURN(std::string file,
+                            WriteSnapshot(env_, dir_, header, state_json));
+  // A snapshot counts as kept only once it reads back and verifies.
+  STATELOG_RETURN_IF_ERROR(ReadSnapshot(env_, dir_, file, store_id_).status());
+  std::vector<SnapshotName> snapshots;
+  {
+    absl::MutexLock lock(&mu_);
+    snapshot_seq_ = header.seq;
+    journal_bytes_since_snapshot_ = 0;
+    snapshots_.insert(snapshots_.begin(), SnapshotName{file, header.seq});
+    snapshots = snapshots_;
+  }
+  return Retain(std::move(snapshots));
+}
+
+absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
+  const size_t keep =
+      static_cast<size_t>(std::max(2, options_.keep_snapshots));
+  if (snapshots.size() <= 1) return absl::OkStatus();
+  const size_t kept = std::min(keep, snapshots.size());
+  const uint64_t oldest_kept = snapshots[kept - 1].seq;
+  bool changed = false;
+  for (size_t i = kept; i < snapshots.size(); ++i) {
+    STATELOG_RETURN_IF_ERROR(
+        env_->RemoveFile(JoinPath(dir_, snapshots[i].file)));
+    changed = true;
+  }
+  STATELOG_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments,
+                            ListSegments(env_, dir_));
+  // A segment is dropped only when the next one starts at or before the
+  // record after the oldest kept snapshot: every record in it is then
+  // covered by every snapshot kept.
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    if (segments[i + 1].first_seq > oldest_kept + 1) break;
+    STATELOG_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(dir_, segments[i].name)));
+    changed = true;
+  }
+  if (changed) STATELOG_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  absl::MutexLock lock(&mu_);
+  snapshots.resize(kept);
+  snapshots_ = std::move(snapshots);
+  return absl::OkStatus();
+}
+
+}  // namespace statelog::internal

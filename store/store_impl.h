@@ -1,0 +1,121 @@
+// store/store_impl.h
+//
+// The machinery behind statelog::Store: the in-memory state, sequencing,
+// group commit, compaction and retention. Store (store/store.cc) forwards to
+// it; opening and creating a store directory live in store/open.cc.
+//
+// Concurrency: `mu_` guards the state and everything that orders records.
+// Writers apply their transaction to the state and frame its record under
+// `mu_`, so the state and the journal order agree. The journal itself is
+// written by one I/O leader at a time (`io_busy_`), outside `mu_`: whoever
+// finds no leader takes every framed record waiting and writes and syncs
+// them in one go (group commit); the others wait on `io_done_`.
+
+#ifndef STATELOG_STORE_STORE_IMPL_H_
+#define STATELOG_STORE_STORE_IMPL_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "journal/journal_writer.h"
+#include "snapshot/snapshot_file.h"
+#include "statelog/env.h"
+#include "statelog/options.h"
+#include "statelog/transaction.h"
+
+namespace statelog::internal {
+
+struct StoreImplInit {
+  Env* env = nullptr;
+  std::string dir;
+  Options options;
+  std::string store_id;
+  std::unique_ptr<FileLock> lock;             // null when read-only
+  std::unique_ptr<JournalWriter> writer;      // null when read-only
+  Json state;
+  uint64_t last_seq = 0;
+  uint64_t last_chain = 0;
+  int64_t schema_version = 0;
+  std::vector<SnapshotName> snapshots;  // verified, newest first
+};
+
+class StoreImpl {
+ public:
+  explicit StoreImpl(StoreImplInit init);
+  ~StoreImpl();
+
+  absl::StatusOr<uint64_t> Apply(const Transaction& txn);
+  absl::StatusOr<uint64_t> Update(
+      const std::function<absl::Status(const Json&, Transaction*)>& fn);
+  absl::StatusOr<Json> Get(const std::string& pointer) const;
+  absl::Status Read(
+      const std::function<void(const Json&, uint64_t)>& fn) const;
+  absl::Status Sync();
+  absl::Status Compact();
+  uint64_t LastSeq() const;
+  absl::Status status() const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  // Encodes a validated transaction; InvalidArgument if it is too large.
+  absl::StatusOr<std::string> EncodePayload(const Transaction& txn) const;
+  // Applies and frames one transaction, then waits for the durability
+  // policy. REQUIRES: mu_ held.
+  absl::StatusOr<uint64_t> ApplyLocked(const Transaction& txn,
+                                       const std::string& payload)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Returns once record `seq` is written (and synced if `sync`), acting as
+  // the I/O leader when no one else is. REQUIRES: mu_ held.
+  absl::Status CommitLocked(uint64_t seq, bool sync)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CheckWritable() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  bool CompactionDue() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Writes, verifies and records a snapshot, then applies retention.
+  // REQUIRES: compacting_ set by the caller.
+  absl::Status PublishSnapshot(const SnapshotHeader& header,
+                               const std::string& state_json);
+  // Drops snapshots beyond the kept ones and segments no kept snapshot
+  // needs.
+  absl::Status Retain(std::vector<SnapshotName> snapshots);
+  void SyncLoop();
+
+  Env* const env_;
+  const std::string dir_;
+  const Options options_;
+  const std::string store_id_;
+  const bool read_only_;
+  std::unique_ptr<FileLock> lock_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar io_done_;
+  Json state_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_seq_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_chain_ ABSL_GUARDED_BY(mu_);
+  int64_t schema_version_ ABSL_GUARDED_BY(mu_);
+  std::string pending_ ABSL_GUARDED_BY(mu_);  // framed, not yet written
+  uint64_t written_seq_ ABSL_GUARDED_BY(mu_);
+  uint64_t durable_seq_ ABSL_GUARDED_BY(mu_);
+  bool io_busy_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status poison_ ABSL_GUARDED_BY(mu_);
+  uint64_t journal_bytes_since_snapshot_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t snapshot_seq_ ABSL_GUARDED_BY(mu_);
+  bool compacting_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<SnapshotName> snapshots_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Touched only by the I/O leader (io_busy_ set).
+  std::unique_ptr<JournalWriter> writer_;
+  std::thread sync_thread_;
+};
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_STORE_STORE_IMPL_H_

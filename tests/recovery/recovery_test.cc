@@ -1,0 +1,265 @@
+// tests/recovery/recovery_test.cc
+//
+// Recovery against real files: torn tails at every offset, mid-log
+// corruption, the three modes, snapshot fallback, leftovers, the report,
+// and idempotence.
+
+#include "recovery/recovery.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "journal/format.h"
+#include "statelog/store.h"
+#include "tests/testing/test_util.h"
+#include "util/coding.h"
+#include "util/file_names.h"
+
+namespace statelog {
+namespace {
+
+using ::statelog::testing::ReadFileOrDie;
+using ::statelog::testing::ScratchDir;
+using ::statelog::testing::WriteFileOrDie;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+constexpr int kRecords = 6;
+
+// A store with records 1..kRecords, each setting /k<i> to a string that
+// grows, in one segment; returns the state after each prefix.
+std::vector<Json> MakeStore(const std::string& dir, int records = kRecords) {
+  Options o;
+  o.create_if_missing = true;
+  o.segment_bytes = 64 << 10;
+  auto r = Store::Open(dir, o);
+  EXPECT_OK(r);
+  std::vector<Json> states = {Json::object()};
+  for (int i = 1; i <= records; ++i) {
+    EXPECT_OK(r->store->Apply(
+        Transaction().Set("/k" + std::to_string(i), std::string(i * 10, 'x'))));
+    states.push_back(*r->store->Get(""));
+  }
+  return states;
+}
+
+std::string SegmentPath(const std::string& dir) {
+  return dir + "/" + internal::SegmentFileName(1);
+}
+
+// Offsets of every record in the first segment.
+std::vector<uint64_t> RecordOffsets(const std::string& segment) {
+  std::vector<uint64_t> offsets;
+  uint64_t at = internal::kSegmentHeaderSize;
+  while (at + internal::kRecordHeaderSize <= segment.size()) {
+    uint32_t len = internal::GetFixed32(segment.data() + at + 32);
+    if (internal::GetFixed64(segment.data() + at) == 0 && len == 0) break;
+    offsets.push_back(at);
+    at += internal::kRecordHeaderSize + len;
+  }
+  offsets.push_back(at);  // end of the last record
+  return offsets;
+}
+
+absl::StatusOr<OpenResult> Reopen(const std::string& dir,
+                                  RecoveryMode mode = RecoveryMode::kTolerateTornTail) {
+  Options o;
+  o.recovery_mode = mode;
+  return Store::Open(dir, o);
+}
+
+TEST(RecoveryTest, TornTailAtEveryOffsetOfLastRecordIsQuarantinedAndTruncated) {
+  ScratchDir tmp;
+  const std::string golden = tmp.Sub("golden");
+  std::vector<Json> states = MakeStore(golden);
+  const std::string segment = ReadFileOrDie(SegmentPath(golden));
+  std::vector<uint64_t> offsets = RecordOffsets(segment);
+  ASSERT_EQ(offsets.size(), size_t{kRecords + 1});
+  const uint64_t last = offsets[kRecords - 1];
+  const uint64_t end = offsets[kRecords];
+
+  for (uint64_t cut = last; cut < end; ++cut) {
+    for (char fill : {'\0', '\xAB'}) {
+      const std::string dir = tmp.Sub("cut");
+      fs::remove_all(dir);
+      fs::copy(golden, dir, fs::copy_options::recursive);
+      std::string torn = segment;
+      std::fill(torn.begin() + cut, torn.begin() + end, fill);
+      WriteFileOrDie(SegmentPath(dir), torn);
+
+      absl::StatusOr<OpenResult> r = Reopen(dir);
+      ASSERT_OK(r) << "cut at " << cut;
+      EXPECT_EQ(r->report.last_seq, uint64_t{kRecords - 1}) << cut;
+      EXPECT_EQ(*r->store->Get(""), states[kRecords - 1]) << cut;
+      const bool all_zero = cut == last && fill == '\0';
+      if (all_zero) {
+        EXPECT_TRUE(r->report.quarantined.empty());
+      } else {
+        ASSERT_EQ(r->report.quarantined.size(), 1u) << cut;
+        const QuarantineEntry& q = r->report.quarantined[0];
+        EXPECT_EQ(q.offset, fill == '\0' ? last : last);
+        EXPECT_TRUE(fs::exists(dir + "/" + q.file)) << q.file;
+        EXPECT_THAT(r->report.damage, HasSubstr("wal-"));
+      }
+      // The store goes on: the next transaction takes the lost seq.
+      EXPECT_EQ(*r->store->Apply(Transaction().Set("/after", true)),
+                uint64_t{kRecords});
+      r->store.reset();
+      absl::StatusOr<OpenResult> again = Reopen(dir);
+      ASSERT_OK(again);
+      EXPECT_EQ(again->report.last_seq, uint64_t{kRecords});
+      EXPECT_TRUE(again->report.quarantined.empty());
+      EXPECT_TRUE(again->report.damage.empty()) << again->report.damage;
+    }
+  }
+}
+
+TEST(RecoveryTest, BitFlipInTheMiddleOfTheLogIsDataLoss) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  std::string segment = ReadFileOrDie(SegmentPath(dir));
+  std::vector<uint64_t> offsets = RecordOffsets(segment);
+  segment[offsets[2] + internal::kRecordHeaderSize + 3] ^= 0x10;
+  WriteFileOrDie(SegmentPath(dir), segment);
+
+  absl::StatusOr<OpenResult> r = Reopen(dir);
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss,
+                          ::testing::AllOf(
+                              HasSubstr(internal::SegmentFileName(1)),
+                              HasSubstr("offset " + std::to_string(offsets[2])),
+                              HasSubstr("seq 3"))));
+  // Refusing changed nothing.
+  EXPECT_EQ(ReadFileOrDie(SegmentPath(dir)), segment);
+  EXPECT_FALSE(fs::exists(dir + "/quarantine"));
+}
+
+TEST(RecoveryTest, PointInTimeKeepsThePrefixAndQuarantinesTheRest) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  std::vector<Json> states = MakeStore(dir);
+  std::string segment = ReadFileOrDie(SegmentPath(dir));
+  std::vector<uint64_t> offsets = RecordOffsets(segment);
+  segment[offsets[2] + 20] ^= 0x01;  // inside the sequence number of record 3
+  WriteFileOrDie(SegmentPath(dir), segment);
+
+  absl::StatusOr<OpenResult> r = Reopen(dir, RecoveryMode::kPointInTime);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.last_seq, 2u);
+  EXPECT_EQ(r->report.records_lost, uint64_t{kRecords - 3});
+  EXPECT_EQ(*r->store->Get(""), states[2]);
+  ASSERT_EQ(r->report.quarantined.size(), 1u);
+  EXPECT_EQ(r->report.quarantined[0].offset, offsets[2]);
+  EXPECT_EQ(r->report.quarantined[0].bytes, offsets[kRecords] - offsets[2]);
+  // The evidence holds the exact bytes that were cut.
+  EXPECT_EQ(ReadFileOrDie(dir + "/" + r->report.quarantined[0].file),
+            segment.substr(offsets[2], offsets[kRecords] - offsets[2]));
+}
+
+TEST(RecoveryTest, StrictModeRefusesEvenATornTail) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  std::string segment = ReadFileOrDie(SegmentPath(dir));
+  std::vector<uint64_t> offsets = RecordOffsets(segment);
+  segment[offsets[kRecords] - 1] ^= 0x01;
+  WriteFileOrDie(SegmentPath(dir), segment);
+  EXPECT_THAT(Reopen(dir, RecoveryMode::kStrict),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("strict")));
+  EXPECT_OK(Reopen(dir));
+}
+
+TEST(RecoveryTest, DamagedNewestSnapshotFallsBackToThePreviousOne) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  Json expected;
+  {
+    Options o;
+    o.create_if_missing = true;
+    o.segment_bytes = 16 << 10;
+    auto r = Store::Open(dir, o);
+    ASSERT_OK(r);
+    for (int i = 1; i <= 30; ++i) {
+      ASSERT_OK(r->store->Apply(Transaction().Set("/n", i)));
+      if (i == 10 || i == 20) {
+        ASSERT_OK(r->store->Compact());
+      }
+    }
+    expected = *r->store->Get("");
+  }
+  const std::string newest = dir + "/" + internal::SnapshotFileName(20);
+  std::string snap = ReadFileOrDie(newest);
+  snap[snap.size() - 5] ^= 0x02;
+  WriteFileOrDie(newest, snap);
+
+  absl::StatusOr<OpenResult> r = Reopen(dir);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.snapshot_used, internal::SnapshotFileName(10));
+  ASSERT_GE(r->report.snapshots_tried.size(), 2u);
+  EXPECT_EQ(r->report.snapshots_tried[0].file, internal::SnapshotFileName(20));
+  EXPECT_THAT(r->report.snapshots_tried[0].error, HasSubstr("checksum"));
+  EXPECT_EQ(r->report.records_replayed, 20u);
+  EXPECT_EQ(*r->store->Get(""), expected);
+}
+
+TEST(RecoveryTest, LeftoverTempFilesAreRemovedAndReported) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  std::vector<Json> states = MakeStore(dir);
+  WriteFileOrDie(dir + "/" + internal::SnapshotFileName(9) + ".tmp", "{\"statelog_sn");
+  WriteFileOrDie(dir + "/" + internal::SegmentFileName(99) + ".tmp", "");
+  absl::StatusOr<OpenResult> r = Reopen(dir);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.removed_temp_files.size(), 2u);
+  EXPECT_FALSE(fs::exists(dir + "/" + internal::SnapshotFileName(9) + ".tmp"));
+  EXPECT_EQ(*r->store->Get(""), states.back());
+}
+
+TEST(RecoveryTest, ReportIsWrittenIntoTheStoreDirectory) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  absl::StatusOr<OpenResult> r = Reopen(dir);
+  ASSERT_OK(r);
+  Json report = Json::parse(ReadFileOrDie(dir + "/recovery-report.json"));
+  EXPECT_EQ(report["last_seq"], kRecords);
+  EXPECT_EQ(report["records_replayed"], kRecords);
+  EXPECT_EQ(report["mode"], "tolerate_torn_tail");
+  EXPECT_EQ(report, r->report.ToJson());
+}
+
+TEST(RecoveryTest, ReadOnlyOpenChangesNothingEvenWithATornTail) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  std::string segment = ReadFileOrDie(SegmentPath(dir));
+  std::vector<uint64_t> offsets = RecordOffsets(segment);
+  segment[offsets[kRecords] - 2] ^= 0x40;
+  WriteFileOrDie(SegmentPath(dir), segment);
+  fs::remove(dir + "/recovery-report.json");
+  Options o;
+  o.read_only = true;
+  absl::StatusOr<OpenResult> r = Store::Open(dir, o);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.last_seq, uint64_t{kRecords - 1});
+  ASSERT_EQ(r->report.quarantined.size(), 1u);
+  EXPECT_TRUE(r->report.quarantined[0].file.empty());
+  EXPECT_EQ(ReadFileOrDie(SegmentPath(dir)), segment);
+  EXPECT_FALSE(fs::exists(dir + "/quarantine"));
+  EXPECT_FALSE(fs::exists(dir + "/recovery-report.json"));
+}
+
+TEST(RecoveryTest, SnapshotOfAnotherStoreIsNeverLoaded) {
+  ScratchDir tmp;
+  MakeStore(tmp.Sub("a"));
+  MakeStore(tmp.Sub("b"), 2);
+  // Swap b's only snapshot for a's: it must not verify in b.
+  const std::string name = internal::SnapshotFileName(0);
+  fs::copy_file(tmp.Sub("a") + "/" + name, tmp.Sub("b") + "/" + name,
+                fs::copy_options::overwrite_existing);
+  EXPECT_THAT(Reopen(tmp.Sub("b")),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("another store")));
+}
+
+}  // namespace
+}  // namespace statelog

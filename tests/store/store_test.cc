@@ -1,0 +1,368 @@
+// tests/store/store_test.cc
+//
+// The Store facade as a user meets it: open/apply/get, all-or-nothing
+// transactions, locking, concurrency, compaction and retention, poisoning,
+// and a simulated power cut (MemEnv) after every acknowledgement.
+
+#include "statelog/store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "tests/testing/mem_env.h"
+#include "tests/testing/test_util.h"
+#include "txn/apply.h"
+#include "util/file_names.h"
+
+namespace statelog {
+namespace {
+
+using ::statelog::testing::MemEnv;
+using ::statelog::testing::ScratchDir;
+using ::testing::HasSubstr;
+
+Options Create() {
+  Options o;
+  o.create_if_missing = true;
+  o.segment_bytes = 64 << 10;
+  return o;
+}
+
+std::unique_ptr<Store> OpenOrDie(const std::string& dir, const Options& o) {
+  absl::StatusOr<OpenResult> r = Store::Open(dir, o);
+  EXPECT_OK(r);
+  if (!r.ok()) return nullptr;
+  return std::move(r->store);
+}
+
+size_t CountFiles(const std::string& dir, const std::string& prefix) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().filename().string().rfind(prefix, 0) == 0) ++n;
+  }
+  return n;
+}
+
+TEST(StoreTest, NewStoreIsEmptyObjectAtSeqZero) {
+  ScratchDir tmp;
+  auto store = OpenOrDie(tmp.Sub("s"), Create());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->LastSeq(), 0u);
+  EXPECT_EQ(*store->Get(""), Json::object());
+}
+
+TEST(StoreTest, ApplyThenReopenKeepsEveryTransaction) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  {
+    auto store = OpenOrDie(dir, Create());
+    EXPECT_EQ(*store->Apply(Transaction().Set("/a", 1)), 1u);
+    EXPECT_EQ(*store->Apply(Transaction().Set("/b/c", "x")), 2u);
+    EXPECT_EQ(*store->Apply(Transaction().Merge({{"a", nullptr}, {"d", true}})),
+              3u);
+  }
+  absl::StatusOr<OpenResult> r = Store::Open(dir, Options());
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.last_seq, 3u);
+  EXPECT_EQ(r->report.records_replayed, 3u);
+  EXPECT_EQ(*r->store->Get(""), Json::parse(R"({"b":{"c":"x"},"d":true})"));
+  EXPECT_EQ(*r->store->Get("/b/c"), "x");
+  EXPECT_THAT(r->store->Get("/zzz"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("/zzz")));
+  EXPECT_THAT(r->store->Get("nope"),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+}
+
+TEST(StoreTest, OpenWithoutCreateOnMissingStoreIsNotFound) {
+  ScratchDir tmp;
+  EXPECT_THAT(Store::Open(tmp.Sub("none"), Options()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("none")));
+  EXPECT_THAT(Store::Open(tmp.path(), Options()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("STORE")));
+}
+
+TEST(StoreTest, CreateRefusesNonEmptyForeignDirectory) {
+  ScratchDir tmp;
+  ::statelog::testing::WriteFileOrDie(tmp.Sub("notes.txt"), "hello");
+  EXPECT_THAT(Store::Open(tmp.path(), Create()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("notes.txt")));
+}
+
+TEST(StoreTest, ErrorIfExists) {
+  ScratchDir tmp;
+  OpenOrDie(tmp.Sub("s"), Create());
+  Options o = Create();
+  o.error_if_exists = true;
+  EXPECT_THAT(Store::Open(tmp.Sub("s"), o),
+              StatusIs(absl::StatusCode::kAlreadyExists, ::testing::_));
+}
+
+TEST(StoreTest, FailedTransactionWritesNothingAndNamesTheOperation) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  {
+    auto store = OpenOrDie(dir, Create());
+    ASSERT_OK(store->Apply(Transaction().Set("/n", 1)));
+    EXPECT_THAT(store->Apply(Transaction().Set("/n", 2).Test("/n", 99)),
+                StatusIs(absl::StatusCode::kAborted, HasSubstr("op 1")));
+    EXPECT_THAT(store->Apply(Transaction().Set("/m", 2).Remove("/missing")),
+                StatusIs(absl::StatusCode::kNotFound, HasSubstr("/missing")));
+    EXPECT_EQ(store->LastSeq(), 1u);
+    EXPECT_EQ(*store->Get(""), Json::parse(R"({"n":1})"));
+  }
+  auto store = OpenOrDie(dir, Options());
+  EXPECT_EQ(store->LastSeq(), 1u);
+  EXPECT_EQ(*store->Get(""), Json::parse(R"({"n":1})"));
+}
+
+TEST(StoreTest, PoisonInputIsRejectedBeforeTheJournal) {
+  ScratchDir tmp;
+  Options o = Create();
+  o.max_record_bytes = 4096;
+  auto store = OpenOrDie(tmp.Sub("s"), o);
+  Json deep = 1;
+  for (int i = 0; i < 300; ++i) deep = Json::array({deep});
+  EXPECT_THAT(store->Apply(Transaction().Set("/d", deep)),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(store->Apply(Transaction().Set("/f", std::nan(""))),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(store->Apply(Transaction().Set("/f", INFINITY)),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(store->Apply(Transaction().Set("/s", std::string("\xff\xfe"))),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(store->Apply(Transaction().Set("/big", std::string(5000, 'x'))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("maximum")));
+  EXPECT_THAT(store->Apply(Transaction().Set("no-slash", 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(store->Apply(Transaction()),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_EQ(store->LastSeq(), 0u);
+}
+
+TEST(StoreTest, SecondOpenerGetsLockErrorNamingTheHolder) {
+  ScratchDir tmp;
+  auto store = OpenOrDie(tmp.Sub("s"), Create());
+  EXPECT_THAT(Store::Open(tmp.Sub("s"), Options()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("pid " + std::to_string(getpid()))));
+  // A read-only open takes no lock and sees the state.
+  ASSERT_OK(store->Apply(Transaction().Set("/x", 5)));
+  Options ro;
+  ro.read_only = true;
+  absl::StatusOr<OpenResult> r = Store::Open(tmp.Sub("s"), ro);
+  ASSERT_OK(r);
+  EXPECT_EQ(*r->store->Get("/x"), 5);
+  EXPECT_THAT(r->store->Apply(Transaction().Set("/x", 6)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("read-only")));
+  store.reset();
+  EXPECT_OK(Store::Open(tmp.Sub("s"), Options()));
+}
+
+TEST(StoreTest, FilesAre0600AndDirectories0700) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  auto store = OpenOrDie(dir, Create());
+  ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
+  ASSERT_OK(store->Compact());
+  struct stat st;
+  ASSERT_EQ(stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    ASSERT_EQ(stat(e.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << e.path();
+  }
+}
+
+TEST(StoreTest, SymlinkInPlaceOfStoreFileIsRefused) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  OpenOrDie(dir, Create());
+  std::filesystem::rename(dir + "/STORE", tmp.Sub("STORE.real"));
+  std::filesystem::create_symlink(tmp.Sub("STORE.real"), dir + "/STORE");
+  EXPECT_THAT(Store::Open(dir, Options()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("symlink")));
+}
+
+TEST(StoreTest, ConcurrentWritersAllLandInOrder) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  {
+    auto store = OpenOrDie(dir, Create());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          ASSERT_OK(store->Apply(
+              Transaction().Set("/t" + std::to_string(t), i)));
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(store->LastSeq(), uint64_t{kThreads * kPerThread});
+  }
+  auto store = OpenOrDie(dir, Options());
+  EXPECT_EQ(store->LastSeq(), uint64_t{kThreads * kPerThread});
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(*store->Get("/t" + std::to_string(t)), kPerThread - 1);
+  }
+}
+
+TEST(StoreTest, ConcurrentUpdatesNeverLoseAnIncrement) {
+  ScratchDir tmp;
+  auto store = OpenOrDie(tmp.Sub("s"), Create());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        ASSERT_OK(store->Update([](const Json& state, Transaction* txn) {
+          txn->Set("/counter", state.value("counter", 0) + 1);
+          return absl::OkStatus();
+        }));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(*store->Get("/counter"), 200);
+}
+
+TEST(StoreTest, CompactionKeepsTwoSnapshotsAndBoundsTheDirectory) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  Options o = Create();
+  o.durability = Durability::kNone;
+  o.compact_after_records = 100;
+  o.segment_bytes = 16 << 10;
+  {
+    auto store = OpenOrDie(dir, o);
+    for (int i = 0; i < 3000; ++i) {
+      ASSERT_OK(store->Apply(Transaction().Set("/k" + std::to_string(i % 50), i)));
+      if (i % 500 == 0) {
+        EXPECT_LE(CountFiles(dir, "snapshot-"), 2u);
+        EXPECT_LE(CountFiles(dir, "wal-"), 4u);
+      }
+    }
+  }
+  EXPECT_EQ(CountFiles(dir, "snapshot-"), 2u);
+  EXPECT_LE(CountFiles(dir, "wal-"), 4u);
+  absl::StatusOr<OpenResult> r = Store::Open(dir, Options());
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.last_seq, 3000u);
+  EXPECT_EQ(*r->store->Get("/k49"), 2999);
+  EXPECT_LT(r->report.records_replayed, 200u);
+}
+
+TEST(StoreTest, WriteErrorPoisonsTheStoreUntilReopened) {
+  MemEnv env;
+  Options o = Create();
+  o.env = &env;
+  auto store = OpenOrDie("/s", o);
+  ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
+  std::atomic<bool> fail{true};
+  env.set_fault_hook([&](const std::string& op, const std::string& path) {
+    if (fail && op == "sync" && path.find("wal-") != std::string::npos) {
+      return absl::InternalError("injected EIO on fdatasync");
+    }
+    return absl::OkStatus();
+  });
+  EXPECT_THAT(store->Apply(Transaction().Set("/a", 2)),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("injected EIO")));
+  fail = false;  // the disk "recovers", the store must not pretend it did
+  EXPECT_THAT(store->Apply(Transaction().Set("/a", 3)),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("poisoned")));
+  EXPECT_THAT(store->Get("/a"), StatusIs(absl::StatusCode::kInternal, ::testing::_));
+  EXPECT_FALSE(store->status().ok());
+  std::unique_ptr<MemEnv> image = env.CrashImage();
+  store.reset();
+  Options reopen;
+  reopen.env = image.get();
+  auto again = OpenOrDie("/s", reopen);
+  EXPECT_EQ(*again->Get("/a"), 1);
+  EXPECT_OK(again->Apply(Transaction().Set("/a", 4)));
+}
+
+// Power cut after every acknowledgement: recovery from only what was
+// fsynced must hold every acknowledged transaction, and nothing more.
+void CrashAfterEveryAck(Durability durability) {
+  MemEnv env;
+  Options o = Create();
+  o.env = &env;
+  o.durability = durability;
+  o.segment_bytes = 4096;
+  o.compact_after_records = 7;
+  auto store = OpenOrDie("/s", o);
+  Json expected = Json::object();
+  uint64_t durable_seq = 0;
+  Json durable_state = expected;
+  for (int i = 1; i <= 60; ++i) {
+    Transaction txn;
+    txn.Set("/v" + std::to_string(i % 5), std::string(i * 7, 'a' + i % 26));
+    if (i % 3 == 0) txn.Unset("/v" + std::to_string((i + 1) % 5));
+    ASSERT_OK(internal::ApplyTransaction(txn, &expected));
+    ASSERT_OK(store->Apply(txn));
+    if (durability == Durability::kNone && i % 10 == 0) {
+      ASSERT_OK(store->Sync());
+    }
+    if (durability == Durability::kSync || i % 10 == 0) {
+      durable_seq = i;
+      durable_state = expected;
+    }
+    std::unique_ptr<MemEnv> image = env.CrashImage();
+    Options reopen;
+    reopen.env = image.get();
+    absl::StatusOr<OpenResult> r = Store::Open("/s", reopen);
+    ASSERT_TRUE(r.ok()) << "after ack " << i << ": " << r.status();
+    const uint64_t seq = r->store->LastSeq();
+    EXPECT_GE(seq, durable_seq) << "lost an acknowledged transaction";
+    EXPECT_LE(seq, uint64_t(i)) << "invented a transaction";
+    if (seq == durable_seq) {
+      EXPECT_EQ(*r->store->Get(""), durable_state);
+    }
+    if (seq == uint64_t(i)) {
+      EXPECT_EQ(*r->store->Get(""), expected);
+    }
+  }
+  // The workload did cross compactions and segment rotations.
+  absl::StatusOr<std::vector<std::string>> names = env.ListDir("/s");
+  ASSERT_OK(names);
+  EXPECT_THAT(*names, ::testing::Contains(internal::SnapshotFileName(56)));
+  EXPECT_THAT(*names, ::testing::Contains(internal::SegmentFileName(57)));
+}
+
+TEST(StoreTest, PowerCutAfterEveryAckLosesNothingAcknowledgedSync) {
+  CrashAfterEveryAck(Durability::kSync);
+}
+
+TEST(StoreTest, PowerCutAfterEveryAckLosesNothingSyncedNone) {
+  CrashAfterEveryAck(Durability::kNone);
+}
+
+TEST(StoreTest, IntervalPolicySyncsInTheBackground) {
+  MemEnv env;
+  Options o = Create();
+  o.env = &env;
+  o.durability = Durability::kInterval;
+  o.sync_interval = absl::Milliseconds(5);
+  auto store = OpenOrDie("/s", o);
+  ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
+  // Poll a power-cut image until the background sync has covered seq 1.
+  for (int i = 0; i < 400; ++i) {
+    std::unique_ptr<MemEnv> image = env.CrashImage();
+    Options reopen;
+    reopen.env = image.get();
+    absl::StatusOr<OpenResult> r = Store::Open("/s", reopen);
+    ASSERT_OK(r);
+    if (r->store->LastSeq() == 1) return;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ADD_FAILURE() << "kInterval never synced seq 1";
+}
+
+}  // namespace
+}  // namespace statelog

@@ -1,0 +1,43 @@
+// util/file_names.h
+//
+// Names of the files in a store directory (docs/format.md, "Files"):
+//   STORE                           identity: format, store id, creation time
+//   LOCK                            flock'ed by the one writer; pid and host
+//   wal-<20-digit first seq>.log    journal segments
+//   snapshot-<20-digit seq>.json    snapshots
+//   *.tmp                           unpublished files, removed by recovery
+//   recovery-report.json            the last recovery's report
+//   quarantine/                     bytes recovery cut off, kept as evidence
+
+#ifndef STATELOG_UTIL_FILE_NAMES_H_
+#define STATELOG_UTIL_FILE_NAMES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace statelog::internal {
+
+inline constexpr char kLockFileName[] = "LOCK";
+inline constexpr char kIdentityFileName[] = "STORE";
+inline constexpr char kReportFileName[] = "recovery-report.json";
+inline constexpr char kQuarantineDirName[] = "quarantine";
+inline constexpr char kTempSuffix[] = ".tmp";
+
+std::string SegmentFileName(uint64_t first_seq);
+std::string SnapshotFileName(uint64_t seq);
+
+// The sequence number in a segment or snapshot name; nullopt for any other
+// name (including temporary files).
+std::optional<uint64_t> ParseSegmentFileName(absl::string_view name);
+std::optional<uint64_t> ParseSnapshotFileName(absl::string_view name);
+
+bool IsTempFileName(absl::string_view name);
+
+std::string JoinPath(absl::string_view dir, absl::string_view name);
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_UTIL_FILE_NAMES_H_

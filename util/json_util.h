@@ -1,0 +1,46 @@
+// util/json_util.h
+//
+// The one adapter between statelog and nlohmann/json's exceptions: parsing,
+// dumping and validating JSON values without letting an exception escape.
+// Internal to statelog.
+
+#ifndef STATELOG_UTIL_JSON_UTIL_H_
+#define STATELOG_UTIL_JSON_UTIL_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "statelog/transaction.h"
+
+namespace statelog::internal {
+
+// Parses `text` as one JSON value. Rejects nesting deeper than
+// kMaxNestingDepth (before building the deep part), invalid UTF-8, numbers
+// that do not fit a double, and trailing garbage. InvalidArgument whose
+// message starts with `what` and names the byte offset.
+[[nodiscard]] absl::StatusOr<Json> ParseJson(absl::string_view text,
+                                             absl::string_view what);
+
+// Checks that `value`, placed at depth `base_depth`, nests at most
+// kMaxNestingDepth deep, that every key and string is valid UTF-8, and that
+// every number is finite. Iterative: safe on any input. InvalidArgument whose
+// message starts with `what`.
+[[nodiscard]] absl::Status ValidateValue(const Json& value, int base_depth,
+                                         absl::string_view what);
+
+// Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
+bool IsValidUtf8(absl::string_view s);
+
+// Compact serialization. InvalidArgument (never an exception) if the value
+// cannot be serialized.
+[[nodiscard]] absl::StatusOr<std::string> DumpJson(const Json& value);
+
+// Parses an RFC 6901 pointer. InvalidArgument naming `pointer`.
+[[nodiscard]] absl::StatusOr<Json::json_pointer> ParsePointer(
+    const std::string& pointer);
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_UTIL_JSON_UTIL_H_
