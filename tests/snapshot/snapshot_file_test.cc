@@ -1,0 +1,313 @@
+// tests/snapshot/snapshot_file_test.cc
+//
+// Snapshot files against docs/format.md: the exact layout, that the file is
+// plain JSON, that publishing leaves no temp file and an owner-only file,
+// and that every truncation or change to the checked parts is DataLoss.
+
+#include "snapshot/snapshot_file.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "journal/format.h"
+#include "nlohmann/json.hpp"
+#include "statelog/env.h"
+#include "tests/testing/test_util.h"
+#include "util/checksum.h"
+#include "util/file_names.h"
+
+namespace statelog::internal {
+namespace {
+
+using ::statelog::testing::ReadFileOrDie;
+using ::statelog::testing::ScratchDir;
+using ::statelog::testing::WriteFileOrDie;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
+const std::string kStoreId = "snapshot-test-id";  // 16 bytes
+const std::string kState =
+    R"({"step":42,"status":"running","items":[1,2,3],"nested":{"k":null}})";
+
+SnapshotHeader TestHeader(uint64_t seq) {
+  SnapshotHeader h;
+  h.store_id = kStoreId;
+  h.seq = seq;
+  h.chain = 0x0123456789ABCDEF;
+  h.schema_version = 3;
+  return h;
+}
+
+class SnapshotFileTest : public ::testing::Test {
+ protected:
+  Env* env() { return Env::Default(); }
+  const std::string& dir() const { return scratch_.path(); }
+
+  // Writes a snapshot of kState at `seq` and returns its file name.
+  std::string WriteOrDie(uint64_t seq, const std::string& state = kState) {
+    absl::StatusOr<std::string> name =
+        WriteSnapshot(env(), dir(), TestHeader(seq), state);
+    EXPECT_TRUE(name.ok()) << name.status();
+    return name.ok() ? *name : std::string();
+  }
+
+  std::vector<std::string> Names() {
+    absl::StatusOr<std::vector<std::string>> names = env()->ListDir(dir());
+    EXPECT_TRUE(names.ok()) << names.status();
+    if (!names.ok()) return {};
+    std::sort(names->begin(), names->end());
+    return *names;
+  }
+
+  ScratchDir scratch_;
+};
+
+TEST_F(SnapshotFileTest, WriteThenReadRoundTrips) {
+  const std::string name = WriteOrDie(42);
+  EXPECT_EQ(name, "snapshot-00000000000000000042.json");
+
+  absl::StatusOr<VerifiedSnapshot> snap =
+      ReadSnapshot(env(), dir(), name, kStoreId);
+  ASSERT_OK(snap);
+  EXPECT_EQ(snap->state_json, kState);
+  EXPECT_EQ(snap->header.store_id, kStoreId);
+  EXPECT_EQ(snap->header.seq, 42u);
+  EXPECT_EQ(snap->header.chain, 0x0123456789ABCDEFu);
+  EXPECT_EQ(snap->header.schema_version, 3);
+  EXPECT_EQ(snap->header.state_bytes, kState.size());
+  EXPECT_EQ(snap->header.state_checksum, Checksum(kState));
+  EXPECT_THAT(snap->header.created_at,
+              MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"));
+}
+
+TEST_F(SnapshotFileTest, EmptySnapshotAtSeqZeroRoundTrips) {
+  SnapshotHeader h = TestHeader(0);
+  h.chain = 0;
+  h.schema_version = 0;
+  absl::StatusOr<std::string> name = WriteSnapshot(env(), dir(), h, "{}");
+  ASSERT_OK(name);
+  EXPECT_EQ(*name, "snapshot-00000000000000000000.json");
+  absl::StatusOr<VerifiedSnapshot> snap =
+      ReadSnapshot(env(), dir(), *name, kStoreId);
+  ASSERT_OK(snap);
+  EXPECT_EQ(snap->state_json, "{}");
+  EXPECT_EQ(snap->header.seq, 0u);
+  EXPECT_EQ(snap->header.chain, 0u);
+}
+
+TEST_F(SnapshotFileTest, StateBytesAreKeptExactly) {
+  // Not the compact form nlohmann would produce: the bytes are stored and
+  // returned as given, not re-serialized.
+  const std::string state = "{ \"b\" : 1.50, \"a\" : \"\\u00e9\\n\" }";
+  const std::string name = WriteOrDie(7, state);
+  absl::StatusOr<VerifiedSnapshot> snap =
+      ReadSnapshot(env(), dir(), name, kStoreId);
+  ASSERT_OK(snap);
+  EXPECT_EQ(snap->state_json, state);
+}
+
+TEST_F(SnapshotFileTest, FileIsJsonWithHeaderAndState) {
+  const std::string name = WriteOrDie(42);
+  const std::string text = ReadFileOrDie(JoinPath(dir(), name));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(j.is_discarded()) << text;
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j.size(), 2u);
+  ASSERT_TRUE(j.contains("statelog_snapshot"));
+  ASSERT_TRUE(j.contains("state"));
+  EXPECT_EQ(j["state"], nlohmann::json::parse(kState));
+
+  const nlohmann::json& h = j["statelog_snapshot"];
+  EXPECT_EQ(h.at("format"), 1);
+  EXPECT_EQ(h.at("store_id"), "736e617073686f742d746573742d6964");
+  EXPECT_EQ(h.at("seq"), 42);
+  EXPECT_EQ(h.at("chain"), "0123456789abcdef");
+  EXPECT_EQ(h.at("schema_version"), 3);
+  EXPECT_EQ(h.at("state_bytes"), kState.size());
+  EXPECT_EQ(h.at("state_xxh3"), ChecksumHex(Checksum(kState)));
+  EXPECT_TRUE(h.at("created_at").is_string());
+}
+
+TEST_F(SnapshotFileTest, LayoutIsPrefixHeaderLineStateTrailer) {
+  const std::string name = WriteOrDie(42);
+  const std::string text = ReadFileOrDie(JoinPath(dir(), name));
+  EXPECT_THAT(text, StartsWith("{\"statelog_snapshot\":{"));
+  const std::string tail = absl::StrCat(",\n\"state\":", kState, "\n}\n");
+  ASSERT_GT(text.size(), tail.size());
+  EXPECT_EQ(text.substr(text.size() - tail.size()), tail);
+  // The header is the first line, whole: the first newline is the one
+  // before "state", and the compact state adds none.
+  EXPECT_EQ(text.find('\n'), text.size() - tail.size() + 1);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
+}
+
+TEST_F(SnapshotFileTest, PublishingLeavesNoTempFileAndFileIsOwnerOnly) {
+  const std::string name = WriteOrDie(5);
+  EXPECT_THAT(Names(), ElementsAre(name));
+  struct stat st;
+  ASSERT_EQ(::stat(JoinPath(dir(), name).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(SnapshotFileTest, LeftoverTempFileIsReplaced) {
+  const std::string name = SnapshotFileName(5);
+  WriteFileOrDie(JoinPath(dir(), name + kTempSuffix), "{\"half\":");
+  EXPECT_EQ(WriteOrDie(5), name);
+  EXPECT_THAT(Names(), ElementsAre(name));
+  EXPECT_OK(ReadSnapshot(env(), dir(), name, kStoreId));
+}
+
+TEST_F(SnapshotFileTest, ListSnapshotsIsNewestFirst) {
+  for (uint64_t seq : {5, 100, 0, 42, 99}) WriteOrDie(seq);
+  // Neither a temp file nor another file is a snapshot.
+  WriteFileOrDie(JoinPath(dir(), SnapshotFileName(200) + kTempSuffix), "x");
+  WriteFileOrDie(JoinPath(dir(), "snapshot-1.json"), "x");
+  WriteFileOrDie(JoinPath(dir(), "wal-00000000000000000001.log"), "x");
+
+  absl::StatusOr<std::vector<SnapshotName>> list = ListSnapshots(env(), dir());
+  ASSERT_OK(list);
+  std::vector<uint64_t> seqs;
+  std::vector<std::string> files;
+  for (const SnapshotName& s : *list) {
+    seqs.push_back(s.seq);
+    files.push_back(s.file);
+  }
+  EXPECT_THAT(seqs, ElementsAre(100u, 99u, 42u, 5u, 0u));
+  EXPECT_EQ(files.front(), "snapshot-00000000000000000100.json");
+  EXPECT_EQ(files.back(), "snapshot-00000000000000000000.json");
+}
+
+TEST_F(SnapshotFileTest, ListSnapshotsOfEmptyDirectoryIsEmpty) {
+  absl::StatusOr<std::vector<SnapshotName>> list = ListSnapshots(env(), dir());
+  ASSERT_OK(list);
+  EXPECT_TRUE(list->empty());
+}
+
+TEST_F(SnapshotFileTest, EveryTruncationIsDataLoss) {
+  const std::string name = WriteOrDie(9, R"({"a":[1,2],"b":"x"})");
+  const std::string path = JoinPath(dir(), name);
+  const std::string full = ReadFileOrDie(path);
+  for (size_t n = 0; n < full.size(); ++n) {
+    WriteFileOrDie(path, full.substr(0, n));
+    EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)))
+        << "truncated to " << n << " of " << full.size() << " bytes";
+  }
+  WriteFileOrDie(path, full);
+  EXPECT_OK(ReadSnapshot(env(), dir(), name, kStoreId));
+}
+
+TEST_F(SnapshotFileTest, TrailingBytesAreDataLoss) {
+  const std::string name = WriteOrDie(9);
+  const std::string path = JoinPath(dir(), name);
+  const std::string full = ReadFileOrDie(path);
+  for (const char* extra : {"\n", " ", "x", "\0"}) {
+    WriteFileOrDie(path, full + std::string(extra, 1));
+    EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
+  }
+}
+
+TEST_F(SnapshotFileTest, ChangedStateByteIsChecksumDataLoss) {
+  const std::string name = WriteOrDie(9);
+  const std::string path = JoinPath(dir(), name);
+  const std::string full = ReadFileOrDie(path);
+  const size_t state_at = full.size() - 3 - kState.size();
+  ASSERT_EQ(full.substr(state_at, kState.size()), kState);
+  for (size_t i = 0; i < kState.size(); ++i) {
+    std::string data = full;
+    data[state_at + i] ^= 0x01;
+    WriteFileOrDie(path, data);
+    EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         AllOf(HasSubstr(name), HasSubstr("checksum"))))
+        << "state byte " << i;
+  }
+}
+
+TEST_F(SnapshotFileTest, EditedStateWithSameLengthIsDataLoss) {
+  // A plausible hand edit: still valid JSON, same size.
+  const std::string name = WriteOrDie(9);
+  const std::string path = JoinPath(dir(), name);
+  std::string data = ReadFileOrDie(path);
+  absl::StrReplaceAll({{"\"step\":42", "\"step\":43"}}, &data);
+  WriteFileOrDie(path, data);
+  EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("checksum")));
+}
+
+TEST_F(SnapshotFileTest, ChangedStateSizeIsDataLoss) {
+  const std::string name = WriteOrDie(9);
+  const std::string path = JoinPath(dir(), name);
+  std::string data = ReadFileOrDie(path);
+  absl::StrReplaceAll({{"\"step\":42", "\"step\":420"}}, &data);
+  WriteFileOrDie(path, data);
+  EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
+}
+
+TEST_F(SnapshotFileTest, OtherStoreIdIsDataLoss) {
+  const std::string name = WriteOrDie(9);
+  EXPECT_THAT(ReadSnapshot(env(), dir(), name, "another-store-id"),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr(name), HasSubstr("store"))));
+}
+
+TEST_F(SnapshotFileTest, RenamedFileWhoseSeqDisagreesIsDataLoss) {
+  const std::string name = WriteOrDie(9);
+  const std::string renamed = SnapshotFileName(10);
+  ASSERT_OK(env()->Rename(JoinPath(dir(), name), JoinPath(dir(), renamed)));
+  EXPECT_THAT(ReadSnapshot(env(), dir(), renamed, kStoreId),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(renamed)));
+}
+
+TEST_F(SnapshotFileTest, UnparsableHeaderIsDataLoss) {
+  const std::string name = WriteOrDie(9);
+  const std::string path = JoinPath(dir(), name);
+  std::string data = ReadFileOrDie(path);
+  absl::StrReplaceAll({{"\"seq\":9", "\"seq\":9}"}}, &data);
+  WriteFileOrDie(path, data);
+  EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
+}
+
+TEST_F(SnapshotFileTest, HeaderFieldOfWrongTypeIsDataLoss) {
+  const std::string name = WriteOrDie(9);
+  const std::string path = JoinPath(dir(), name);
+  std::string data = ReadFileOrDie(path);
+  absl::StrReplaceAll({{"\"seq\":9", "\"seq\":\"9\""}}, &data);
+  WriteFileOrDie(path, data);
+  EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr(name), HasSubstr("seq"))));
+}
+
+TEST_F(SnapshotFileTest, NewerFormatIsFailedPrecondition) {
+  const std::string name = WriteOrDie(9);
+  const std::string path = JoinPath(dir(), name);
+  std::string data = ReadFileOrDie(path);
+  absl::StrReplaceAll({{"\"format\":1", "\"format\":2"}}, &data);
+  WriteFileOrDie(path, data);
+  EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(name)));
+}
+
+TEST_F(SnapshotFileTest, MissingFileIsNotFound) {
+  EXPECT_THAT(ReadSnapshot(env(), dir(), SnapshotFileName(3), kStoreId),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("snapshot")));
+}
+
+}  // namespace
+}  // namespace statelog::internal
