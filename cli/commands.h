@@ -1,0 +1,49 @@
+// cli/commands.h
+//
+// The subcommands of `statelog`. Each Add*Command registers one subcommand
+// (its arguments, flags and help) on the top-level app; when the command line
+// selects it, `*run` is set to the function that does the work and returns
+// the process exit code (cli/exit_codes.h). Parsing and running are separate
+// so that no command runs inside CLI11's exception handling.
+
+#ifndef STATELOG_CLI_COMMANDS_H_
+#define STATELOG_CLI_COMMANDS_H_
+
+#include <functional>
+#include <string>
+
+#include "CLI/CLI.hpp"
+
+namespace statelog::cli {
+
+using CommandRunner = std::function<int()>;
+
+// Adds subcommand `name` to `app`. `summary` (one line) is listed by
+// `statelog --help`; `details` (lines of at most 76 characters, each ending
+// in "\n") appear in the command's own --help, above the exit codes.
+inline CLI::App* AddCommand(CLI::App& app, const char* name,
+                            const char* summary, const char* details) {
+  CLI::App* command = app.add_subcommand(name, summary);
+  command->footer([details] { return std::string(details); });
+  return command;
+}
+
+// init DIR [--from FILE]
+void AddInitCommand(CLI::App& app, CommandRunner* run);
+// apply DIR [FILE|-] [--durability POLICY] [--recovery-mode MODE]
+void AddApplyCommand(CLI::App& app, CommandRunner* run);
+// get DIR [POINTER] [--pretty] [--recovery-mode MODE]
+void AddGetCommand(CLI::App& app, CommandRunner* run);
+// verify DIR [--compact]
+void AddVerifyCommand(CLI::App& app, CommandRunner* run);
+// compact DIR [--recovery-mode MODE]
+void AddCompactCommand(CLI::App& app, CommandRunner* run);
+// demo [--dir DIR] [--seconds S] [--rounds N] [--seed N] [--compact-after N]
+//      [--keep]
+void AddDemoCommand(CLI::App& app, CommandRunner* run);
+// __demo-child DIR --report-fd FD (hidden; started by `demo`)
+void AddDemoChildCommand(CLI::App& app, CommandRunner* run);
+
+}  // namespace statelog::cli
+
+#endif  // STATELOG_CLI_COMMANDS_H_

@@ -1,0 +1,125 @@
+// cli/console.cc
+//
+// stdio-based input and output for the commands. stdio, not iostreams, so
+// that every line written is flushed with one call and stdin is never read
+// past the current line.
+
+#include "cli/console.h"
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "io/errno_status.h"
+#include "util/json_util.h"
+
+namespace statelog::cli {
+
+using internal::ErrnoStatus;
+
+absl::StatusOr<std::string> ReadInput(const std::string& path) {
+  std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "re");
+  if (file == nullptr) return ErrnoStatus(errno, path);
+  std::string text;
+  char chunk[1 << 16];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof(chunk), file)) > 0) {
+    text.append(chunk, n);
+  }
+  int err = std::ferror(file) ? errno : 0;
+  if (file != stdin) std::fclose(file);
+  if (err != 0) return ErrnoStatus(err, path == "-" ? "<stdin>" : path);
+  return text;
+}
+
+LineReader::~LineReader() {
+  std::free(buffer_);
+  if (owns_file_) std::fclose(file_);
+}
+
+absl::Status LineReader::Open(const std::string& path) {
+  path_ = path == "-" ? "<stdin>" : path;
+  if (path == "-") {
+    file_ = stdin;
+    return absl::OkStatus();
+  }
+  file_ = std::fopen(path.c_str(), "re");
+  if (file_ == nullptr) return ErrnoStatus(errno, path);
+  owns_file_ = true;
+  return absl::OkStatus();
+}
+
+bool LineReader::Next(std::string* line) {
+  if (file_ == nullptr || !status_.ok()) return false;
+  errno = 0;
+  ssize_t n = getline(&buffer_, &capacity_, file_);
+  if (n < 0) {
+    if (std::ferror(file_)) status_ = ErrnoStatus(errno, path_);
+    return false;
+  }
+  ++line_number_;
+  size_t size = static_cast<size_t>(n);
+  if (size > 0 && buffer_[size - 1] == '\n') --size;
+  if (size > 0 && buffer_[size - 1] == '\r') --size;
+  line->assign(buffer_, size);
+  return true;
+}
+
+void NoteRecovery(absl::string_view command, const RecoveryReport& report) {
+  uint64_t quarantined = 0;
+  for (const QuarantineEntry& entry : report.quarantined) {
+    quarantined += entry.bytes;
+  }
+  int passed_over = 0;
+  for (const SnapshotAttempt& attempt : report.snapshots_tried) {
+    if (!attempt.error.empty()) ++passed_over;
+  }
+  if (report.damage.empty() && quarantined == 0 && passed_over == 0) return;
+  std::string line = absl::StrCat("statelog ", command, ": recovery: ",
+                                  report.damage.empty() ? "no damage in the "
+                                                          "journal"
+                                                        : report.damage);
+  if (quarantined > 0) {
+    // A read-only open changes nothing; its report says what a writer does.
+    absl::StrAppend(&line, "; ", quarantined, " byte(s) ",
+                    report.read_only ? "would be moved" : "moved",
+                    " to quarantine/");
+  }
+  if (report.records_lost > 0) {
+    absl::StrAppend(&line, "; ", report.records_lost,
+                    " record(s) after the damage not replayed");
+  }
+  if (passed_over > 0) {
+    absl::StrAppend(&line, "; ", passed_over,
+                    " damaged snapshot(s) passed over");
+  }
+  line += "\n";
+  std::fputs(line.c_str(), stderr);
+}
+
+absl::Status PrintJsonLine(const Json& value) {
+  absl::StatusOr<std::string> text = internal::DumpJson(value);
+  if (!text.ok()) return text.status();
+  text->push_back('\n');
+  std::fwrite(text->data(), 1, text->size(), stdout);
+  if (std::fflush(stdout) != 0) {
+    return absl::InternalError(
+        absl::StrCat("writing to stdout: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+void PrintJsonPretty(const Json& value) {
+  std::string text = PrettyJson(value);
+  text.push_back('\n');
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+std::string PrettyJson(const Json& value) {
+  return value.dump(2, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace statelog::cli

@@ -1,0 +1,78 @@
+// cli/exit_codes.cc
+//
+// Maps absl::Status codes onto the command's documented exit codes.
+
+#include "cli/exit_codes.h"
+
+#include <cstdio>
+#include <string>
+
+namespace statelog::cli {
+
+const char kExitCodeHelp[] =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  usage error or invalid input (bad JSON, a failed test op, a missing\n"
+    "     path, a store that already exists, a failed demo check)\n"
+    "  2  store not found\n"
+    "  3  corruption found (damaged journal or snapshot; verify not ok)\n"
+    "  4  store locked by another process\n"
+    "  5  I/O or other system error\n";
+
+ExitCode ExitCodeForOpenError(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return ExitCode::kOk;
+    case absl::StatusCode::kNotFound:
+      return ExitCode::kStoreNotFound;
+    case absl::StatusCode::kDataLoss:
+      return ExitCode::kCorruption;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kInvalidArgument:
+      return ExitCode::kUsage;
+    case absl::StatusCode::kFailedPrecondition:
+      // The same code covers a symlinked store path, which is an I/O-level
+      // refusal, not contention.
+      return status.message().find("locked") != absl::string_view::npos
+                 ? ExitCode::kLocked
+                 : ExitCode::kIoError;
+    default:
+      return ExitCode::kIoError;
+  }
+}
+
+ExitCode ExitCodeForOperationError(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return ExitCode::kOk;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kOutOfRange:
+      return ExitCode::kUsage;
+    case absl::StatusCode::kDataLoss:
+      return ExitCode::kCorruption;
+    default:
+      return ExitCode::kIoError;
+  }
+}
+
+int Fail(absl::string_view command, const absl::Status& status, ExitCode code) {
+  std::string line =
+      "statelog " + std::string(command) + ": " + status.ToString() + "\n";
+  std::fputs(line.c_str(), stderr);
+  return static_cast<int>(code);
+}
+
+int FailOpen(absl::string_view command, const absl::Status& status) {
+  const int code = Fail(command, status, ExitCodeForOpenError(status));
+  if (status.code() == absl::StatusCode::kDataLoss) {
+    std::fputs(
+        "statelog: `statelog verify DIR` describes the damage; "
+        "`--recovery-mode point-in-time` opens the state before it\n",
+        stderr);
+  }
+  return code;
+}
+
+}  // namespace statelog::cli

@@ -1,0 +1,569 @@
+// tests/cli/cli_test.cc
+//
+// End-to-end tests of the `statelog` command: each test runs the built
+// binary (STATELOG_CLI_PATH) as a child process with stdin from a file and
+// checks its exit code, stdout and stderr, as a script would.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/testing/test_util.h"
+
+namespace statelog {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Json = nlohmann::json;
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::vector<std::string> Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n', absl::SkipEmpty());
+}
+
+Json ParseOrDie(const std::string& text) { return Json::parse(text); }
+
+std::vector<char*> Argv(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
+int WaitForExit(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+// A `statelog` process whose stdin is a pipe the test writes to and whose
+// stdout the test reads line by line, for tests that need the command to be
+// running (and holding the store) while something else happens.
+class BackgroundCli {
+ public:
+  BackgroundCli(std::vector<std::string> args, const std::string& err_path) {
+    args.insert(args.begin(), STATELOG_CLI_PATH);
+    std::vector<char*> argv = Argv(args);
+    // A child that dies early must fail the test, not kill it with SIGPIPE.
+    signal(SIGPIPE, SIG_IGN);
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) abort();
+    pid_ = fork();
+    if (pid_ == 0) {
+      int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(in[0], 0);
+      dup2(out[1], 1);
+      dup2(err, 2);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    stdin_fd_ = in[1];
+    stdout_fd_ = out[0];
+  }
+  ~BackgroundCli() {
+    CloseStdin();
+    if (stdout_fd_ >= 0) close(stdout_fd_);
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      WaitForExit(pid_);
+    }
+  }
+
+  void Write(const std::string& text) {
+    ASSERT_EQ(write(stdin_fd_, text.data(), text.size()),
+              static_cast<ssize_t>(text.size()));
+  }
+  void CloseStdin() {
+    if (stdin_fd_ >= 0) close(stdin_fd_);
+    stdin_fd_ = -1;
+  }
+  // The next line of stdout, or "" after 30 s or at end of output.
+  std::string ReadLine() {
+    for (;;) {
+      size_t newline = buffer_.find('\n');
+      if (newline != std::string::npos) {
+        std::string line = buffer_.substr(0, newline);
+        buffer_.erase(0, newline + 1);
+        return line;
+      }
+      pollfd pfd = {stdout_fd_, POLLIN, 0};
+      if (poll(&pfd, 1, 30000) <= 0) return "";
+      char chunk[512];
+      ssize_t n = read(stdout_fd_, chunk, sizeof(chunk));
+      if (n <= 0) return "";
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+  int Wait() {
+    CloseStdin();
+    int code = WaitForExit(pid_);
+    pid_ = -1;
+    return code;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  std::string buffer_;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  // Runs `statelog args...` with `input` on stdin; waits for it.
+  CliResult Run(std::vector<std::string> args, const std::string& input = "") {
+    const std::string base = scratch_.Sub(absl::StrCat("run", runs_++));
+    const std::string in_path = base + ".in";
+    const std::string out_path = base + ".out";
+    const std::string err_path = base + ".err";
+    testing::WriteFileOrDie(in_path, input);
+    args.insert(args.begin(), STATELOG_CLI_PATH);
+    std::vector<char*> argv = Argv(args);
+    pid_t pid = fork();
+    if (pid == 0) {  // only async-signal-safe calls until exec
+      int in = open(in_path.c_str(), O_RDONLY);
+      int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(in, 0);
+      dup2(out, 1);
+      dup2(err, 2);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    CliResult result;
+    result.exit_code = WaitForExit(pid);
+    result.out = testing::ReadFileOrDie(out_path);
+    result.err = testing::ReadFileOrDie(err_path);
+    return result;
+  }
+
+  // A new, empty store; returns its directory.
+  std::string InitStore() {
+    const std::string dir = scratch_.Sub("store");
+    CliResult init = Run({"init", dir});
+    EXPECT_EQ(init.exit_code, 0) << init.err;
+    return dir;
+  }
+
+  // The whole state, as `statelog get` prints it.
+  Json GetState(const std::string& dir) {
+    CliResult get = Run({"get", dir});
+    EXPECT_EQ(get.exit_code, 0) << get.err;
+    return get.exit_code == 0 ? ParseOrDie(get.out) : Json();
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    const std::string path = scratch_.Sub(name);
+    testing::WriteFileOrDie(path, text);
+    return path;
+  }
+
+  testing::ScratchDir scratch_;
+  int runs_ = 0;
+};
+
+TEST_F(CliTest, InitApplyGetRoundTrip) {
+  const std::string dir = InitStore();
+  EXPECT_EQ(GetState(dir), Json::object());
+
+  CliResult apply =
+      Run({"apply", dir},
+          R"([{"op":"add","path":"/agent","value":{"step":1,"tags":["a"]}}])"
+          "\n"
+          R"({"merge":{"agent":{"step":2},"status":"running"}})"
+          "\n"
+          R"({"ops":[{"op":"add","path":"/agent/tags/-","value":"b"}]})"
+          "\n");
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"agent":{"step":2,"tags":["a","b"]},
+                                           "status":"running"})"));
+}
+
+TEST_F(CliTest, ApplyPrintsOneSeqPerTransactionAndSkipsBlankLines) {
+  const std::string dir = InitStore();
+  CliResult apply = Run({"apply", dir, "-"},
+                        "[{\"op\":\"add\",\"path\":\"/a\",\"value\":1}]\n"
+                        "\n"
+                        "   \n"
+                        "{\"merge\":{\"b\":2}}\r\n"
+                        "[{\"op\":\"replace\",\"path\":\"/a\",\"value\":3}]");
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_THAT(Lines(apply.out),
+              ElementsAre(R"({"seq":1})", R"({"seq":2})", R"({"seq":3})"));
+  EXPECT_EQ(apply.err, "");
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"a":3,"b":2})"));
+}
+
+TEST_F(CliTest, ApplyReadsTransactionsFromAFileWithTheChosenDurability) {
+  const std::string dir = InitStore();
+  const std::string input =
+      WriteFile("txns.jsonl", "{\"merge\":{\"x\":1}}\n{\"merge\":{\"y\":2}}\n");
+  CliResult apply = Run({"apply", dir, input, "--durability", "none"});
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_THAT(Lines(apply.out), ElementsAre(R"({"seq":1})", R"({"seq":2})"));
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"x":1,"y":2})"));
+}
+
+// The three ways a line can be bad: each stops apply at that line, names it,
+// and leaves exactly the transactions of the earlier lines in the store.
+struct BadLineCase {
+  const char* name;
+  const char* line;
+  const char* message;  // expected in stderr
+};
+
+void PrintTo(const BadLineCase& bad_line, std::ostream* os) {
+  *os << bad_line.name;
+}
+
+class ApplyBadLineTest : public CliTest,
+                         public ::testing::WithParamInterface<BadLineCase> {};
+
+TEST_P(ApplyBadLineTest, StopsAtTheBadLineNamingItAndKeepsEarlierLines) {
+  const std::string dir = InitStore();
+  const std::string input =
+      absl::StrCat("[{\"op\":\"add\",\"path\":\"/step\",\"value\":1}]\n",
+                   "\n",  // blank lines count in the numbering
+                   "{\"merge\":{\"step\":2,\"list\":[1]}}\n", GetParam().line,
+                   "\n", "{\"merge\":{\"after\":true}}\n");
+  CliResult apply = Run({"apply", dir}, input);
+
+  EXPECT_EQ(apply.exit_code, 1);
+  EXPECT_THAT(apply.err,
+              AllOf(HasSubstr("line 4"), HasSubstr(GetParam().message)));
+  EXPECT_THAT(Lines(apply.out), ElementsAre(R"({"seq":1})", R"({"seq":2})"));
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"step":2,"list":[1]})"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadLines, ApplyBadLineTest,
+    ::testing::Values(
+        BadLineCase{"MalformedJson", R"({"merge": {"step": )", "line 4"},
+        BadLineCase{"FailedTestOp",
+                    R"([{"op":"add","path":"/x","value":1},)"
+                    R"({"op":"test","path":"/step","value":41}])",
+                    "/step"},
+        BadLineCase{"MissingPath",
+                    R"([{"op":"add","path":"/x","value":1},)"
+                    R"({"op":"remove","path":"/no/such/key"}])",
+                    "/no"},
+        BadLineCase{"UnknownOperation", R"([{"op":"frobnicate","path":"/x"}])",
+                    "line 4"}),
+    [](const ::testing::TestParamInfo<BadLineCase>& info) {
+      return std::string(info.param.name);
+    });
+
+TEST_F(CliTest, ApplyToAMissingStoreExits2) {
+  CliResult apply =
+      Run({"apply", scratch_.Sub("nowhere")}, "{\"merge\":{\"a\":1}}\n");
+  EXPECT_EQ(apply.exit_code, 2);
+  EXPECT_EQ(apply.out, "");
+  EXPECT_THAT(apply.err, HasSubstr("statelog apply"));
+}
+
+TEST_F(CliTest, GetOfAMissingStoreExits2) {
+  CliResult get = Run({"get", scratch_.Sub("nowhere")});
+  EXPECT_EQ(get.exit_code, 2);
+  EXPECT_EQ(get.out, "");
+  EXPECT_THAT(get.err, HasSubstr("statelog get"));
+}
+
+TEST_F(CliTest, GetWithAPointerPrintsTheValueThere) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, R"({"merge":{"agent":{"step":7,"name":"a/b"}}})"
+                                "\n")
+                .exit_code,
+            0);
+
+  CliResult step = Run({"get", dir, "/agent/step"});
+  EXPECT_EQ(step.exit_code, 0) << step.err;
+  EXPECT_EQ(step.out, "7\n");
+
+  CliResult agent = Run({"get", dir, "/agent"});
+  EXPECT_EQ(agent.out, "{\"name\":\"a/b\",\"step\":7}\n");
+
+  CliResult pretty = Run({"get", dir, "/agent", "--pretty"});
+  EXPECT_EQ(pretty.exit_code, 0);
+  EXPECT_EQ(pretty.out, "{\n  \"name\": \"a/b\",\n  \"step\": 7\n}\n");
+}
+
+TEST_F(CliTest, GetOfAMissingPointerExits1) {
+  const std::string dir = InitStore();
+  CliResult missing = Run({"get", dir, "/no/such/key"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "");
+  EXPECT_THAT(missing.err, HasSubstr("/no/such"));
+
+  CliResult malformed = Run({"get", dir, "no-leading-slash"});
+  EXPECT_EQ(malformed.exit_code, 1);
+}
+
+TEST_F(CliTest, InitFromAFileSetsTheInitialState) {
+  const std::string from =
+      WriteFile("initial.json", R"({"agent":{"step":0},"list":[1,2,3]})");
+  const std::string dir = scratch_.Sub("store");
+  CliResult init = Run({"init", dir, "--from", from});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_EQ(ParseOrDie(init.out)["seq"], 1);
+  EXPECT_EQ(GetState(dir),
+            Json::parse(R"({"agent":{"step":0},"list":[1,2,3]})"));
+}
+
+TEST_F(CliTest, InitAcceptsAnyJsonValueAsTheInitialState) {
+  const std::string dir = scratch_.Sub("store");
+  ASSERT_EQ(Run({"init", dir, "--from", "-"}, "[1, \"two\", null]").exit_code,
+            0);
+  EXPECT_EQ(GetState(dir), Json::parse(R"([1,"two",null])"));
+}
+
+TEST_F(CliTest, InitOfAnExistingStoreExits1AndKeepsIt) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, "{\"merge\":{\"a\":1}}\n").exit_code, 0);
+  CliResult again = Run({"init", dir});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"a":1})"));
+}
+
+TEST_F(CliTest, InitFromPoisonNestingExits1AndCreatesNoStore) {
+  const std::string from =
+      WriteFile("deep.json", std::string(300, '[') + std::string(300, ']'));
+  const std::string dir = scratch_.Sub("store");
+  CliResult init = Run({"init", dir, "--from", from});
+  EXPECT_EQ(init.exit_code, 1);
+  EXPECT_THAT(init.err, HasSubstr("statelog init"));
+  EXPECT_EQ(Run({"get", dir}).exit_code, 2);
+}
+
+TEST_F(CliTest, InitFromAMissingFileExits1) {
+  CliResult init =
+      Run({"init", scratch_.Sub("store"), "--from", scratch_.Sub("nope")});
+  EXPECT_EQ(init.exit_code, 1);
+  EXPECT_THAT(init.err, HasSubstr("nope"));
+}
+
+// `n` transactions of about 330 bytes each, one per line.
+std::string ManyTransactions(int n) {
+  std::string input;
+  for (int i = 1; i <= n; ++i) {
+    absl::StrAppend(&input, R"({"merge":{"step":)", i, R"(,"note":")",
+                    std::string(300, 'a' + i % 26), "\"}}\n");
+  }
+  return input;
+}
+
+// The first journal segment file (wal-*.log) anywhere under `dir`.
+std::string FirstSegment(const std::string& dir) {
+  std::vector<std::string> segments;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("wal-", 0) == 0 && entry.path().extension() == ".log") {
+      segments.push_back(entry.path().string());
+    }
+  }
+  std::sort(segments.begin(), segments.end());
+  return segments.empty() ? "" : segments.front();
+}
+
+// Flips one byte inside the payload of the segment's first record.
+void FlipByteOfFirstRecord(const std::string& segment) {
+  std::string bytes = testing::ReadFileOrDie(segment);
+  const size_t offset = 64 + 150;  // records begin at 64; each is ~330 bytes
+  ASSERT_GT(bytes.size(), offset);
+  bytes[offset] ^= 0x01;
+  testing::WriteFileOrDie(segment, bytes);
+}
+
+TEST_F(CliTest, VerifyOfAHealthyStoreExits0) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(10)).exit_code, 0);
+  CliResult verify = Run({"verify", dir});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  Json report = ParseOrDie(verify.out);
+  EXPECT_EQ(report["ok"], true);
+  EXPECT_THAT(verify.err, HasSubstr("ok: "));
+  EXPECT_THAT(verify.err, HasSubstr("last_seq 10"));
+}
+
+TEST_F(CliTest, VerifyAfterAFlippedJournalByteExits3) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(10)).exit_code, 0);
+  const std::string segment = FirstSegment(dir);
+  ASSERT_NE(segment, "") << "no wal-*.log under " << dir;
+  FlipByteOfFirstRecord(segment);
+
+  CliResult verify = Run({"verify", dir, "--compact"});
+  EXPECT_EQ(verify.exit_code, 3) << verify.out << verify.err;
+  EXPECT_EQ(ParseOrDie(verify.out)["ok"], false);
+  EXPECT_THAT(verify.err, HasSubstr("DAMAGED"));
+}
+
+TEST_F(CliTest, GetOfAStoreWithMidLogCorruptionExits3) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(10)).exit_code, 0);
+  const std::string segment = FirstSegment(dir);
+  ASSERT_NE(segment, "");
+  FlipByteOfFirstRecord(segment);
+
+  CliResult get = Run({"get", dir});
+  EXPECT_EQ(get.exit_code, 3) << get.out << get.err;
+  EXPECT_EQ(get.out, "");
+}
+
+TEST_F(CliTest, PointInTimeRecoveryKeepsTheStateBeforeTheDamage) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(10)).exit_code, 0);
+  FlipByteOfFirstRecord(FirstSegment(dir));
+
+  // Read-only: shows the state before the damage and changes nothing.
+  CliResult get = Run({"get", dir, "--recovery-mode", "point-in-time"});
+  EXPECT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(get.out, "{}\n");
+  EXPECT_THAT(get.err, HasSubstr("recovery:"));
+  EXPECT_EQ(Run({"get", dir}).exit_code, 3);
+
+  // A writer cuts the damage off into quarantine/ and carries on.
+  CliResult apply = Run({"apply", dir, "--recovery-mode", "point-in-time"},
+                        "{\"merge\":{\"fresh\":1}}\n");
+  EXPECT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_THAT(apply.err,
+              AllOf(HasSubstr("recovery:"), HasSubstr("quarantine")));
+  EXPECT_EQ(apply.out, "{\"seq\":1}\n");
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"fresh":1})"));
+  EXPECT_EQ(Run({"verify", dir}).exit_code, 0);
+}
+
+TEST_F(CliTest, VerifyOfAMissingStoreExits2) {
+  EXPECT_EQ(Run({"verify", scratch_.Sub("nowhere")}).exit_code, 2);
+}
+
+TEST_F(CliTest, SecondWriterWhileTheStoreIsLockedExits4) {
+  const std::string dir = InitStore();
+  BackgroundCli holder({"apply", dir, "-"}, scratch_.Sub("holder.err"));
+  holder.Write("{\"merge\":{\"holder\":1}}\n");
+  // Seeing the ack proves the holder has the store open and flushes per line.
+  ASSERT_EQ(holder.ReadLine(), R"({"seq":1})")
+      << testing::ReadFileOrDie(scratch_.Sub("holder.err"));
+
+  CliResult second = Run({"apply", dir}, "{\"merge\":{\"second\":1}}\n");
+  EXPECT_EQ(second.exit_code, 4);
+  EXPECT_THAT(second.err, HasSubstr("locked"));
+  EXPECT_EQ(Run({"compact", dir}).exit_code, 4);
+
+  // Readers do not need the lock.
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"holder":1})"));
+
+  holder.Write("{\"merge\":{\"holder\":2}}\n");
+  EXPECT_EQ(holder.ReadLine(), R"({"seq":2})");
+  EXPECT_EQ(holder.Wait(), 0);
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"holder":2})"));
+}
+
+TEST_F(CliTest, CompactNamesTheSnapshotAndKeepsTheState) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(5)).exit_code, 0);
+  const Json before = GetState(dir);
+
+  CliResult compact = Run({"compact", dir});
+  ASSERT_EQ(compact.exit_code, 0) << compact.err;
+  Json printed = ParseOrDie(compact.out);
+  EXPECT_EQ(printed["seq"], 5);
+  EXPECT_EQ(printed["snapshot_seq"], 5);
+  EXPECT_THAT(printed["snapshot"].get<std::string>(), Not(""));
+
+  EXPECT_EQ(GetState(dir), before);
+  EXPECT_EQ(Run({"verify", dir}).exit_code, 0);
+  CliResult more = Run({"apply", dir}, "{\"merge\":{\"after\":1}}\n");
+  EXPECT_EQ(more.out, "{\"seq\":6}\n");
+}
+
+TEST_F(CliTest, HelpListsEveryCommandAndTheExitCodes) {
+  CliResult help = Run({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* command :
+       {"init", "apply", "get", "verify", "compact", "demo"}) {
+    EXPECT_THAT(help.out, HasSubstr(command));
+  }
+  EXPECT_THAT(help.out, AllOf(HasSubstr("Exit codes"), HasSubstr("locked"),
+                              Not(HasSubstr("__demo-child"))));
+  EXPECT_EQ(Run({"-h"}).exit_code, 0);
+}
+
+TEST_F(CliTest, EachCommandHasItsOwnHelp) {
+  CliResult apply = Run({"apply", "--help"});
+  EXPECT_EQ(apply.exit_code, 0);
+  EXPECT_THAT(apply.out, AllOf(HasSubstr("--durability"), HasSubstr("FILE")));
+  CliResult demo = Run({"demo", "-h"});
+  EXPECT_EQ(demo.exit_code, 0);
+  EXPECT_THAT(demo.out, AllOf(HasSubstr("--seconds"), HasSubstr("--keep")));
+}
+
+TEST_F(CliTest, VersionPrintsTheVersion) {
+  CliResult version = Run({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, HasSubstr("statelog 0."));
+}
+
+TEST_F(CliTest, UsageErrorsExit1) {
+  EXPECT_EQ(Run({}).exit_code, 1);
+  EXPECT_EQ(Run({"frobnicate"}).exit_code, 1);
+  EXPECT_EQ(Run({"get"}).exit_code, 1);  // DIR is required
+  EXPECT_EQ(Run({"get", scratch_.Sub("x"), "--no-such-flag"}).exit_code, 1);
+  EXPECT_EQ(
+      Run({"apply", scratch_.Sub("x"), "--durability", "maybe"}).exit_code, 1);
+  EXPECT_EQ(Run({"demo", "--seconds", "-1"}).exit_code, 1);
+}
+
+TEST_F(CliTest, ShortDemoKillsRecoversAndPasses) {
+  CliResult demo = Run({"demo", "--seconds", "0.6", "--rounds", "3",
+                        "--compact-after", "50", "--seed", "42"});
+  EXPECT_EQ(demo.exit_code, 0) << demo.out << demo.err;
+  EXPECT_THAT(
+      demo.out,
+      AllOf(HasSubstr("seed"), HasSubstr("42"), HasSubstr("checkpoint rate"),
+            HasSubstr("recovery time"), HasSubstr("records replayed"),
+            HasSubstr("PASS"), Not(HasSubstr("FAIL"))));
+}
+
+TEST_F(CliTest, DemoInAGivenDirectoryKeepsTheStore) {
+  const std::string dir = scratch_.Sub("demo-store");
+  CliResult demo =
+      Run({"demo", "--dir", dir, "--seconds", "0.3", "--rounds", "1"});
+  EXPECT_EQ(demo.exit_code, 0) << demo.out << demo.err;
+  EXPECT_EQ(Run({"verify", dir}).exit_code, 0);
+  EXPECT_GT(GetState(dir)["step"].get<int>(), 0);
+
+  // A directory that already holds a store is refused.
+  EXPECT_EQ(Run({"demo", "--dir", dir, "--seconds", "0.3"}).exit_code, 1);
+}
+
+}  // namespace
+}  // namespace statelog

@@ -1,0 +1,261 @@
+// txn/apply.cc
+//
+// Operations change the state in place. Each change follows one pattern:
+// find and check everything (nothing changed yet, any error is clean),
+// build what may allocate, reserve the undo entry, make the change (all or
+// nothing), record it. A failed or throwing operation therefore leaves every
+// change it and its predecessors made in the undo log, and rolling the log
+// back restores the state exactly. Values are moved in and out of the state,
+// never copied, except where an operation copies by definition.
+
+#include "txn/apply.h"
+
+#include <algorithm>
+#include <exception>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "txn/merge_patch.h"
+#include "txn/op_label.h"
+#include "txn/pointer_tokens.h"
+#include "txn/slot.h"
+#include "txn/undo_log.h"
+#include "util/json_util.h"
+#include "util/printable.h"
+#include "util/status_macros.h"
+
+namespace statelog::internal {
+namespace {
+
+using Tokens = std::vector<std::string>;
+
+// What an existing array element means for PutValue: RFC 6902 "add" inserts
+// before it, "set" and "replace" overwrite it.
+enum class ArrayPut { kInsert, kOverwrite };
+
+absl::Status NotFound(const Tokens& tokens) {
+  return absl::NotFoundError(
+      absl::StrCat(JoinPointer(tokens, tokens.size()), " does not exist"));
+}
+
+// Puts `*value` at `slot` (found for `tokens`): replaces what is there, or
+// inserts. Consumes `*value` only on success.
+absl::Status PutValue(const Slot& slot, const Tokens& tokens, Json* value,
+                      ArrayPut mode, UndoLog* undo) {
+  const bool in_array = slot.parent != nullptr && slot.parent->is_array();
+  if (in_array && slot.index > slot.parent->size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "index ", slot.index, " is out of range for an array of size ",
+        slot.parent->size()));
+  }
+  Tokens where = ResolvedPath(tokens, slot);
+  undo->Reserve();
+  if (slot.value != nullptr && !(in_array && mode == ArrayPut::kInsert)) {
+    std::swap(*slot.value, *value);
+    undo->RecordReplace(std::move(where), std::move(*value));
+  } else {
+    InsertValue(slot, std::move(*value));
+    undo->RecordInsert(std::move(where));
+  }
+  return absl::OkStatus();
+}
+
+void RemoveValue(const Slot& slot, const Tokens& tokens, UndoLog* undo) {
+  Tokens where = ResolvedPath(tokens, slot);
+  undo->Reserve();
+  undo->RecordRemove(std::move(where), TakeValue(slot));
+}
+
+absl::Status CannotRemoveRoot() {
+  return absl::InvalidArgumentError("cannot remove the document root");
+}
+
+// A value moved or copied deeper than it was must still fit the nesting
+// limit, or the state could no longer be read back.
+absl::Status CheckDepthAt(const Json& value, const Tokens& from,
+                          const Tokens& to) {
+  if (to.size() <= from.size()) return absl::OkStatus();
+  const int depth = static_cast<int>(
+      std::min<size_t>(to.size(), static_cast<size_t>(kMaxNestingDepth) + 1));
+  return ValidateValue(value, depth, "value at its new place");
+}
+
+absl::Status Add(const Tokens& path, const Json& value, Json* state,
+                 UndoLog* undo) {
+  STATELOG_ASSIGN_OR_RETURN(Slot slot, FindSlot(state, path));
+  Json copy = value;
+  return PutValue(slot, path, &copy, ArrayPut::kInsert, undo);
+}
+
+absl::Status Remove(const Tokens& path, Json* state, UndoLog* undo) {
+  if (path.empty()) return CannotRemoveRoot();
+  STATELOG_ASSIGN_OR_RETURN(Slot slot, FindSlot(state, path));
+  if (slot.value == nullptr) return NotFound(path);
+  RemoveValue(slot, path, undo);
+  return absl::OkStatus();
+}
+
+absl::Status Replace(const Tokens& path, const Json& value, Json* state,
+                     UndoLog* undo) {
+  STATELOG_ASSIGN_OR_RETURN(Slot slot, FindSlot(state, path));
+  if (slot.value == nullptr) return NotFound(path);
+  Json copy = value;
+  return PutValue(slot, path, &copy, ArrayPut::kOverwrite, undo);
+}
+
+absl::Status Move(const Tokens& from, const Tokens& path, Json* state,
+                  UndoLog* undo) {
+  if (from.size() < path.size() &&
+      std::equal(from.begin(), from.end(), path.begin())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot move ", JoinPointer(from, from.size()), " into itself"));
+  }
+  STATELOG_ASSIGN_OR_RETURN(Slot source, FindSlot(state, from));
+  if (source.value == nullptr) return NotFound(from);
+  if (from == path) return absl::OkStatus();
+  STATELOG_RETURN_IF_ERROR(CheckDepthAt(*source.value, from, path));
+
+  // Removing first is what RFC 6902 specifies: `path` is resolved in the
+  // document without the value (array indexes after it have shifted). The
+  // value travels through the undo log so that it is never copied and never
+  // lost, whether or not the insertion succeeds.
+  RemoveValue(source, from, undo);
+  Json value = undo->BorrowMovedValue();
+  absl::Status status;
+  try {
+    absl::StatusOr<Slot> target = FindSlot(state, path);
+    status = target.ok()
+                 ? PutValue(*target, path, &value, ArrayPut::kInsert, undo)
+                 : target.status();
+  } catch (...) {
+    undo->ReturnMovedValue(std::move(value));
+    throw;
+  }
+  if (!status.ok()) undo->ReturnMovedValue(std::move(value));
+  return status;
+}
+
+absl::Status Copy(const Tokens& from, const Tokens& path, Json* state,
+                  UndoLog* undo) {
+  STATELOG_ASSIGN_OR_RETURN(Json * source, FindValue(state, from, from.size()));
+  STATELOG_RETURN_IF_ERROR(CheckDepthAt(*source, from, path));
+  Json copy = *source;
+  STATELOG_ASSIGN_OR_RETURN(Slot target, FindSlot(state, path));
+  return PutValue(target, path, &copy, ArrayPut::kInsert, undo);
+}
+
+absl::Status Test(const Tokens& path, const Json& value, Json* state) {
+  STATELOG_ASSIGN_OR_RETURN(Json * actual, FindValue(state, path, path.size()));
+  // nlohmann's equality is RFC 6902's: numbers by value (1 == 1.0),
+  // objects regardless of member order, arrays element by element.
+  if (*actual != value) return absl::AbortedError("value differs");
+  return absl::OkStatus();
+}
+
+absl::Status Set(const Tokens& path, const Json& value, Json* state,
+                 UndoLog* undo) {
+  Json* node = state;
+  for (size_t i = 1; i < path.size(); ++i) {
+    STATELOG_ASSIGN_OR_RETURN(Slot slot, ChildSlot(node, path, i));
+    if (slot.value != nullptr) {
+      node = slot.value;
+      continue;
+    }
+    if (node->is_array()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(JoinPointer(path, i), " is past the end of its array"));
+    }
+    // The missing parents and the value go in as one new member, so one
+    // undo entry takes them all out again.
+    Json chain = value;
+    for (size_t j = path.size() - 1; j >= i; --j) {
+      Json::object_t parent;
+      parent.emplace(path[j], std::move(chain));
+      chain = Json(std::move(parent));
+    }
+    Tokens where(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(i));
+    undo->Reserve();
+    InsertValue(slot, std::move(chain));
+    undo->RecordInsert(std::move(where));
+    return absl::OkStatus();
+  }
+  STATELOG_ASSIGN_OR_RETURN(Slot slot,
+                            path.empty() ? FindSlot(state, path)
+                                         : ChildSlot(node, path, path.size()));
+  Json copy = value;
+  return PutValue(slot, path, &copy, ArrayPut::kOverwrite, undo);
+}
+
+absl::Status Unset(const Tokens& path, Json* state, UndoLog* undo) {
+  if (path.empty()) return CannotRemoveRoot();
+  absl::StatusOr<Slot> slot = FindSlot(state, path);
+  // Anything that makes the value unreachable (a missing parent, a scalar
+  // on the way, an index past the end) means there is nothing to remove.
+  if (!slot.ok() || slot->value == nullptr) return absl::OkStatus();
+  RemoveValue(*slot, path, undo);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyOperation(const Operation& op, Json* state, UndoLog* undo) {
+  if (op.kind == OpKind::kMerge) {
+    ApplyMergePatch(op.value, state, undo);
+    return absl::OkStatus();
+  }
+  STATELOG_ASSIGN_OR_RETURN(Tokens path, SplitPointer(op.path));
+  switch (op.kind) {
+    case OpKind::kAdd:
+      return Add(path, op.value, state, undo);
+    case OpKind::kRemove:
+      return Remove(path, state, undo);
+    case OpKind::kReplace:
+      return Replace(path, op.value, state, undo);
+    case OpKind::kMove:
+    case OpKind::kCopy: {
+      STATELOG_ASSIGN_OR_RETURN(Tokens from, SplitPointer(op.from));
+      return op.kind == OpKind::kMove ? Move(from, path, state, undo)
+                                      : Copy(from, path, state, undo);
+    }
+    case OpKind::kTest:
+      return Test(path, op.value, state);
+    case OpKind::kSet:
+      return Set(path, op.value, state, undo);
+    case OpKind::kUnset:
+      return Unset(path, state, undo);
+    case OpKind::kMerge:
+      break;
+  }
+  return absl::InternalError("unknown operation kind");
+}
+
+}  // namespace
+
+absl::Status ApplyTransaction(const Transaction& txn, Json* state) {
+  const std::vector<Operation>& ops = txn.ops();
+  UndoLog undo;
+  absl::Status status;
+  size_t index = ops.size();  // the operation running, if any
+  auto labeled = [&](const absl::Status& s) {
+    return index < ops.size() ? WithOpLabel(s, index, ops[index]) : s;
+  };
+  try {
+    // Checked here too: a poison value or a too-deep path must never reach
+    // the state, whoever forgot to validate.
+    status = txn.Validate();
+    for (index = 0; status.ok() && index < ops.size(); ++index) {
+      status = ApplyOperation(ops[index], state, &undo);
+      if (!status.ok()) status = labeled(status);
+    }
+  } catch (const std::bad_alloc&) {
+    status = labeled(absl::ResourceExhaustedError("out of memory"));
+  } catch (const std::exception& e) {
+    status = labeled(absl::InternalError(
+        absl::StrCat("unexpected exception: ", Printable(e.what()))));
+  }
+  if (!status.ok()) undo.Rollback(state);
+  return status;
+}
+
+}  // namespace statelog::internal

@@ -1,0 +1,281 @@
+// txn/transaction.cc
+//
+// Building, validating and converting transactions to and from JSON.
+// Applying them to a state is txn/apply.cc.
+
+#include "statelog/transaction.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "txn/op_label.h"
+#include "txn/pointer_tokens.h"
+#include "util/json_type_name.h"
+#include "util/json_util.h"
+#include "util/printable.h"
+#include "util/status_macros.h"
+
+namespace statelog {
+namespace {
+
+constexpr OpKind kAllKinds[] = {
+    OpKind::kAdd,   OpKind::kRemove, OpKind::kReplace,
+    OpKind::kMove,  OpKind::kCopy,   OpKind::kTest,
+    OpKind::kMerge, OpKind::kSet,    OpKind::kUnset};
+
+// ToJson puts every value inside three containers: {"ops":[{"value":...}]}.
+constexpr size_t kJournalFormDepth = 3;
+
+bool HasPath(OpKind kind) { return kind != OpKind::kMerge; }
+
+bool HasFrom(OpKind kind) {
+  return kind == OpKind::kMove || kind == OpKind::kCopy;
+}
+
+bool HasValue(OpKind kind) {
+  switch (kind) {
+    case OpKind::kAdd:
+    case OpKind::kReplace:
+    case OpKind::kTest:
+    case OpKind::kMerge:
+    case OpKind::kSet:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<OpKind> KindNamed(absl::string_view name) {
+  for (OpKind kind : kAllKinds) {
+    if (name == OpKindName(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+Operation MakeOperation(OpKind kind, std::string path, std::string from,
+                        Json value) {
+  return Operation{kind, std::move(path), std::move(from), std::move(value)};
+}
+
+absl::Status ValidateOperation(const Operation& op) {
+  size_t depth = 0;
+  if (HasPath(op.kind)) {
+    STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> tokens,
+                              internal::SplitPointer(op.path));
+    depth = tokens.size();
+  }
+  if (HasFrom(op.kind)) {
+    absl::Status from = internal::SplitPointer(op.from).status();
+    if (!from.ok()) {
+      return absl::Status(from.code(), absl::StrCat("from: ", from.message()));
+    }
+  }
+  if (!HasValue(op.kind)) return absl::OkStatus();
+  // The value must fit the nesting limit both where it lands in the state,
+  // `depth` levels down, and in the journal record, kJournalFormDepth levels
+  // down; either one too deep could be written but never read back.
+  const size_t levels_above = std::max(depth, kJournalFormDepth);
+  const int base_depth =
+      static_cast<int>(std::min<size_t>(levels_above, kMaxNestingDepth + 1));
+  return internal::ValidateValue(op.value, base_depth, "value");
+}
+
+// The string member `name` of an operation object, for the error `context`.
+absl::StatusOr<std::string> StringMember(const Json::object_t& object,
+                                         const char* name,
+                                         absl::string_view context) {
+  auto it = object.find(name);
+  if (it == object.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(context, ": member \"", name, "\" is missing"));
+  }
+  const auto* text = it->second.get_ptr<const Json::string_t*>();
+  if (text == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(context, ": member \"", name, "\" is ",
+                     internal::JsonTypeName(it->second), ", not a string"));
+  }
+  return *text;
+}
+
+// One element of an RFC 6902 patch or of the journal form's "ops". Members
+// an operation does not use are ignored, as RFC 6902 section 4 requires.
+absl::StatusOr<Operation> ParseOperation(const Json& json, size_t index) {
+  const std::string context = absl::StrCat("op ", index);
+  const auto* object = json.get_ptr<const Json::object_t*>();
+  if (object == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        context, ": expected an object, got ", internal::JsonTypeName(json)));
+  }
+  STATELOG_ASSIGN_OR_RETURN(std::string name,
+                            StringMember(*object, "op", context));
+  std::optional<OpKind> kind = KindNamed(name);
+  if (!kind.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        context, ": unknown op \"", internal::Printable(name), "\""));
+  }
+  Operation op = MakeOperation(*kind, "", "", Json());
+  if (HasPath(op.kind)) {
+    STATELOG_ASSIGN_OR_RETURN(
+        op.path,
+        StringMember(*object, "path",
+                     absl::StrCat(context, " (", OpKindName(op.kind), ")")));
+  }
+  if (HasFrom(op.kind)) {
+    STATELOG_ASSIGN_OR_RETURN(
+        op.from, StringMember(*object, "from", internal::OpLabel(index, op)));
+  }
+  if (HasValue(op.kind)) {
+    auto it = object->find("value");
+    if (it == object->end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          internal::OpLabel(index, op), ": member \"value\" is missing"));
+    }
+    op.value = it->second;
+  }
+  return op;
+}
+
+}  // namespace
+
+const char* OpKindName(OpKind kind) {
+  switch (kind) {
+    case OpKind::kAdd:
+      return "add";
+    case OpKind::kRemove:
+      return "remove";
+    case OpKind::kReplace:
+      return "replace";
+    case OpKind::kMove:
+      return "move";
+    case OpKind::kCopy:
+      return "copy";
+    case OpKind::kTest:
+      return "test";
+    case OpKind::kMerge:
+      return "merge";
+    case OpKind::kSet:
+      return "set";
+    case OpKind::kUnset:
+      return "unset";
+  }
+  return "unknown";
+}
+
+Transaction& Transaction::Add(std::string path, Json value) {
+  ops_.push_back(
+      MakeOperation(OpKind::kAdd, std::move(path), "", std::move(value)));
+  return *this;
+}
+
+Transaction& Transaction::Remove(std::string path) {
+  ops_.push_back(MakeOperation(OpKind::kRemove, std::move(path), "", Json()));
+  return *this;
+}
+
+Transaction& Transaction::Replace(std::string path, Json value) {
+  ops_.push_back(
+      MakeOperation(OpKind::kReplace, std::move(path), "", std::move(value)));
+  return *this;
+}
+
+Transaction& Transaction::Move(std::string from, std::string path) {
+  ops_.push_back(
+      MakeOperation(OpKind::kMove, std::move(path), std::move(from), Json()));
+  return *this;
+}
+
+Transaction& Transaction::Copy(std::string from, std::string path) {
+  ops_.push_back(
+      MakeOperation(OpKind::kCopy, std::move(path), std::move(from), Json()));
+  return *this;
+}
+
+Transaction& Transaction::Test(std::string path, Json value) {
+  ops_.push_back(
+      MakeOperation(OpKind::kTest, std::move(path), "", std::move(value)));
+  return *this;
+}
+
+Transaction& Transaction::Merge(Json patch) {
+  ops_.push_back(MakeOperation(OpKind::kMerge, "", "", std::move(patch)));
+  return *this;
+}
+
+Transaction& Transaction::Set(std::string path, Json value) {
+  ops_.push_back(
+      MakeOperation(OpKind::kSet, std::move(path), "", std::move(value)));
+  return *this;
+}
+
+Transaction& Transaction::Unset(std::string path) {
+  ops_.push_back(MakeOperation(OpKind::kUnset, std::move(path), "", Json()));
+  return *this;
+}
+
+absl::Status Transaction::Validate() const {
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    absl::Status status = ValidateOperation(ops_[i]);
+    if (!status.ok()) return internal::WithOpLabel(status, i, ops_[i]);
+  }
+  return absl::OkStatus();
+}
+
+Json Transaction::ToJson() const {
+  Json::array_t ops;
+  ops.reserve(ops_.size());
+  for (const Operation& op : ops_) {
+    Json::object_t member;
+    member.emplace("op", OpKindName(op.kind));
+    if (HasPath(op.kind)) member.emplace("path", op.path);
+    if (HasFrom(op.kind)) member.emplace("from", op.from);
+    if (HasValue(op.kind)) member.emplace("value", op.value);
+    ops.emplace_back(std::move(member));
+  }
+  Json::object_t journal_form;
+  journal_form.emplace("ops", std::move(ops));
+  return Json(std::move(journal_form));
+}
+
+absl::StatusOr<Transaction> Transaction::FromJson(const Json& json) {
+  Transaction txn;
+  const Json::array_t* ops = json.get_ptr<const Json::array_t*>();
+  if (const auto* object = json.get_ptr<const Json::object_t*>()) {
+    // Exactly one member: anything else was written by something that
+    // means more than this reader understands.
+    if (object->size() == 1 && object->count("ops") == 1) {
+      ops = object->at("ops").get_ptr<const Json::array_t*>();
+      if (ops == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "transaction: \"ops\" is ",
+            internal::JsonTypeName(object->at("ops")), ", not an array"));
+      }
+    } else if (object->size() == 1 && object->count("merge") == 1) {
+      txn.Merge(object->at("merge"));
+    } else {
+      return absl::InvalidArgumentError(
+          "transaction: an object must have exactly one member, \"ops\" or "
+          "\"merge\"");
+    }
+  } else if (ops == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "transaction: expected an array of operations or an object, got ",
+        internal::JsonTypeName(json)));
+  }
+  if (ops != nullptr) {
+    txn.ops_.reserve(ops->size());
+    for (size_t i = 0; i < ops->size(); ++i) {
+      STATELOG_ASSIGN_OR_RETURN(Operation op, ParseOperation((*ops)[i], i));
+      txn.ops_.push_back(std::move(op));
+    }
+  }
+  if (txn.empty()) {
+    return absl::InvalidArgumentError("transaction has no operations");
+  }
+  STATELOG_RETURN_IF_ERROR(txn.Validate());
+  return txn;
+}
+
+}  // namespace statelog

@@ -1,0 +1,292 @@
+// util/json_util.cc
+//
+// Every call into nlohmann/json that can throw is made here, inside a try;
+// the rest of statelog sees only absl::Status.
+
+#include "util/json_util.h"
+
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "util/json_dom_builder.h"
+#include "util/printable.h"
+
+namespace statelog::internal {
+namespace {
+
+// nlohmann prefixes every message with "[json.exception.<kind>.<id>] ",
+// which says nothing to a statelog user.
+std::string Describe(absl::string_view text) {
+  if (absl::StartsWith(text, "[json.exception.")) {
+    const size_t end = text.find("] ");
+    if (end != absl::string_view::npos) text.remove_prefix(end + 2);
+  }
+  return Printable(text);
+}
+
+// The offset of the bracket that opens nesting level `limit + 1`. Only called
+// after the parser accepted everything before that bracket, so strings there
+// are well formed and a bracket inside one is never miscounted.
+size_t OffsetOfExcessNesting(absl::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return text.size();
+}
+
+absl::Status ParseFailure(absl::string_view text, absl::string_view what,
+                          const JsonDomBuilder& builder) {
+  if (builder.too_deep()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": nesting deeper than ", kMaxNestingDepth, " levels at byte ",
+        OffsetOfExcessNesting(text, kMaxNestingDepth)));
+  }
+  if (builder.error_id() == 406) {
+    // The lexer stops just after the number, so it starts a token earlier.
+    const size_t end = builder.error_position();
+    const size_t length = builder.error_token().size();
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": number out of range at byte ",
+                     end >= length ? end - length : 0, ": ",
+                     Printable(builder.error_token())));
+  }
+  // The reported position counts the offending byte itself.
+  size_t offset = builder.error_position();
+  if (offset > 0) --offset;
+  if (offset > text.size()) offset = text.size();
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, ": invalid JSON at byte ", offset,
+                   offset == text.size() ? " (end of input)" : "", ": ",
+                   Describe(builder.error_text())));
+}
+
+// One container being walked by ValidateValue; `member` or `index` is the
+// child being looked at.
+struct Frame {
+  const Json::object_t* object = nullptr;
+  const Json::array_t* array = nullptr;
+  Json::object_t::const_iterator member;
+  size_t index = 0;
+
+  bool done() const {
+    return object != nullptr ? member == object->end() : index == array->size();
+  }
+  const Json& child() const {
+    return object != nullptr ? member->second : (*array)[index];
+  }
+  void Advance() {
+    if (object != nullptr) {
+      ++member;
+    } else {
+      ++index;
+    }
+  }
+};
+
+// " at /a/0" for the child of each of frames[0, count), "" for the root.
+std::string Location(const std::vector<Frame>& frames, size_t count) {
+  if (count == 0) return "";
+  std::string pointer = " at ";
+  for (size_t i = 0; i < count; ++i) {
+    pointer += '/';
+    if (frames[i].object == nullptr) {
+      absl::StrAppend(&pointer, frames[i].index);
+      continue;
+    }
+    for (char c : frames[i].member->first) {
+      if (c == '~') {
+        pointer += "~0";
+      } else if (c == '/') {
+        pointer += "~1";
+      } else {
+        pointer += c;
+      }
+    }
+  }
+  return Printable(pointer);
+}
+
+}  // namespace
+
+absl::StatusOr<Json> ParseJson(absl::string_view text, absl::string_view what) {
+  Json result;
+  JsonDomBuilder builder(&result, kMaxNestingDepth);
+  bool parsed = false;
+  try {
+    parsed = Json::sax_parse(text.data(), text.data() + text.size(), &builder);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(what, ": out of memory parsing ", text.size(), " bytes"));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": invalid JSON (byte offset unknown): ", Describe(e.what())));
+  }
+  if (!parsed) return ParseFailure(text, what, builder);
+  return result;
+}
+
+absl::Status ValidateValue(const Json& value, int base_depth,
+                           absl::string_view what) {
+  const size_t base = base_depth < 0 ? 0 : static_cast<size_t>(base_depth);
+  std::vector<Frame> frames;
+  // Checks `v`, the child of every frame (or the root if there are none),
+  // and starts walking it if it is a container. The depth counts the
+  // containers enclosing `v`, and `v` itself if it is one: the same count
+  // the parser limits, so whatever passes here can be read back.
+  auto visit = [&](const Json& v) -> absl::Status {
+    const bool container = v.is_object() || v.is_array();
+    if (base + frames.size() + (container ? 1 : 0) >
+        static_cast<size_t>(kMaxNestingDepth)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": nesting deeper than ", kMaxNestingDepth, " levels",
+          base > 0
+              ? absl::StrCat(" (counting ", base, " levels above it)")
+              : ""));
+    }
+    const char* problem = nullptr;
+    switch (v.type()) {
+      case Json::value_t::object:
+        frames.emplace_back();
+        frames.back().object = v.get_ptr<const Json::object_t*>();
+        frames.back().member = frames.back().object->begin();
+        return absl::OkStatus();
+      case Json::value_t::array:
+        frames.emplace_back();
+        frames.back().array = v.get_ptr<const Json::array_t*>();
+        return absl::OkStatus();
+      case Json::value_t::string:
+        if (!IsValidUtf8(*v.get_ptr<const Json::string_t*>())) {
+          problem = "string is not valid UTF-8";
+        }
+        break;
+      case Json::value_t::number_float:
+        if (!std::isfinite(*v.get_ptr<const Json::number_float_t*>())) {
+          problem = "number is not finite";
+        }
+        break;
+      case Json::value_t::binary:
+        problem = "binary data is not JSON";
+        break;
+      case Json::value_t::discarded:
+        problem = "discarded value is not JSON";
+        break;
+      default:
+        break;
+    }
+    if (problem == nullptr) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, Location(frames, frames.size()), ": ", problem));
+  };
+
+  if (absl::Status s = visit(value); !s.ok()) return s;
+  while (!frames.empty()) {
+    Frame& top = frames.back();
+    if (top.done()) {
+      frames.pop_back();
+      if (!frames.empty()) frames.back().Advance();
+      continue;
+    }
+    if (top.object != nullptr && !IsValidUtf8(top.member->first)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, Location(frames, frames.size() - 1), ": object key \"",
+          Printable(top.member->first), "\" is not valid UTF-8"));
+    }
+    const Json& child = top.child();
+    const size_t before = frames.size();
+    if (absl::Status s = visit(child); !s.ok()) return s;
+    // A container child is now on top and is advanced past when it is done.
+    if (frames.size() == before) frames.back().Advance();
+  }
+  return absl::OkStatus();
+}
+
+bool IsValidUtf8(absl::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char lead = p[i];
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length;
+    uint32_t code_point;
+    uint32_t smallest;  // anything below has a shorter (overlong) encoding
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2, code_point = lead & 0x1F, smallest = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, code_point = lead & 0x0F, smallest = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, code_point = lead & 0x07, smallest = 0x10000;
+    } else {
+      return false;
+    }
+    if (n - i < length) return false;
+    for (size_t k = 1; k < length; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (p[i + k] & 0x3F);
+    }
+    if (code_point < smallest || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> DumpJson(const Json& value) {
+  // nlohmann would write NaN as null and a too-deep value that ParseJson
+  // rejects; either would put a record in the journal that does not read
+  // back as what was written.
+  if (absl::Status s = ValidateValue(value, 0, "value"); !s.ok()) return s;
+  try {
+    return value.dump();
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError("out of memory serializing JSON");
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot serialize JSON: ", Describe(e.what())));
+  }
+}
+
+absl::StatusOr<Json::json_pointer> ParsePointer(const std::string& pointer) {
+  // Its tokens become object keys, which must be valid UTF-8 to be dumped.
+  if (!IsValidUtf8(pointer)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid JSON pointer \"", Printable(pointer), "\": not valid UTF-8"));
+  }
+  try {
+    return Json::json_pointer(pointer);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError("out of memory parsing a JSON pointer");
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid JSON pointer \"", pointer, "\": ", Describe(e.what())));
+  }
+}
+
+}  // namespace statelog::internal
