@@ -8,6 +8,8 @@
 #include "journal/journal_reader.h"
 #include "journal/record.h"
 #include "txn/apply.h"
+#include "txn/pointer_tokens.h"
+#include "txn/slot.h"
 #include "util/file_names.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
@@ -168,18 +170,19 @@ absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync) {
 }
 
 absl::StatusOr<Json> StoreImpl::Get(const std::string& pointer) const {
-  STATELOG_ASSIGN_OR_RETURN(Json::json_pointer ptr, ParsePointer(pointer));
+  STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> tokens,
+                            SplitPointer(pointer));
   absl::ReaderMutexLock lock(&mu_);
   STATELOG_RETURN_IF_ERROR(poison_);
-  if (!state_.contains(ptr)) {
-    return absl::NotFoundError(absl::StrCat("no value at \"", pointer, "\""));
+  // FindValue only walks the document; it never changes it.
+  absl::StatusOr<Json*> found =
+      FindValue(const_cast<Json*>(&state_), tokens, tokens.size());
+  if (!found.ok()) {
+    return absl::Status(found.status().code(),
+                        absl::StrCat("no value at \"", pointer,
+                                     "\": ", found.status().message()));
   }
-  try {
-    return state_.at(ptr);
-  } catch (const std::exception& e) {
-    return absl::NotFoundError(
-        absl::StrCat("no value at \"", pointer, "\": ", e.what()));
-  }
+  return **found;
 }
 
 absl::Status StoreImpl::Read(

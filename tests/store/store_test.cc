@@ -366,3 +366,25 @@ TEST(StoreTest, IntervalPolicySyncsInTheBackground) {
 
 }  // namespace
 }  // namespace statelog
+
+namespace statelog {
+namespace {
+
+TEST(StoreGetTest, HugeOrMalformedArrayIndexIsAnErrorNotAnException) {
+  ::statelog::testing::ScratchDir tmp;
+  Options o;
+  o.create_if_missing = true;
+  auto r = Store::Open(tmp.Sub("s"), o);
+  ASSERT_OK(r);
+  ASSERT_OK(r->store->Apply(Transaction().Set("/arr", Json::array({1, 2}))));
+  EXPECT_EQ(*r->store->Get("/arr/1"), 2);
+  for (const char* p : {"/arr/99999999999999999999999", "/arr/18446744073709551615",
+                        "/arr/01", "/arr/x", "/arr/-", "/arr/2"}) {
+    absl::StatusOr<Json> v = r->store->Get(p);
+    EXPECT_FALSE(v.ok()) << p;
+    EXPECT_THAT(std::string(v.status().message()), ::testing::HasSubstr(p));
+  }
+}
+
+}  // namespace
+}  // namespace statelog
