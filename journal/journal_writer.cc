@@ -65,8 +65,11 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
   EncodeSegmentHeader(SegmentHeader{store_id_, first_seq, chain_in}, &header);
   STATELOG_RETURN_IF_ERROR(file->Write(0, header));
   // Real zeros, not a hole or fallocate: the blocks are then allocated and
-  // written, so later overwrites need no metadata in their fdatasync.
-  const std::string zeros(std::min<uint64_t>(capacity, 1 << 20), '\0');
+  // written, so later overwrites need no metadata in their fdatasync. In
+  // 64 KiB writes: after 1 MiB writes a later small pwrite into the file
+  // cost 5-7 us instead of 2-3 us here (ext4 keeps larger page-cache
+  // folios), measured with a write probe on this kind of machine.
+  const std::string zeros(std::min<uint64_t>(capacity, 64 << 10), '\0');
   for (uint64_t at = kSegmentHeaderSize; at < capacity;) {
     uint64_t n = std::min<uint64_t>(zeros.size(), capacity - at);
     STATELOG_RETURN_IF_ERROR(file->Write(at, absl::string_view(zeros.data(), n)));

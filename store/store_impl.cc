@@ -224,43 +224,43 @@ absl::Status StoreImpl::Compact() {
   {
     absl::MutexLock lock(&mu_);
     STATELOG_RETURN_IF_ERROR(CheckWritable());
-    if (compacting_) return absl::OkStatus();
-    if (last_seq_ == snapshot_seq_) return absl::OkStatus();
-    // The journal must hold everything the snapshot covers before the
-    // snapshot exists: otherwise a crash could leave a snapshot ahead of a
-    // journal that then continues with different records.
-    while (true) {
-      STATELOG_RETURN_IF_ERROR(CommitLocked(last_seq_, true));
-      if (!io_busy_ && durable_seq_ == last_seq_) break;
-      if (io_busy_) io_done_.Wait(&mu_);
-    }
+    if (compacting_ || last_seq_ == snapshot_seq_) return absl::OkStatus();
+    // Take the I/O role first, then read the state and its sequence number
+    // together: chasing "everything synced" while writers keep framing
+    // records would cost one fdatasync per lap.
+    while (io_busy_) io_done_.Wait(&mu_);
+    STATELOG_RETURN_IF_ERROR(poison_);
     compacting_ = true;
-    io_busy_ = true;  // no journal writes while the segment rotates
+    io_busy_ = true;
     header.store_id = store_id_;
     header.seq = last_seq_;
     header.chain = last_chain_;
     header.schema_version = schema_version_;
     absl::StatusOr<std::string> dumped = DumpJson(state_);
-    absl::Status rotated = dumped.status();
-    if (rotated.ok()) {
-      mu_.Unlock();
-      // A fresh segment from seq+1 on, so that every older segment is
-      // covered whole by the snapshot and can later be dropped whole.
-      rotated = writer_->Rotate(header.seq + 1, header.chain);
-      mu_.Lock();
-      if (!rotated.ok() && !absl::IsInvalidArgument(rotated)) {
-        poison_ = absl::Status(
-            rotated.code(),
-            absl::StrCat("segment rotation failed, store is poisoned until "
-                         "reopened: ",
-                         rotated.message()));
-      }
-    }
+    std::string batch;
+    batch.swap(pending_);
+    mu_.Unlock();
+    // The journal must hold everything the snapshot covers before the
+    // snapshot exists: otherwise a crash could leave a snapshot ahead of a
+    // journal that then continues with different records. The fresh
+    // segment from seq+1 on lets every older segment be dropped whole.
+    absl::Status io = batch.empty() ? absl::OkStatus() : writer_->Write(batch);
+    if (io.ok()) io = writer_->Sync();
+    if (io.ok() && dumped.ok()) io = writer_->Rotate(header.seq + 1, header.chain);
+    mu_.Lock();
     io_busy_ = false;
+    if (io.ok()) {
+      written_seq_ = durable_seq_ = header.seq;
+    } else {
+      poison_ = absl::Status(
+          io.code(), absl::StrCat("journal write failed during compaction, "
+                                  "store is poisoned until reopened: ",
+                                  io.message()));
+    }
     io_done_.SignalAll();
-    if (!rotated.ok()) {
+    if (!io.ok() || !dumped.ok()) {
       compacting_ = false;
-      return rotated;
+      return io.ok() ? dumped.status() : poison_;
     }
     state_json = std::move(*dumped);
   }
