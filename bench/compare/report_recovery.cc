@@ -1,0 +1,115 @@
+// bench/compare/report_recovery.cc
+//
+// The recovery race's table and JSON line.
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench/compare/report.h"
+
+namespace statelog::bench {
+namespace {
+
+Spread Over(const RecoveryResults& r,
+            const std::function<double(const RecoveryRound&)>& fn) {
+  std::vector<double> values;
+  for (const RecoveryRound& round : r.rounds) values.push_back(fn(round));
+  return SpreadOf(std::move(values));
+}
+
+double Mb(uint64_t kb) { return kb / 1024.0; }
+
+}  // namespace
+
+// Per-round figures the table, the JSON line and the targets share.
+Spread RecoveryRatio(const RecoveryResults& r) {
+  return Over(r, [](const RecoveryRound& x) {
+    return x.sqlite_seconds > 0 ? x.statelog_seconds / x.sqlite_seconds : 0;
+  });
+}
+Spread ReplayRate(const RecoveryResults& r) {
+  return Over(r, [&](const RecoveryRound& x) {
+    const double replay = x.replay_seconds - x.empty_seconds;
+    return replay > 0 ? r.replay_records / replay : 0;
+  });
+}
+Spread PeakRssOverSnapshot(const RecoveryResults& r) {
+  return Over(r, [&](const RecoveryRound& x) {
+    const double peak_kb =
+        std::max<double>(x.statelog_rss_kb, r.compact_rss_kb);
+    return r.snapshot_bytes > 0 ? peak_kb * 1024 / r.snapshot_bytes : 0;
+  });
+}
+
+void PrintRecoveryTable(const RecoveryResults& r, std::ostream& out) {
+  if (!r.error.empty()) {
+    out << "recovery race failed: " << r.error << "\n";
+    return;
+  }
+  const std::string data = std::to_string(r.keys) + " keys + " +
+                           std::to_string(r.tail_records) + "-record tail";
+  out << "| measure | median (range) |\n|---|---:|\n"
+      << "| statelog Store::Open until readable (" << data << "), s | "
+      << FormatSpread(Over(r, [](auto& x) { return x.statelog_seconds; }), 3)
+      << " |\n"
+      << "| SQLite open + read all rows (same data), s | "
+      << FormatSpread(Over(r, [](auto& x) { return x.sqlite_seconds; }), 3)
+      << " |\n"
+      << "| statelog ÷ SQLite (per round) | "
+      << FormatSpread(RecoveryRatio(r), 2) << " |\n"
+      << "| Store::Open of an empty store, s | "
+      << FormatSpread(Over(r, [](auto& x) { return x.empty_seconds; }), 3)
+      << " |\n"
+      << "| Store::Open of " << r.replay_records
+      << " records on an empty snapshot, s | "
+      << FormatSpread(Over(r, [](auto& x) { return x.replay_seconds; }), 3)
+      << " |\n"
+      << "| replay rate (the difference), records/s | "
+      << FormatSpread(ReplayRate(r), 0) << " |\n"
+      << "| statelog peak RSS, open, MB | "
+      << FormatSpread(Over(r, [](auto& x) { return Mb(x.statelog_rss_kb); }), 1)
+      << " |\n"
+      << "| SQLite peak RSS, open + read, MB | "
+      << FormatSpread(Over(r, [](auto& x) { return Mb(x.sqlite_rss_kb); }), 1)
+      << " |\n"
+      << "| statelog peak RSS, open + Compact, MB | " << Mb(r.compact_rss_kb)
+      << " |\n"
+      << "| statelog Compact (after open), s | " << r.compact_seconds << " |\n"
+      << "| snapshot size, MB | " << r.snapshot_bytes / 1048576.0 << " |\n"
+      << "| peak RSS ÷ snapshot size | "
+      << FormatSpread(PeakRssOverSnapshot(r), 2) << " |\n";
+}
+
+void PrintRecoveryJson(const RecoveryResults& r, std::ostream& out) {
+  Json line = {{"table", "recovery"},
+               {"keys", r.keys},
+               {"tail_records", r.tail_records},
+               {"replay_records", r.replay_records}};
+  if (!r.error.empty()) {
+    line["error"] = r.error;
+  } else {
+    line["statelog_open_s"] =
+        SpreadJson(Over(r, [](auto& x) { return x.statelog_seconds; }));
+    line["sqlite_open_read_s"] =
+        SpreadJson(Over(r, [](auto& x) { return x.sqlite_seconds; }));
+    line["statelog_over_sqlite"] = SpreadJson(RecoveryRatio(r));
+    line["empty_open_s"] =
+        SpreadJson(Over(r, [](auto& x) { return x.empty_seconds; }));
+    line["replay_open_s"] =
+        SpreadJson(Over(r, [](auto& x) { return x.replay_seconds; }));
+    line["replay_records_per_s"] = SpreadJson(ReplayRate(r));
+    line["statelog_rss_kb"] =
+        SpreadJson(Over(r, [](auto& x) { return double(x.statelog_rss_kb); }));
+    line["sqlite_rss_kb"] =
+        SpreadJson(Over(r, [](auto& x) { return double(x.sqlite_rss_kb); }));
+    line["compact_rss_kb"] = r.compact_rss_kb;
+    line["compact_s"] = r.compact_seconds;
+    line["snapshot_bytes"] = r.snapshot_bytes;
+    line["peak_rss_over_snapshot"] = SpreadJson(PeakRssOverSnapshot(r));
+  }
+  out << line.dump() << "\n";
+}
+
+}  // namespace statelog::bench

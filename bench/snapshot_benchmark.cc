@@ -1,0 +1,136 @@
+// bench/snapshot_benchmark.cc
+//
+// Snapshot write and load for a state of 100,000 keys (about 11 MB of JSON):
+// dumping the state, publishing the file (temp, fdatasync, rename, directory
+// fsync; on the real disk under the current directory), reading it back with
+// its checksum check, and parsing the state, with statelog's ParseJson (SAX
+// into a DOM, with a depth bound) and with nlohmann's own DOM parse for
+// reference. The recovery target depends on the load figures.
+
+#include <string>
+
+#include "bench/scratch_dir.h"
+#include "bench/workload.h"
+#include "benchmark/benchmark.h"
+#include "journal/format.h"
+#include "snapshot/snapshot_file.h"
+#include "statelog/env.h"
+#include "util/json_util.h"
+
+namespace statelog::bench {
+namespace {
+
+constexpr int kKeys = 100000;
+const std::string kStoreId(internal::kStoreIdSize, '\x5a');
+
+const std::string& StateText() {
+  static const std::string* text = new std::string(MakeState(kKeys).dump());
+  return *text;
+}
+
+void BM_DumpState(benchmark::State& state) {
+  const Json value = MakeState(kKeys);
+  for (auto _ : state) {
+    absl::StatusOr<std::string> text = internal::DumpJson(value);
+    if (!text.ok()) state.SkipWithError("dump failed");
+    benchmark::DoNotOptimize(text->data());
+  }
+  state.SetBytesProcessed(state.iterations() * StateText().size());
+}
+BENCHMARK(BM_DumpState)->Unit(benchmark::kMillisecond);
+
+void BM_WriteSnapshot(benchmark::State& state) {
+  ScratchDir dir;
+  internal::SnapshotHeader header;
+  header.store_id = kStoreId;
+  for (auto _ : state) {
+    ++header.seq;
+    auto name = internal::WriteSnapshot(Env::Default(), dir.path(), header,
+                                        StateText());
+    if (!name.ok()) {
+      state.SkipWithError(name.status().ToString().c_str());
+      break;
+    }
+    state.PauseTiming();
+    Env::Default()->RemoveFile(dir.Sub(*name)).IgnoreError();
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(state.iterations() * StateText().size());
+}
+BENCHMARK(BM_WriteSnapshot)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Read and verify (layout, header, XXH3 of the state); with range(0) == 1
+// also parse the state as recovery does (the whole snapshot load).
+void BM_ReadSnapshot(benchmark::State& state) {
+  const bool parse = state.range(0) == 1;
+  ScratchDir dir;
+  internal::SnapshotHeader header;
+  header.store_id = kStoreId;
+  header.seq = 1;
+  auto name =
+      internal::WriteSnapshot(Env::Default(), dir.path(), header, StateText());
+  if (!name.ok()) {
+    state.SkipWithError(name.status().ToString().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto snap =
+        internal::ReadSnapshot(Env::Default(), dir.path(), *name, kStoreId);
+    if (!snap.ok()) {
+      state.SkipWithError(snap.status().ToString().c_str());
+      break;
+    }
+    if (parse) {
+      absl::StatusOr<Json> parsed =
+          internal::ParseJson(snap->state_json, "state");
+      if (!parsed.ok()) state.SkipWithError("parse failed");
+      benchmark::DoNotOptimize(parsed->size());
+    }
+  }
+  state.SetLabel(parse ? "read+verify+parse" : "read+verify");
+  state.SetBytesProcessed(state.iterations() * StateText().size());
+}
+BENCHMARK(BM_ReadSnapshot)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// statelog's loader: recovery parses the verified state with this.
+void BM_ParseState(benchmark::State& state) {
+  const std::string& text = StateText();
+  for (auto _ : state) {
+    absl::StatusOr<Json> parsed = internal::ParseJson(text, "state");
+    if (!parsed.ok()) state.SkipWithError("parse failed");
+    benchmark::DoNotOptimize(parsed->size());
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_ParseState)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// nlohmann's DOM parser, no depth bound: the reference ParseJson is held to.
+void BM_ParseStateNlohmannDom(benchmark::State& state) {
+  const std::string& text = StateText();
+  for (auto _ : state) {
+    Json parsed = Json::parse(text);
+    benchmark::DoNotOptimize(parsed.size());
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_ParseStateNlohmannDom)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Freeing the loaded tree is part of every reload; measured on its own.
+void BM_DestroyState(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    Json* value = new Json(MakeState(kKeys));
+    state.ResumeTiming();
+    delete value;
+  }
+}
+BENCHMARK(BM_DestroyState)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace statelog::bench
