@@ -38,6 +38,12 @@ inline constexpr size_t kStoreIdSize = 16;
 //  37  reserved, zero                3 bytes
 inline constexpr size_t kRecordHeaderSize = 40;
 
+// The largest payload a reader accepts. Options::max_record_bytes limits
+// what a store writes; reading uses this format-wide bound instead, so a
+// store reopened with a smaller option never mistakes an acknowledged large
+// record for damage.
+inline constexpr uint64_t kMaxRecordPayloadBytes = uint64_t{1} << 30;
+
 // Types with this bit set may be skipped by a reader that does not know them.
 inline constexpr uint8_t kRecordTypeIgnorableBit = 0x80;
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "io/atomic_file.h"
+#include "journal/format.h"
 #include "recovery/quarantine.h"
 #include "txn/apply.h"
 #include "util/file_names.h"
@@ -167,7 +168,7 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
   STATELOG_ASSIGN_OR_RETURN(
       out.journal,
       ReadJournal(env, dir, store_id, out.last_seq, out.last_chain,
-                  options.max_record_bytes,
+                  kMaxRecordPayloadBytes,
                   [&](const RecordHeader&, absl::string_view payload) {
                     ++replayed;
                     return ApplyRecordPayload(payload, &out.state);

@@ -69,7 +69,7 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
       first_seq = header->first_seq;
       absl::StatusOr<JournalReadResult> journal = ReadJournal(
           env, dir, identity->store_id, header->first_seq - 1,
-          header->chain_in, uint64_t{1} << 30,
+          header->chain_in, kMaxRecordPayloadBytes,
           [&](const RecordHeader& h, absl::string_view payload) -> absl::Status {
             ++records;
             last_seq = h.seq;

@@ -24,7 +24,18 @@ constexpr absl::string_view kPrefix = "{\"statelog_snapshot\":";
 constexpr absl::string_view kStateKey = ",\n\"state\":";
 constexpr absl::string_view kTrailer = "\n}\n";
 
-Json HeaderToJson(const SnapshotHeader& h) {
+constexpr char kHeaderChecksumKey[] = "header_xxh3";
+
+// XXH3 of the compact dump of every other header member (keys in sorted
+// order, as nlohmann dumps objects), so no header field can change
+// unnoticed: not the chain value, not the schema version.
+absl::StatusOr<uint64_t> HeaderChecksum(Json header) {
+  header.erase(kHeaderChecksumKey);
+  STATELOG_ASSIGN_OR_RETURN(std::string text, DumpJson(header));
+  return Checksum(text);
+}
+
+Json HeaderFields(const SnapshotHeader& h) {
   return Json{{"format", kSnapshotFormatVersion},
               {"store_id", ToHex(h.store_id)},
               {"seq", h.seq},
@@ -33,6 +44,13 @@ Json HeaderToJson(const SnapshotHeader& h) {
               {"state_bytes", h.state_bytes},
               {"state_xxh3", ChecksumHex(h.state_checksum)},
               {"created_at", h.created_at}};
+}
+
+absl::StatusOr<Json> HeaderToJson(const SnapshotHeader& h) {
+  Json j = HeaderFields(h);
+  STATELOG_ASSIGN_OR_RETURN(uint64_t sum, HeaderChecksum(j));
+  j[kHeaderChecksumKey] = ChecksumHex(sum);
+  return j;
 }
 
 absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
@@ -79,6 +97,17 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
     return bad("state_xxh3");
   }
   if (!get_string("created_at", &h.created_at)) return bad("created_at");
+  std::string header_sum_hex;
+  uint64_t header_sum = 0;
+  if (!get_string(kHeaderChecksumKey, &header_sum_hex) ||
+      !ParseChecksumHex(header_sum_hex, &header_sum)) {
+    return bad(kHeaderChecksumKey);
+  }
+  absl::StatusOr<uint64_t> actual = HeaderChecksum(j);
+  if (!actual.ok() || *actual != header_sum) {
+    return absl::DataLossError(
+        absl::StrCat(file, ": snapshot header checksum mismatch"));
+  }
   return h;
 }
 
@@ -90,8 +119,8 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
   header.state_bytes = state_json.size();
   header.state_checksum = Checksum(state_json);
   header.created_at = FormatUtc(absl::Now());
-  STATELOG_ASSIGN_OR_RETURN(std::string header_json,
-                            DumpJson(HeaderToJson(header)));
+  STATELOG_ASSIGN_OR_RETURN(Json header_fields, HeaderToJson(header));
+  STATELOG_ASSIGN_OR_RETURN(std::string header_json, DumpJson(header_fields));
 
   const std::string name = SnapshotFileName(header.seq);
   STATELOG_RETURN_IF_ERROR(WriteFileAtomically(
