@@ -30,6 +30,10 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
   STATELOG_ASSIGN_OR_RETURN(w->capacity_, w->file_->Size());
   w->file_name_ = file;
   w->offset_ = offset;
+  // What recovery read may have come from the page cache of a process that
+  // died before its fdatasync: nothing in this segment is known durable
+  // until this writer has synced it.
+  w->dirty_ = true;
   return w;
 }
 

@@ -150,6 +150,9 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
           init.writer,
           internal::JournalWriter::OpenTail(env, dir, identity->store_id,
                                             j.tail_file, j.tail_offset, wopts));
+      // Make the recovered tail durable before anything is built on it: a
+      // later record in a new segment must never outlive one it follows.
+      STATELOG_RETURN_IF_ERROR(init.writer->Sync());
     } else {
       // No usable segment, or the journal ends before the snapshot: a new
       // segment continues the chain from the recovered state.

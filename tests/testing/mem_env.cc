@@ -221,15 +221,27 @@ absl::StatusOr<std::unique_ptr<FileLock>> MemEnv::LockFile(
 std::unique_ptr<MemEnv> MemEnv::Image(bool power_cut) const {
   auto image = std::make_unique<MemEnv>();
   absl::MutexLock lock(&mu_);
+  // One fresh inode per original, so a file under both a live and a durable
+  // name stays one file in the image.
+  std::map<const Inode*, std::shared_ptr<Inode>> fresh;
+  auto copy_of = [&](const std::shared_ptr<Inode>& inode) {
+    std::shared_ptr<Inode>& f = fresh[inode.get()];
+    if (f == nullptr) {
+      f = std::make_shared<Inode>();
+      // A power cut keeps only synced bytes. A process crash keeps what was
+      // written, but it is no more durable than it was.
+      f->data = power_cut ? inode->durable : inode->data;
+      f->durable = inode->durable;
+    }
+    return f;
+  };
   for (const auto& [path, dir] : dirs_) {
     Dir& copy = image->dirs_[path];
-    const auto& entries = power_cut ? dir.durable : dir.live;
-    for (const auto& [name, inode] : entries) {
-      auto fresh = std::make_shared<Inode>();
-      fresh->data = power_cut ? inode->durable : inode->data;
-      fresh->durable = fresh->data;
-      copy.live[name] = fresh;
-      copy.durable[name] = fresh;
+    for (const auto& [name, inode] : power_cut ? dir.durable : dir.live) {
+      copy.live[name] = copy_of(inode);
+    }
+    for (const auto& [name, inode] : dir.durable) {
+      copy.durable[name] = copy_of(inode);
     }
   }
   return image;

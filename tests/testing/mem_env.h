@@ -54,7 +54,9 @@ class MemEnv : public Env {
 
   // What survives a power cut now.
   std::unique_ptr<MemEnv> CrashImage() const;
-  // What survives a process crash now (everything written, synced or not).
+  // What survives a process crash now: everything written, synced or not,
+  // with the same durable view as now (a later CrashImage of the result
+  // keeps only what had been synced).
   std::unique_ptr<MemEnv> ProcessCrashImage() const;
 
   void set_fault_hook(FaultHook hook);
