@@ -75,6 +75,8 @@ __attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
 namespace statelog {
 namespace {
 
+using internal::kRecordHeaderSize;
+using internal::kSegmentHeaderSize;
 using ::statelog::fault::ApplyDamage;
 using ::statelog::fault::Damage;
 using ::statelog::fault::DamageName;
@@ -89,15 +91,15 @@ using ::statelog::fault::Watchdog;
 using ::statelog::fault::WithCommas;
 using ::statelog::fault::Workers;
 using ::statelog::testing::MemEnv;
-using internal::kRecordHeaderSize;
-using internal::kSegmentHeaderSize;
 
 constexpr char kDir[] = "/s";
 constexpr uint64_t kSegmentBytes = 8 << 10;
 // Recovering one damaged copy must take less than this (no hang).
 constexpr double kSlowRecoverySeconds = 5.0;
 
-std::string Path(const std::string& name) { return internal::JoinPath(kDir, name); }
+std::string Path(const std::string& name) {
+  return internal::JoinPath(kDir, name);
+}
 
 // ---------------------------------------------------------------------------
 // The reference journal: records of 1 byte to 6 KiB, hand-framed exactly as
@@ -169,7 +171,8 @@ void BuildJournalReference(JournalReference* ref) {
       internal::ReadIdentity(&ref->env, kDir);
   ASSERT_OK(id);
   ASSERT_OK(ref->env.RemoveFile(Path(internal::SegmentFileName(1))));
-  const size_t min_txn = internal::DumpJson(Transaction().Set("/k0", "").ToJson())->size();
+  const size_t min_txn =
+      internal::DumpJson(Transaction().Set("/k0", "").ToJson())->size();
 
   Json state = Json::object();
   ref->states.push_back(state);
@@ -188,26 +191,28 @@ void BuildJournalReference(JournalReference* ref) {
     }
     std::string framed;
     const uint64_t durable = seq - 1;
-    const uint64_t checksum =
-        internal::EncodeRecord(chain, seq, durable, static_cast<internal::RecordType>(type),
-                               payload, &framed);
+    const uint64_t checksum = internal::EncodeRecord(
+        chain, seq, durable, static_cast<internal::RecordType>(type), payload,
+        &framed);
     if (ref->segments.empty() ||
-        ref->segments.back().records_end + framed.size() > ref->segments.back().bytes.size()) {
+        ref->segments.back().records_end + framed.size() >
+            ref->segments.back().bytes.size()) {
       SegmentSpan segment;
       segment.name = internal::SegmentFileName(seq);
       segment.first_seq = seq;
-      internal::EncodeSegmentHeader(internal::SegmentHeader{id->store_id, seq, chain},
-                                    &segment.bytes);
-      segment.bytes.resize(std::max<uint64_t>(kSegmentBytes,
-                                              kSegmentHeaderSize + framed.size()),
-                           '\0');
+      internal::EncodeSegmentHeader(
+          internal::SegmentHeader{id->store_id, seq, chain}, &segment.bytes);
+      segment.bytes.resize(
+          std::max<uint64_t>(kSegmentBytes, kSegmentHeaderSize + framed.size()),
+          '\0');
       segment.records_end = kSegmentHeaderSize;
       ref->segments.push_back(std::move(segment));
     }
     SegmentSpan& segment = ref->segments.back();
     segment.bytes.replace(segment.records_end, framed.size(), framed);
-    ref->records.push_back(RecordSpan{ref->segments.size() - 1, segment.records_end,
-                                      segment.records_end + framed.size(), seq, durable});
+    ref->records.push_back(
+        RecordSpan{ref->segments.size() - 1, segment.records_end,
+                   segment.records_end + framed.size(), seq, durable});
     segment.records_end += framed.size();
     ref->states.push_back(state);
     chain = checksum;
@@ -230,14 +235,14 @@ void BuildJournalReference(JournalReference* ref) {
 // What docs/recovery.md says recovery must do with a journal whose segment
 // `index` now holds `damaged`.
 struct Verdict {
-  bool changed = false;    // some byte the reader looks at differs
-  std::string file;        // where the reader finds the damage
-  bool data_loss = false;  // mid-log corruption: Open must fail
-  uint64_t expected_seq = 0;  // the first record the damage takes (E)
-  uint64_t offset = 0;        // where the reader finds the damage
-  uint64_t last_seq = 0;      // if !data_loss: the records kept are 1..E-1
-  bool clean = false;         // the journal simply ends there: no damage
-  uint64_t records_after = 0; // intact records after the damage
+  bool changed = false;        // some byte the reader looks at differs
+  std::string file;            // where the reader finds the damage
+  bool data_loss = false;      // mid-log corruption: Open must fail
+  uint64_t expected_seq = 0;   // the first record the damage takes (E)
+  uint64_t offset = 0;         // where the reader finds the damage
+  uint64_t last_seq = 0;       // if !data_loss: the records kept are 1..E-1
+  bool clean = false;          // the journal simply ends there: no damage
+  uint64_t records_after = 0;  // intact records after the damage
 };
 
 Verdict Judge(const JournalReference& ref, size_t index,
@@ -262,7 +267,8 @@ Verdict Judge(const JournalReference& ref, size_t index,
         break;
       }
     }
-    if (damaged.size() < kSegmentHeaderSize) first = std::min<uint64_t>(first, damaged.size());
+    if (damaged.size() < kSegmentHeaderSize)
+      first = std::min<uint64_t>(first, damaged.size());
   }
   const uint64_t n = ref.records.size();
   if (first == original.size()) {
@@ -277,8 +283,9 @@ Verdict Judge(const JournalReference& ref, size_t index,
     v.expected_seq = segment.first_seq;
     v.offset = 0;
   } else if (first >= segment.records_end) {
-    v.expected_seq =
-        index + 1 < ref.segments.size() ? ref.segments[index + 1].first_seq : n + 1;
+    v.expected_seq = index + 1 < ref.segments.size()
+                         ? ref.segments[index + 1].first_seq
+                         : n + 1;
     v.offset = segment.records_end;
   } else {
     for (const RecordSpan& r : ref.records) {
@@ -308,9 +315,10 @@ Verdict Judge(const JournalReference& ref, size_t index,
   // A segment whose records stop early but whose bytes are zero from there
   // on ends cleanly; the reader then finds the damage at the next segment,
   // which does not continue it.
-  const bool ends_here = v.offset >= kSegmentHeaderSize &&
-                         (v.offset >= damaged.size() ||
-                          damaged.find_first_not_of('\0', v.offset) == std::string::npos);
+  const bool ends_here =
+      v.offset >= kSegmentHeaderSize &&
+      (v.offset >= damaged.size() ||
+       damaged.find_first_not_of('\0', v.offset) == std::string::npos);
   v.clean = ends_here && index + 1 == ref.segments.size();
   if (ends_here && !v.clean) {
     v.file = ref.segments[index + 1].name;
@@ -323,20 +331,25 @@ Verdict Judge(const JournalReference& ref, size_t index,
 // 64 past its last record, then every 61st byte of the zero tail and the
 // last. In a slow build, only every 7th payload byte (headers stay dense:
 // lengths, sequence numbers and chains are read from them).
-std::vector<uint64_t> SegmentPositions(const JournalReference& ref, size_t index) {
+std::vector<uint64_t> SegmentPositions(const JournalReference& ref,
+                                       size_t index) {
   const SegmentSpan& segment = ref.segments[index];
   std::vector<bool> header(segment.bytes.size(), false);
   for (uint64_t p = 0; p < kSegmentHeaderSize; ++p) header[p] = true;
   for (const RecordSpan& r : ref.records) {
     if (r.segment != index) continue;
-    for (uint64_t p = r.begin; p < r.begin + kRecordHeaderSize; ++p) header[p] = true;
+    for (uint64_t p = r.begin; p < r.begin + kRecordHeaderSize; ++p)
+      header[p] = true;
   }
   std::vector<uint64_t> out;
-  const uint64_t dense = std::min<uint64_t>(segment.records_end + 64, segment.bytes.size());
+  const uint64_t dense =
+      std::min<uint64_t>(segment.records_end + 64, segment.bytes.size());
   for (uint64_t p = 0; p < dense; ++p) {
-    if (!fault::kSlowBuild || LongMode() || header[p] || p % 7 == 0) out.push_back(p);
+    if (!fault::kSlowBuild || LongMode() || header[p] || p % 7 == 0)
+      out.push_back(p);
   }
-  for (uint64_t p = dense; p + 1 < segment.bytes.size(); p += 61) out.push_back(p);
+  for (uint64_t p = dense; p + 1 < segment.bytes.size(); p += 61)
+    out.push_back(p);
   out.push_back(segment.bytes.size() - 1);
   return out;
 }
@@ -364,27 +377,31 @@ void CheckJournalOpen(const JournalReference& ref, const Verdict& v,
     }
     const std::string message(r.status().message());
     if (r.status().code() != absl::StatusCode::kDataLoss ||
-        message.find(absl::StrCat(v.file, " offset ", v.offset, " (expected seq ",
-                                  v.expected_seq, ")")) == std::string::npos) {
+        message.find(absl::StrCat(v.file, " offset ", v.offset,
+                                  " (expected seq ", v.expected_seq, ")")) ==
+            std::string::npos) {
       tally->Fail("misreported", absl::StrCat(what, ": expected ", Describe(v),
                                               ", got ", r.status().ToString()));
     }
     return;
   }
   if (!r.ok()) {
-    tally->Fail("wrongly refused", absl::StrCat(what, ": expected ", Describe(v),
-                                                ", got ", r.status().ToString()));
+    tally->Fail("wrongly refused",
+                absl::StrCat(what, ": expected ", Describe(v), ", got ",
+                             r.status().ToString()));
     return;
   }
   absl::StatusOr<Json> state = r->store->Get("");
   if (r->report.last_seq != v.last_seq || !state.ok() ||
       *state != ref.states[v.last_seq]) {
-    const bool some_prefix = r->report.last_seq < ref.states.size() && state.ok() &&
+    const bool some_prefix = r->report.last_seq < ref.states.size() &&
+                             state.ok() &&
                              *state == ref.states[r->report.last_seq];
     tally->Fail("undetected",
-                absl::StrCat(what, ": expected ", Describe(v), ", recovered last_seq ",
-                             r->report.last_seq,
-                             some_prefix ? "" : " with a state that matches no prefix"));
+                absl::StrCat(
+                    what, ": expected ", Describe(v), ", recovered last_seq ",
+                    r->report.last_seq,
+                    some_prefix ? "" : " with a state that matches no prefix"));
     return;
   }
   if (v.clean != r->report.damage.empty()) {
@@ -399,7 +416,8 @@ void CheckJournalOpen(const JournalReference& ref, const Verdict& v,
 // Then point-in-time recovery of the same copy keeps exactly the records
 // before the damage and counts the valid ones after it.
 void CheckReadWrite(const JournalReference& ref, const Verdict& v,
-                    const std::string& what, const MemEnv& damaged, Tally* tally) {
+                    const std::string& what, const MemEnv& damaged,
+                    Tally* tally) {
   std::unique_ptr<MemEnv> image = damaged.CrashImage();
   Options rw;
   rw.env = image.get();
@@ -408,24 +426,27 @@ void CheckReadWrite(const JournalReference& ref, const Verdict& v,
   CheckJournalOpen(ref, v, what + " (read-write)", r, tally);
   if (r.ok() && !v.data_loss) {
     if (!v.clean && r->report.quarantined.empty()) {
-      tally->Fail("misreported", what + ": damage recovered without quarantine");
+      tally->Fail("misreported",
+                  what + ": damage recovered without quarantine");
     }
-    absl::StatusOr<uint64_t> seq = r->store->Apply(Transaction().Set("/after", "damage"));
+    absl::StatusOr<uint64_t> seq =
+        r->store->Apply(Transaction().Set("/after", "damage"));
     r->store.reset();
     Json expected = ref.states[v.last_seq];
     expected["after"] = "damage";
     absl::StatusOr<OpenResult> again = Store::Open(kDir, rw);
     if (!seq.ok() || *seq != v.last_seq + 1 || !again.ok() ||
-        again->report.last_seq != v.last_seq + 1 || !again->report.damage.empty() ||
-        *again->store->Get("") != expected) {
+        again->report.last_seq != v.last_seq + 1 ||
+        !again->report.damage.empty() || *again->store->Get("") != expected) {
       tally->Fail("undetected",
-                  absl::StrCat(what, ": after recovery, a new transaction got ",
-                               seq.ok() ? std::to_string(*seq) : seq.status().ToString(),
-                               " and reopening gave ",
-                               again.ok() ? absl::StrCat("last_seq ", again->report.last_seq,
-                                                         " damage \"",
-                                                         again->report.damage, "\"")
-                                          : again.status().ToString()));
+                  absl::StrCat(
+                      what, ": after recovery, a new transaction got ",
+                      seq.ok() ? std::to_string(*seq) : seq.status().ToString(),
+                      " and reopening gave ",
+                      again.ok() ? absl::StrCat(
+                                       "last_seq ", again->report.last_seq,
+                                       " damage \"", again->report.damage, "\"")
+                                 : again.status().ToString()));
     }
   }
   std::unique_ptr<MemEnv> pit_image = damaged.CrashImage();
@@ -438,12 +459,12 @@ void CheckReadWrite(const JournalReference& ref, const Verdict& v,
       *p->store->Get("") != ref.states[v.expected_seq - 1] ||
       (!v.clean && p->report.records_lost != v.records_after)) {
     tally->Fail("undetected",
-                absl::StrCat(what, " (point-in-time): expected records 1..",
-                             v.expected_seq - 1, " and ", v.records_after,
-                             " lost, got ",
-                             p.ok() ? absl::StrCat("last_seq ", p->report.last_seq, ", ",
-                                                   p->report.records_lost, " lost")
-                                    : p.status().ToString()));
+                absl::StrCat(
+                    what, " (point-in-time): expected records 1..",
+                    v.expected_seq - 1, " and ", v.records_after, " lost, got ",
+                    p.ok() ? absl::StrCat("last_seq ", p->report.last_seq, ", ",
+                                          p->report.records_lost, " lost")
+                           : p.status().ToString()));
   }
 }
 
@@ -471,8 +492,9 @@ TEST(DamageSweepTest, EveryTruncationByteBitAndSectorOfTheJournal) {
   for (size_t index = 0; index < ref.segments.size(); ++index) {
     const SegmentSpan& segment = ref.segments[index];
     largest_file = std::max(largest_file, segment.bytes.size());
-    for (const Damage& damage : DamagesFor(segment.bytes, SegmentPositions(ref, index),
-                                           seed + index, bit_sample)) {
+    for (const Damage& damage :
+         DamagesFor(segment.bytes, SegmentPositions(ref, index), seed + index,
+                    bit_sample)) {
       cases.push_back({index, damage, sample.OneIn(rw_sample)});
     }
   }
@@ -495,7 +517,9 @@ TEST(DamageSweepTest, EveryTruncationByteBitAndSectorOfTheJournal) {
     const Verdict v = Judge(ref, c.file, damaged);
     tally.Count("copies");
     tally.Count(DamageName(c.damage.kind));
-    tally.Count(v.data_loss ? "data loss" : v.clean ? "clean end" : "torn tail");
+    tally.Count(v.data_loss ? "data loss"
+                : v.clean   ? "clean end"
+                            : "torn tail");
     const std::string what = c.damage.Describe(segment.name);
     MemEnv* env = envs[worker].get();
     // Read-only: nothing changes, so putting the file back restores the
@@ -531,20 +555,24 @@ TEST(DamageSweepTest, EveryTruncationByteBitAndSectorOfTheJournal) {
   EXPECT_EQ(tally.Get("wrongly refused"), 0u);
   EXPECT_EQ(tally.Get("misreported"), 0u);
   PrintSummary(absl::StrCat(
-      "damage(journal): ", WithCommas(tally.Get("copies")), " damaged journals (",
-      WithCommas(tally.Get("zero-to-end") + tally.Get("ftruncate")), " truncations, ",
-      WithCommas(tally.Get("byte=0x00") + tally.Get("byte=0xFF")), " byte sets, ",
-      WithCommas(tally.Get("bit-flip")), " bit flips", SampleNote(bit_sample), ", ",
+      "damage(journal): ", WithCommas(tally.Get("copies")),
+      " damaged journals (",
+      WithCommas(tally.Get("zero-to-end") + tally.Get("ftruncate")),
+      " truncations, ",
+      WithCommas(tally.Get("byte=0x00") + tally.Get("byte=0xFF")),
+      " byte sets, ", WithCommas(tally.Get("bit-flip")), " bit flips",
+      SampleNote(bit_sample), ", ",
       WithCommas(tally.Get("sector-zero") + tally.Get("sector-random")),
       " sectors; ", WithCommas(tally.Get("read-write")),
       " also read-write and point-in-time) of ", ref.records.size(),
-      " records in ", ref.segments.size(), " segments: ",
-      WithCommas(tally.Get("data loss")), " DataLoss as required, ",
-      WithCommas(tally.Get("torn tail")), " torn tails, ",
-      WithCommas(tally.Get("clean end")), " clean cuts; ", tally.Get("undetected"),
-      " undetected, ", tally.Get("wrongly refused"), " wrongly refused, ",
-      tally.Get("misreported"), " misreported; largest allocation ",
-      WithCommas(largest), " B, slowest recovery ", static_cast<int>(slowest * 1000),
+      " records in ", ref.segments.size(),
+      " segments: ", WithCommas(tally.Get("data loss")),
+      " DataLoss as required, ", WithCommas(tally.Get("torn tail")),
+      " torn tails, ", WithCommas(tally.Get("clean end")), " clean cuts; ",
+      tally.Get("undetected"), " undetected, ", tally.Get("wrongly refused"),
+      " wrongly refused, ", tally.Get("misreported"),
+      " misreported; largest allocation ", WithCommas(largest),
+      " B, slowest recovery ", static_cast<int>(slowest * 1000),
       " ms, seed=", seed, fault::BuildNote()));
 }
 
@@ -583,12 +611,16 @@ void BuildSnapshotReference(SnapshotReference* ref) {
   ref->state = *r->store->Get("");
 }
 
-// The header field of `snapshot` whose value holds byte `offset`, or ""
-// outside the header's values.
+// The members of a snapshot header (docs/format.md).
+constexpr const char* kHeaderKeys[] = {
+    "chain", "created_at",  "format",     "header_xxh3", "schema_version",
+    "seq",   "state_bytes", "state_xxh3", "store_id"};
+
+// The header member of `snapshot` whose value holds byte `offset`, or
+// "elsewhere".
 std::string HeaderFieldAt(const std::string& snapshot, uint64_t offset) {
   const size_t line_end = snapshot.find('\n');
-  for (const char* key : {"chain", "created_at", "format", "schema_version", "seq",
-                          "state_bytes", "state_xxh3", "store_id"}) {
+  for (const char* key : kHeaderKeys) {
     const std::string quoted = absl::StrCat("\"", key, "\":");
     const size_t at = snapshot.find(quoted);
     if (at == std::string::npos || at > line_end) continue;
@@ -596,14 +628,15 @@ std::string HeaderFieldAt(const std::string& snapshot, uint64_t offset) {
     const size_t end = snapshot.find_first_of(",}", begin);
     if (offset >= begin && offset < end) return key;
   }
-  return "";
+  return "elsewhere";
 }
 
-// "created_at 12, schema_version 3" from the counts of `keys` under `prefix`.
+// " (created_at 12, schema_version 3)": the counts `prefix` + member.
 std::string Breakdown(Tally* tally, const std::string& prefix) {
   std::string out;
-  for (const char* key : {"chain", "created_at", "format", "schema_version", "seq",
-                          "state_bytes", "state_xxh3", "store_id", "elsewhere"}) {
+  std::vector<std::string> keys(std::begin(kHeaderKeys), std::end(kHeaderKeys));
+  keys.push_back("elsewhere");
+  for (const std::string& key : keys) {
     const uint64_t n = tally->Get(prefix + key);
     if (n > 0) absl::StrAppend(&out, out.empty() ? "" : ", ", key, " ", n);
   }
@@ -617,8 +650,8 @@ TEST(DamageSweepTest, DamagedSnapshotIsNeverLoaded) {
   SnapshotReference ref;
   BuildSnapshotReference(&ref);
   if (::testing::Test::HasFatalFailure()) return;
-  const std::vector<std::string> files = {internal::SnapshotFileName(kSnapshotAt),
-                                          internal::SnapshotFileName(0)};
+  const std::vector<std::string> files = {
+      internal::SnapshotFileName(kSnapshotAt), internal::SnapshotFileName(0)};
   std::vector<std::string> originals(files.size());
   std::vector<SweepCase> cases;
   Rng sample(seed ^ 0xA5A5);
@@ -632,7 +665,8 @@ TEST(DamageSweepTest, DamagedSnapshotIsNeverLoaded) {
         positions.push_back(p);
       }
     }
-    for (const Damage& damage : DamagesFor(originals[f], positions, seed + f, bit_sample)) {
+    for (const Damage& damage :
+         DamagesFor(originals[f], positions, seed + f, bit_sample)) {
       cases.push_back({f, damage, sample.OneIn(rw_sample)});
     }
   }
@@ -673,24 +707,25 @@ TEST(DamageSweepTest, DamagedSnapshotIsNeverLoaded) {
       // Allowed ("its fallback is used or Open fails"), and counted: the
       // older snapshot could have served.
       tally.Note("refused", what + ": " + r.status().ToString());
-      const std::string field = HeaderFieldAt(originals[c.file], c.damage.offset);
-      tally.Count("refused in " + (field.empty() ? "elsewhere" : field));
+      tally.Count("refused in " +
+                  HeaderFieldAt(originals[c.file], c.damage.offset));
       return;
     }
     const std::string& expected_used = files[1 - c.file];
     if (r->report.snapshot_used != expected_used) {
       tally.Fail("damaged snapshot loaded",
                  absl::StrCat(what, ": used ", r->report.snapshot_used));
-      const std::string field = HeaderFieldAt(originals[c.file], c.damage.offset);
-      tally.Count("loaded in " + (field.empty() ? "elsewhere" : field));
+      tally.Count("loaded in " +
+                  HeaderFieldAt(originals[c.file], c.damage.offset));
     } else if (c.file == 0) {
       tally.Count("fell back");
     }
     absl::StatusOr<Json> state = r->store->Get("");
-    if (r->report.last_seq != ref.last_seq || !state.ok() || *state != ref.state) {
-      tally.Fail("wrong state", absl::StrCat(what, ": recovered last_seq ",
-                                             r->report.last_seq,
-                                             " and a state that is not the reference"));
+    if (r->report.last_seq != ref.last_seq || !state.ok() ||
+        *state != ref.state) {
+      tally.Fail("wrong state",
+                 absl::StrCat(what, ": recovered last_seq ", r->report.last_seq,
+                              " and a state that is not the reference"));
     }
   });
   tally.ReportFailures();
@@ -705,23 +740,23 @@ TEST(DamageSweepTest, DamagedSnapshotIsNeverLoaded) {
   PrintSummary(absl::StrCat(
       "damage(snapshot): ", WithCommas(tally.Get("copies")),
       " damaged snapshots (truncations, byte sets, bit flips",
-      SampleNote(bit_sample), ", every sector; ", WithCommas(tally.Get("read-write")),
+      SampleNote(bit_sample), ", every sector; ",
+      WithCommas(tally.Get("read-write")),
       " read-write): ", WithCommas(tally.Get("fell back")),
-      " fell back to the older snapshot, ", WithCommas(refused), " refused (Open failed)",
-      Breakdown(&tally, "refused in "), ", ", loaded, " damaged snapshots loaded",
-      Breakdown(&tally, "loaded in "), ", ", wrong,
+      " fell back to the older snapshot, ", WithCommas(refused),
+      " refused (Open failed)", Breakdown(&tally, "refused in "), ", ", loaded,
+      " damaged snapshots loaded", Breakdown(&tally, "loaded in "), ", ", wrong,
       " wrong states; slowest recovery ", static_cast<int>(slowest * 1000),
       " ms, seed=", seed, fault::BuildNote()));
 }
 
-// Minimized from DamagedSnapshotIsNeverLoaded: the header line of a
-// snapshot is covered by no checksum (state_xxh3 covers the state only), so
-// a damaged header field that still parses is loaded as if it were good.
-// A flipped schema_version digit is loaded, kept in memory and written into
-// every later snapshot; a flipped created_at digit is loaded; a flipped
-// chain digit makes Open fail on a journal that is fine, although the older
-// snapshot could serve. Each should be detected as snapshot damage, so that
-// recovery falls back to the older snapshot.
+// Minimized from DamagedSnapshotIsNeverLoaded, which found that the header
+// line of a snapshot was covered by no checksum (state_xxh3 covers the
+// state only): a flipped schema_version digit was loaded, kept in memory and
+// written into every later snapshot; a flipped created_at digit was loaded;
+// a flipped chain digit made Open fail on a journal that is fine, although
+// the older snapshot could serve. Each must be detected as snapshot damage,
+// so that recovery falls back to the older snapshot.
 TEST(DamageSweepTest, SnapshotHeaderFieldsAreCoveredByAChecksum) {
   struct Edit {
     std::string field;
@@ -770,8 +805,8 @@ TEST(DamageSweepTest, SnapshotHeaderFieldsAreCoveredByAChecksum) {
     absl::StatusOr<OpenResult> r = Store::Open(kDir, o);
     ASSERT_OK(r) << "the older snapshot could have served";
     EXPECT_EQ(r->report.snapshot_used, internal::SnapshotFileName(0))
-        << "a snapshot whose " << edit.field << " was changed from " << edit.from
-        << " to " << edit.to << " was loaded";
+        << "a snapshot whose " << edit.field << " was changed from "
+        << edit.from << " to " << edit.to << " was loaded";
     EXPECT_EQ(*r->store->Get(""), expected);
   }
 }

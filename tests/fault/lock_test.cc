@@ -89,7 +89,8 @@ struct RacePipes {
 
 // A racer: the same process races in every round, so a lock or descriptor
 // it leaked in one round would show in the next.
-[[noreturn]] void Racer(const std::string& root, int rounds, const RacePipes& p) {
+[[noreturn]] void Racer(const std::string& root, int rounds,
+                        const RacePipes& p) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   for (int round = 0; round < rounds; ++round) {
     const std::string dir = RaceDir(root, round);
@@ -97,7 +98,9 @@ struct RacePipes {
     absl::StatusOr<OpenResult> r = Store::Open(dir, SmallStore(round % 4 == 3));
     RaceResult result = {};
     result.pid = getpid();
-    result.kind = r.ok() ? 'W' : absl::IsFailedPrecondition(r.status()) ? 'L' : 'E';
+    result.kind = r.ok()                                   ? 'W'
+                  : absl::IsFailedPrecondition(r.status()) ? 'L'
+                                                           : 'E';
     if (!r.ok()) {
       std::snprintf(result.message, sizeof(result.message), "%s",
                     r.status().ToString().c_str());
@@ -113,7 +116,8 @@ struct RacePipes {
 // Reads exactly `n` bytes from `fd`, waiting at most 30 s in all.
 bool ReadExactly(int fd, void* out, size_t n) {
   char* p = static_cast<char*>(out);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (n > 0) {
     struct pollfd pfd = {fd, POLLIN, 0};
     if (std::chrono::steady_clock::now() > deadline) return false;
@@ -158,7 +162,8 @@ TEST(LockTest, SixteenProcessesRaceToOpenExactlyOneWinsEachTime) {
     ASSERT_EQ(write(p.start[1], tokens.data(), tokens.size()),
               static_cast<ssize_t>(tokens.size()));  // go
     std::vector<RaceResult> got(kRacers);
-    ASSERT_TRUE(ReadExactly(p.results[0], got.data(), sizeof(RaceResult) * kRacers))
+    ASSERT_TRUE(
+        ReadExactly(p.results[0], got.data(), sizeof(RaceResult) * kRacers))
         << "round " << round << ": a racer did not report";
     ASSERT_EQ(write(p.release[1], tokens.data(), tokens.size()),
               static_cast<ssize_t>(tokens.size()));
@@ -179,10 +184,12 @@ TEST(LockTest, SixteenProcessesRaceToOpenExactlyOneWinsEachTime) {
       if (r.kind == 'W') continue;
       ++losers;
       if (r.kind != 'L' && reported++ < 10) {
-        ADD_FAILURE() << "round " << round << ": a racer failed with " << r.message;
+        ADD_FAILURE() << "round " << round << ": a racer failed with "
+                      << r.message;
       }
       const std::string message(r.message);
-      if (message.find(absl::StrCat("pid ", winner, " on host")) != std::string::npos) {
+      if (message.find(absl::StrCat("pid ", winner, " on host")) !=
+          std::string::npos) {
         ++holder_named;
       } else if (message.find("unknown holder") != std::string::npos) {
         ++holder_unknown;
@@ -191,11 +198,13 @@ TEST(LockTest, SixteenProcessesRaceToOpenExactlyOneWinsEachTime) {
       }
     }
     if (winners != 1 && reported++ < 10) {
-      ADD_FAILURE() << "round " << round << ": " << winners << " racers opened the store";
+      ADD_FAILURE() << "round " << round << ": " << winners
+                    << " racers opened the store";
     }
     if (create) {
       // The store created under the race is whole.
-      absl::StatusOr<OpenResult> r = Store::Open(RaceDir(root, round), SmallStore(false));
+      absl::StatusOr<OpenResult> r =
+          Store::Open(RaceDir(root, round), SmallStore(false));
       EXPECT_OK(r) << "round " << round;
       if (r.ok()) {
         EXPECT_EQ(r->store->LastSeq(), 0u);
@@ -209,17 +218,20 @@ TEST(LockTest, SixteenProcessesRaceToOpenExactlyOneWinsEachTime) {
   for (pid_t pid : racers) {
     int status = 0;
     waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "racer " << pid << " status "
-                                                              << status;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "racer " << pid << " status " << status;
   }
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
   EXPECT_EQ(single_winner, rounds);
   PrintSummary(absl::StrCat(
-      "lock(race): ", rounds, " rounds of ", kRacers, " processes (", create_rounds,
-      " racing to create), ", single_winner, " with exactly one winner, ",
-      WithCommas(losers), " losers refused with FailedPrecondition (naming the winner's "
-      "pid ", holder_named, ", an earlier round's pid ", holder_stale, ", no holder ",
+      "lock(race): ", rounds, " rounds of ", kRacers, " processes (",
+      create_rounds, " racing to create), ", single_winner,
+      " with exactly one winner, ", WithCommas(losers),
+      " losers refused with FailedPrecondition (naming the winner's "
+      "pid ",
+      holder_named, ", an earlier round's pid ", holder_stale, ", no holder ",
       holder_unknown, "), ", static_cast<int>(seconds), " s"));
 }
 
@@ -263,9 +275,11 @@ TEST(LockTest, OpenSucceedsWithinASecondOfSigkillingTheHolder) {
     double waited = 0;
     while (true) {
       r = Store::Open(dir, SmallStore(false));
-      waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed)
+      waited = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                             killed)
                    .count();
-      if (r.ok() || !absl::IsFailedPrecondition(r.status()) || waited > 1.0) break;
+      if (r.ok() || !absl::IsFailedPrecondition(r.status()) || waited > 1.0)
+        break;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     int status = 0;
@@ -275,16 +289,18 @@ TEST(LockTest, OpenSucceedsWithinASecondOfSigkillingTheHolder) {
     slowest = std::max(slowest, waited);
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
   }
-  PrintSummary(absl::StrCat("lock(sigkill): ", repeats,
-                            " holders killed mid-write; the next Open succeeded after at "
-                            "most ",
-                            static_cast<int>(slowest * 1e6), " us (limit 1 s)"));
+  PrintSummary(absl::StrCat(
+      "lock(sigkill): ", repeats,
+      " holders killed mid-write; the next Open succeeded after at "
+      "most ",
+      static_cast<int>(slowest * 1e6), " us (limit 1 s)"));
 }
 
 // Reads what `fd` delivers until `marker` has arrived or five seconds pass.
 std::string ReadUntil(int fd, const std::string& marker) {
   std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (out.find(marker) == std::string::npos &&
          std::chrono::steady_clock::now() < deadline) {
     struct pollfd p = {fd, POLLIN, 0};
@@ -324,7 +340,8 @@ TEST(LockTest, NoStoreDescriptorIsInheritedAcrossExec) {
     // The store stays open (lock, journal segment) across the exec.
     dup2(out[1], STDOUT_FILENO);
     dup2(in[0], STDIN_FILENO);
-    execl("/bin/sh", "sh", "-c", "ls -l /proc/self/fd; echo listed; read x", nullptr);
+    execl("/bin/sh", "sh", "-c", "ls -l /proc/self/fd; echo listed; read x",
+          nullptr);
     _exit(6);
   }
   close(out[1]);
@@ -356,7 +373,8 @@ TEST(LockTest, NoStoreDescriptorIsInheritedAcrossExec) {
       "lock(exec): the exec'ed program saw ", leaked.size(),
       " store descriptors (a control descriptor without O_CLOEXEC was ",
       listing.find(control) != std::string::npos ? "seen" : "NOT seen",
-      "), and the store opened ", r.ok() ? "while it ran" : "NOT while it ran"));
+      "), and the store opened ",
+      r.ok() ? "while it ran" : "NOT while it ran"));
 }
 
 }  // namespace

@@ -62,7 +62,9 @@ std::map<std::string, std::string> Files(MemEnv* env) {
   if (!names.ok()) return out;
   for (const std::string& name : *names) {
     std::string data;
-    out[name] = env->GetFile(internal::JoinPath(kDir, name), &data) ? data : "(directory)";
+    out[name] = env->GetFile(internal::JoinPath(kDir, name), &data)
+                    ? data
+                    : "(directory)";
   }
   out.erase("recovery-report.json");
   return out;
@@ -109,20 +111,23 @@ void ExpectRefused(Store* store, MemEnv* env, const Transaction& txn,
 
 // Reopens the store (and then compacts and reopens again): the state must
 // be what the live store held.
-void ExpectSurvivesReopenAndCompaction(std::unique_ptr<Store>* store, MemEnv* env) {
+void ExpectSurvivesReopenAndCompaction(std::unique_ptr<Store>* store,
+                                       MemEnv* env) {
   const Json state = *(*store)->Get("");
   const uint64_t seq = (*store)->LastSeq();
   store->reset();
   absl::StatusOr<OpenResult> r = Store::Open(kDir, InMemory(env));
   ASSERT_OK(r);
   EXPECT_EQ(r->report.last_seq, seq);
-  EXPECT_EQ(*r->store->Get(""), state) << "the journal did not replay what was accepted";
+  EXPECT_EQ(*r->store->Get(""), state)
+      << "the journal did not replay what was accepted";
   ASSERT_OK(r->store->Compact());
   r->store.reset();
   r = Store::Open(kDir, InMemory(env));
   ASSERT_OK(r);
   EXPECT_EQ(r->report.snapshot_seq, seq);
-  EXPECT_EQ(*r->store->Get(""), state) << "the snapshot did not load what was accepted";
+  EXPECT_EQ(*r->store->Get(""), state)
+      << "the snapshot did not load what was accepted";
   *store = std::move(r->store);
 }
 
@@ -135,26 +140,29 @@ class PoisonApiTest : public ::testing::Test {
   }
   // The one summary line of each test.
   void Summary(const std::string& what) {
-    PrintSummary(absl::StrCat("poison(", what, "): ", counts_.refused,
-                              " poison transactions refused with InvalidArgument, nothing "
-                              "written; ",
-                              counts_.accepted,
-                              " at the limits accepted and read back after reopen and "
-                              "compaction"));
+    PrintSummary(absl::StrCat(
+        "poison(", what, "): ", counts_.refused,
+        " poison transactions refused with InvalidArgument, nothing "
+        "written; ",
+        counts_.accepted,
+        " at the limits accepted and read back after reopen and "
+        "compaction"));
   }
   MemEnv env_;
   std::unique_ptr<Store> store_;
   ApiCounts counts_;
 };
 
-TEST_F(PoisonApiTest, NestingPastTheLimitIsRefusedAndTheDeepestAcceptedValueReadsBack) {
+TEST_F(PoisonApiTest,
+       NestingPastTheLimitIsRefusedAndTheDeepestAcceptedValueReadsBack) {
   // A value at path depth d sits in the journal three levels down
   // ({"ops":[{"value":...}]}) and in the state d levels down; the limit
   // (256) applies to whichever is deeper.
   for (int path_depth : {1, 3, 4, 10, 200, 255}) {
     const std::string path = DeepPointer(path_depth);
     const int deepest = kMaxNestingDepth - std::max(path_depth, 3);
-    ExpectRefused(store_.get(), &env_, Transaction().Set(path, Nested(deepest + 1)),
+    ExpectRefused(store_.get(), &env_,
+                  Transaction().Set(path, Nested(deepest + 1)),
                   "nesting deeper than 256", &counts_);
     ASSERT_OK(store_->Apply(Transaction().Set(path, Nested(deepest))))
         << "path depth " << path_depth;
@@ -162,7 +170,8 @@ TEST_F(PoisonApiTest, NestingPastTheLimitIsRefusedAndTheDeepestAcceptedValueRead
   }
   ExpectRefused(store_.get(), &env_, Transaction().Set(DeepPointer(257), 1),
                 "nesting deeper than 256", &counts_);
-  ExpectRefused(store_.get(), &env_, Transaction().Merge({{"m", Nested(kMaxNestingDepth)}}),
+  ExpectRefused(store_.get(), &env_,
+                Transaction().Merge({{"m", Nested(kMaxNestingDepth)}}),
                 "nesting deeper than 256", &counts_);
   ExpectRefused(store_.get(), &env_, Transaction().Test("/a", Nested(300)),
                 "nesting deeper than 256", &counts_);
@@ -172,7 +181,8 @@ TEST_F(PoisonApiTest, NestingPastTheLimitIsRefusedAndTheDeepestAcceptedValueRead
                 "nesting deeper than 256", &counts_);
   // Moving or copying a deep value deeper than the limit is refused too;
   // to exactly the limit it is accepted.
-  ASSERT_OK(store_->Apply(Transaction().Set("/src", Nested(kMaxNestingDepth - 3))));
+  ASSERT_OK(
+      store_->Apply(Transaction().Set("/src", Nested(kMaxNestingDepth - 3))));
   ASSERT_OK(store_->Apply(Transaction().Set("/b/c/d", Json::object())));
   ExpectRefused(store_.get(), &env_, Transaction().Copy("/src", "/b/c/d/e"),
                 "nesting deeper", &counts_);
@@ -196,26 +206,36 @@ TEST_F(PoisonApiTest, InvalidUtf8AnywhereIsRefused) {
       "ok\x80",                // stray continuation byte
   };
   for (const std::string& b : bad) {
-    ExpectRefused(store_.get(), &env_, Transaction().Set("/v", b), "UTF-8", &counts_);
-    ExpectRefused(store_.get(), &env_, Transaction().Set("/v", Json{{"k" + b, 1}}), "UTF-8",
+    ExpectRefused(store_.get(), &env_, Transaction().Set("/v", b), "UTF-8",
                   &counts_);
-    ExpectRefused(store_.get(), &env_, Transaction().Set("/v", Json::array({1, {{"x", b}}})),
+    ExpectRefused(store_.get(), &env_,
+                  Transaction().Set("/v", Json{{"k" + b, 1}}), "UTF-8",
+                  &counts_);
+    ExpectRefused(store_.get(), &env_,
+                  Transaction().Set("/v", Json::array({1, {{"x", b}}})),
                   "UTF-8", &counts_);
-    ExpectRefused(store_.get(), &env_, Transaction().Merge({{b, 1}}), "UTF-8", &counts_);
-    ExpectRefused(store_.get(), &env_, Transaction().Set("/k" + b, 1), "UTF-8", &counts_);
-    ExpectRefused(store_.get(), &env_, Transaction().Copy("/k" + b, "/v"), "UTF-8",
+    ExpectRefused(store_.get(), &env_, Transaction().Merge({{b, 1}}), "UTF-8",
                   &counts_);
-    EXPECT_THAT(store_->Get("/k" + b),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
+    ExpectRefused(store_.get(), &env_, Transaction().Set("/k" + b, 1), "UTF-8",
+                  &counts_);
+    ExpectRefused(store_.get(), &env_, Transaction().Copy("/k" + b, "/v"),
+                  "UTF-8", &counts_);
+    EXPECT_THAT(
+        store_->Get("/k" + b),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
   }
   // Valid but unusual text is accepted and reads back byte for byte.
-  const std::vector<std::string> good = {
-      std::string("nul\0inside", 10), "\xef\xbb\xbf" "bom", "\xf0\x9f\x98\x80",
-      "\xf4\x8f\xbf\xbf",  // U+10FFFF
-      "\xef\xbf\xbf",      // U+FFFF
-      "\"quotes\\and\ncontrol\x01\x1f", "~/~0~1"};
+  const std::vector<std::string> good = {std::string("nul\0inside", 10),
+                                         "\xef\xbb\xbf"
+                                         "bom",
+                                         "\xf0\x9f\x98\x80",
+                                         "\xf4\x8f\xbf\xbf",  // U+10FFFF
+                                         "\xef\xbf\xbf",      // U+FFFF
+                                         "\"quotes\\and\ncontrol\x01\x1f",
+                                         "~/~0~1"};
   for (size_t i = 0; i < good.size(); ++i) {
-    ASSERT_OK(store_->Apply(Transaction().Set(absl::StrCat("/good", i), good[i])));
+    ASSERT_OK(
+        store_->Apply(Transaction().Set(absl::StrCat("/good", i), good[i])));
     ASSERT_OK(store_->Apply(Transaction().Merge({{good[i], i}})));
     counts_.accepted += 2;
   }
@@ -230,12 +250,15 @@ TEST_F(PoisonApiTest, NonFiniteNumbersAreRefusedAndExtremeFiniteOnesReadBack) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   for (double v : {nan, -nan, inf, -inf}) {
-    ExpectRefused(store_.get(), &env_, Transaction().Set("/x", v), "not finite", &counts_);
-    ExpectRefused(store_.get(), &env_, Transaction().Set("/x", Json::array({1, v})),
-                  "not finite", &counts_);
+    ExpectRefused(store_.get(), &env_, Transaction().Set("/x", v), "not finite",
+                  &counts_);
+    ExpectRefused(store_.get(), &env_,
+                  Transaction().Set("/x", Json::array({1, v})), "not finite",
+                  &counts_);
     ExpectRefused(store_.get(), &env_, Transaction().Merge({{"x", {{"y", v}}}}),
                   "not finite", &counts_);
-    ExpectRefused(store_.get(), &env_, Transaction().Test("/x", v), "not finite", &counts_);
+    ExpectRefused(store_.get(), &env_, Transaction().Test("/x", v),
+                  "not finite", &counts_);
   }
   const Json extremes = {
       {"max", std::numeric_limits<double>::max()},
@@ -255,9 +278,11 @@ TEST_F(PoisonApiTest, NonFiniteNumbersAreRefusedAndExtremeFiniteOnesReadBack) {
   Summary("numbers");
 }
 
-TEST_F(PoisonApiTest, OverSizedRecordsAreRefusedAndTheLargestAcceptedOneReadsBack) {
+TEST_F(PoisonApiTest,
+       OverSizedRecordsAreRefusedAndTheLargestAcceptedOneReadsBack) {
   // Default limit: a value of 17 MiB is refused before anything is written.
-  ExpectRefused(store_.get(), &env_, Transaction().Set("/big", std::string(17 << 20, 'x')),
+  ExpectRefused(store_.get(), &env_,
+                Transaction().Set("/big", std::string(17 << 20, 'x')),
                 "maximum record size", &counts_);
   store_.reset();
   // A small limit, and segments smaller than the records.
@@ -269,12 +294,14 @@ TEST_F(PoisonApiTest, OverSizedRecordsAreRefusedAndTheLargestAcceptedOneReadsBac
   store_ = std::move(r->store);
   const size_t base = Transaction().Set("/big", "").ToJson().dump().size();
   const size_t fits = o.max_record_bytes - base;
-  ExpectRefused(store_.get(), &env_, Transaction().Set("/big", std::string(fits + 1, 'y')),
+  ExpectRefused(store_.get(), &env_,
+                Transaction().Set("/big", std::string(fits + 1, 'y')),
                 "maximum record size", &counts_);
   ASSERT_OK(store_->Apply(Transaction().Set("/big", std::string(fits, 'y'))));
   // Many small operations add up to a record over the limit too.
   Transaction many;
-  for (int i = 0; i < 5000; ++i) many.Set(absl::StrCat("/many/", i), "0123456789");
+  for (int i = 0; i < 5000; ++i)
+    many.Set(absl::StrCat("/many/", i), "0123456789");
   ExpectRefused(store_.get(), &env_, many, "maximum record size", &counts_);
   ++counts_.accepted;
   const Json state = *store_->Get("");
@@ -285,10 +312,11 @@ TEST_F(PoisonApiTest, OverSizedRecordsAreRefusedAndTheLargestAcceptedOneReadsBac
   Summary("sizes");
 }
 
-// A record is bounded by max_record_bytes before anything is allocated for
-// it. A store written with a large limit and reopened with a smaller one
-// holds intact, checksummed, acknowledged records over the new limit; they
-// are not damage and must not be cut off as a torn tail.
+// A store written with a large max_record_bytes and reopened with a smaller
+// one holds intact, checksummed, acknowledged records over the new limit;
+// they are not damage and must not be cut off as a torn tail. (Found by
+// this suite: the reader used to bound record lengths by the option, so the
+// last such record was quarantined and zeroed, lost for the old limit too.)
 TEST(PoisonSizeTest, RecordOverTheReadersLimitIsNotCutOffAsATornTail) {
   MemEnv env;
   Options big = InMemory(&env, true);
@@ -298,7 +326,8 @@ TEST(PoisonSizeTest, RecordOverTheReadersLimitIsNotCutOffAsATornTail) {
     absl::StatusOr<OpenResult> r = Store::Open(kDir, big);
     ASSERT_OK(r);
     ASSERT_OK(r->store->Apply(Transaction().Set("/small", 1)));
-    ASSERT_OK(r->store->Apply(Transaction().Set("/big", std::string(300 << 10, 'b'))));
+    ASSERT_OK(r->store->Apply(
+        Transaction().Set("/big", std::string(300 << 10, 'b'))));
     expected = *r->store->Get("");
   }
   {
@@ -309,7 +338,8 @@ TEST(PoisonSizeTest, RecordOverTheReadersLimitIsNotCutOffAsATornTail) {
     absl::StatusOr<OpenResult> r = Store::Open(kDir, small);
     if (r.ok()) {
       EXPECT_EQ(r->store->LastSeq(), 2u)
-          << "the acknowledged 300 KiB record 2 was cut off: " << r->report.damage;
+          << "the acknowledged 300 KiB record 2 was cut off: "
+          << r->report.damage;
       EXPECT_TRUE(r->report.quarantined.empty());
       EXPECT_TRUE(*r->store->Get("") == expected);
     }
@@ -328,30 +358,35 @@ TEST(PoisonSizeTest, RecordOverTheReadersLimitIsNotCutOffAsATornTail) {
 // whatever was applied reads back identically after reopening and after
 // compaction.
 TEST_F(PoisonApiTest, OddPointersAreRefusedOrAppliedAndReplayedIdentically) {
-  const Json initial = {{"", 0},     {"a", {{"b", 1}, {"~", 2}, {"", 3}}},
-                        {"a/b", 4},  {"~", 5},
-                        {"arr", {1, 2, 3}}, {"-", 6}};
+  const Json initial = {{"", 0},
+                        {"a", {{"b", 1}, {"~", 2}, {"", 3}}},
+                        {"a/b", 4},
+                        {"~", 5},
+                        {"arr", {1, 2, 3}},
+                        {"-", 6}};
   ASSERT_OK(store_->Apply(Transaction().Set("", initial)));
-  const std::vector<std::string> invalid = {"~2", "-", "a", "/~2", "/a/~", "/a~", "/~x",
-                                            "/\xff", "#/a", " /a"};
-  const std::vector<std::string> valid = {"", "/", "//", "/-", "/a~1b", "/a~0", "/~0",
-                                          "/a/", "/a/~0", "/arr/-", "/arr/0", "/arr/3",
-                                          "/arr/01", "/arr/-1", "/arr/99999999999999999999",
-                                          "/arr/1e0", "/a/b/c", "/missing/x"};
+  const std::vector<std::string> invalid = {
+      "~2", "-", "a", "/~2", "/a/~", "/a~", "/~x", "/\xff", "#/a", " /a"};
+  const std::vector<std::string> valid = {
+      "",         "/",      "//",        "/-",      "/a~1b",
+      "/a~0",     "/~0",    "/a/",       "/a/~0",   "/arr/-",
+      "/arr/0",   "/arr/3", "/arr/01",   "/arr/-1", "/arr/99999999999999999999",
+      "/arr/1e0", "/a/b/c", "/missing/x"};
   int applied = 0, refused_cleanly = 0;
   auto each_op = [&](const std::string& p) {
     return std::vector<Transaction>{
-        Transaction().Set(p, "set"),      Transaction().Add(p, "add"),
-        Transaction().Replace(p, "rep"),  Transaction().Remove(p),
-        Transaction().Unset(p),           Transaction().Test(p, 1),
-        Transaction().Copy("/a", p),      Transaction().Copy(p, "/copied"),
-        Transaction().Move(p, "/moved"),  Transaction().Move("/~", p)};
+        Transaction().Set(p, "set"),     Transaction().Add(p, "add"),
+        Transaction().Replace(p, "rep"), Transaction().Remove(p),
+        Transaction().Unset(p),          Transaction().Test(p, 1),
+        Transaction().Copy("/a", p),     Transaction().Copy(p, "/copied"),
+        Transaction().Move(p, "/moved"), Transaction().Move("/~", p)};
   };
   for (const std::string& p : invalid) {
     for (const Transaction& txn : each_op(p)) {
       ExpectRefused(store_.get(), &env_, txn, "pointer", &counts_);
     }
-    EXPECT_THAT(store_->Get(p), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pointer")));
+    EXPECT_THAT(store_->Get(p), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("pointer")));
   }
   for (const std::string& p : valid) {
     for (const Transaction& txn : each_op(p)) {
@@ -404,10 +439,11 @@ TEST_F(PoisonApiTest, OddPointersAreRefusedOrAppliedAndReplayedIdentically) {
   ASSERT_OK(store_->Apply(Transaction().Add("/-", "appended")));
   EXPECT_EQ(*store_->Get("/1"), "appended");
   ExpectSurvivesReopenAndCompaction(&store_, &env_);
-  PrintSummary(absl::StrCat("poison(pointers): ", invalid.size(), " invalid pointers refused by ",
-                            each_op("").size(), " operations each and by Get; ", valid.size(),
-                            " valid ones: ", applied, " operations applied, ", refused_cleanly,
-                            " refused cleanly; all replayed identically"));
+  PrintSummary(absl::StrCat(
+      "poison(pointers): ", invalid.size(), " invalid pointers refused by ",
+      each_op("").size(), " operations each and by Get; ", valid.size(),
+      " valid ones: ", applied, " operations applied, ", refused_cleanly,
+      " refused cleanly; all replayed identically"));
 }
 
 // ---------------------------------------------------------------------------
@@ -416,8 +452,8 @@ TEST_F(PoisonApiTest, OddPointersAreRefusedOrAppliedAndReplayedIdentically) {
 struct CraftedStore {
   MemEnv env;
   std::string store_id;
-  std::string segment;     // name of the last segment
-  uint64_t offset = 0;     // where the next record goes
+  std::string segment;  // name of the last segment
+  uint64_t offset = 0;  // where the next record goes
   uint64_t next_seq = 0;
   uint64_t chain = 0;
 };
@@ -429,14 +465,17 @@ void MakeCraftedStore(CraftedStore* s) {
     o.segment_bytes = 256 << 10;  // room for the 200 KB poison record
     absl::StatusOr<OpenResult> r = Store::Open(kDir, o);
     ASSERT_OK(r);
-    for (int i = 1; i <= 3; ++i) ASSERT_OK(r->store->Apply(Transaction().Set("/n", i)));
+    for (int i = 1; i <= 3; ++i)
+      ASSERT_OK(r->store->Apply(Transaction().Set("/n", i)));
   }
-  absl::StatusOr<internal::StoreIdentity> id = internal::ReadIdentity(&s->env, kDir);
+  absl::StatusOr<internal::StoreIdentity> id =
+      internal::ReadIdentity(&s->env, kDir);
   ASSERT_OK(id);
   s->store_id = id->store_id;
-  absl::StatusOr<internal::JournalReadResult> j = internal::ReadJournal(
-      &s->env, kDir, s->store_id, 0, 0, 16 << 20,
-      [](const internal::RecordHeader&, absl::string_view) { return absl::OkStatus(); });
+  absl::StatusOr<internal::JournalReadResult> j =
+      internal::ReadJournal(&s->env, kDir, s->store_id, 0, 0, 16 << 20,
+                            [](const internal::RecordHeader&,
+                               absl::string_view) { return absl::OkStatus(); });
   ASSERT_OK(j);
   s->segment = j->tail_file;
   s->offset = j->tail_offset;
@@ -446,11 +485,13 @@ void MakeCraftedStore(CraftedStore* s) {
 
 // Frames `payload` as the next record, with the right chain and checksum,
 // and writes it into the segment.
-void AppendRecord(CraftedStore* s, absl::string_view payload,
-                  uint8_t type = static_cast<uint8_t>(internal::RecordType::kTransaction)) {
+void AppendRecord(
+    CraftedStore* s, absl::string_view payload,
+    uint8_t type = static_cast<uint8_t>(internal::RecordType::kTransaction)) {
   std::string framed;
   s->chain = internal::EncodeRecord(s->chain, s->next_seq, s->next_seq - 1,
-                                    static_cast<internal::RecordType>(type), payload, &framed);
+                                    static_cast<internal::RecordType>(type),
+                                    payload, &framed);
   const std::string path = internal::JoinPath(kDir, s->segment);
   std::string data;
   ASSERT_TRUE(s->env.GetFile(path, &data));
@@ -482,21 +523,29 @@ std::vector<PoisonRecord> PoisonRecords() {
   return {
       {"empty payload", "", C::kInvalidArgument, "invalid JSON"},
       {"not JSON", R"({"ops":[)", C::kInvalidArgument, "invalid JSON"},
-      {"trailing garbage", SetPayload("1") + " x", C::kInvalidArgument, "invalid JSON"},
-      {"raw NUL in a string", SetPayload(std::string("\"a\0b\"", 5)), C::kInvalidArgument,
+      {"trailing garbage", SetPayload("1") + " x", C::kInvalidArgument,
        "invalid JSON"},
-      {"a number, not a transaction", "42", C::kInvalidArgument, "expected an array"},
+      {"raw NUL in a string", SetPayload(std::string("\"a\0b\"", 5)),
+       C::kInvalidArgument, "invalid JSON"},
+      {"a number, not a transaction", "42", C::kInvalidArgument,
+       "expected an array"},
       {"no operations", R"({"ops":[]})", C::kInvalidArgument, "no operations"},
-      {"ops is not an array", R"({"ops":5})", C::kInvalidArgument, "not an array"},
-      {"unknown member", R"({"opz":[]})", C::kInvalidArgument, "exactly one member"},
-      {"unknown op", R"({"ops":[{"op":"frobnicate","path":"/a"}]})", C::kInvalidArgument,
-       "unknown op"},
+      {"ops is not an array", R"({"ops":5})", C::kInvalidArgument,
+       "not an array"},
+      {"unknown member", R"({"opz":[]})", C::kInvalidArgument,
+       "exactly one member"},
+      {"unknown op", R"({"ops":[{"op":"frobnicate","path":"/a"}]})",
+       C::kInvalidArgument, "unknown op"},
       {"nesting 257", SetPayload(DeepArrays(254)), C::kInvalidArgument,
        "nesting deeper than 256"},
       {"nesting 100000", SetPayload(DeepArrays(100000)), C::kInvalidArgument,
        "nesting deeper than 256"},
-      {"invalid UTF-8 in a value", SetPayload("\"\xff\""), C::kInvalidArgument, "invalid JSON"},
-      {"invalid UTF-8 in a key", R"({"ops":[{"op":"merge","value":{")" "\xc0\xaf" R"(":1}}]})",
+      {"invalid UTF-8 in a value", SetPayload("\"\xff\""), C::kInvalidArgument,
+       "invalid JSON"},
+      {"invalid UTF-8 in a key",
+       R"({"ops":[{"op":"merge","value":{")"
+       "\xc0\xaf"
+       R"(":1}}]})",
        C::kInvalidArgument, "invalid JSON"},
       {"lone surrogate escape", SetPayload(R"("\ud800")"), C::kInvalidArgument,
        "invalid JSON"},
@@ -505,12 +554,14 @@ std::vector<PoisonRecord> PoisonRecords() {
       {"-1e400", SetPayload("[-1e400]"), C::kInvalidArgument, "out of range"},
       {"invalid pointer ~2", R"({"ops":[{"op":"set","path":"~2","value":1}]})",
        C::kInvalidArgument, "pointer"},
-      {"invalid pointer /a/~", R"({"ops":[{"op":"set","path":"/a/~","value":1}]})",
-       C::kInvalidArgument, "pointer"},
-      {"remove of a missing member", R"({"ops":[{"op":"remove","path":"/missing"}]})",
-       C::kDataLoss, "does not apply"},
-      {"failing test", R"({"ops":[{"op":"test","path":"/n","value":999}]})", C::kDataLoss,
+      {"invalid pointer /a/~",
+       R"({"ops":[{"op":"set","path":"/a/~","value":1}]})", C::kInvalidArgument,
+       "pointer"},
+      {"remove of a missing member",
+       R"({"ops":[{"op":"remove","path":"/missing"}]})", C::kDataLoss,
        "does not apply"},
+      {"failing test", R"({"ops":[{"op":"test","path":"/n","value":999}]})",
+       C::kDataLoss, "does not apply"},
       {"add past the end of an array",
        R"({"ops":[{"op":"set","path":"/arr","value":[]},{"op":"add","path":"/arr/5","value":1}]})",
        C::kDataLoss, "does not apply"},
@@ -523,7 +574,8 @@ TEST(PoisonJournalTest, CraftedPoisonRecordsFailRecoveryWithAClearError) {
   int cases = 0;
   for (const PoisonRecord& poison : PoisonRecords()) {
     for (bool followed : {false, true}) {
-      SCOPED_TRACE(poison.name + (followed ? " (followed by a valid record)" : ""));
+      SCOPED_TRACE(poison.name +
+                   (followed ? " (followed by a valid record)" : ""));
       CraftedStore s;
       MakeCraftedStore(&s);
       if (::testing::Test::HasFatalFailure()) return;
@@ -533,30 +585,34 @@ TEST(PoisonJournalTest, CraftedPoisonRecordsFailRecoveryWithAClearError) {
       if (followed) AppendRecord(&s, SetPayload("7"));
       if (::testing::Test::HasFatalFailure()) return;
       const auto files = Files(&s.env);
-      for (RecoveryMode mode : {RecoveryMode::kTolerateTornTail, RecoveryMode::kStrict,
-                                RecoveryMode::kPointInTime}) {
+      for (RecoveryMode mode :
+           {RecoveryMode::kTolerateTornTail, RecoveryMode::kStrict,
+            RecoveryMode::kPointInTime}) {
         for (bool read_only : {false, true}) {
           Options o = InMemory(&s.env);
           o.recovery_mode = mode;
           o.read_only = read_only;
-          EXPECT_THAT(Store::Open(kDir, o),
-                      StatusIs(poison.code,
-                               AllOf(HasSubstr(absl::StrCat(s.segment, " offset ", offset,
-                                                            " seq ", seq)),
-                                     HasSubstr(poison.message))))
+          EXPECT_THAT(
+              Store::Open(kDir, o),
+              StatusIs(poison.code,
+                       AllOf(HasSubstr(absl::StrCat(s.segment, " offset ",
+                                                    offset, " seq ", seq)),
+                             HasSubstr(poison.message))))
               << RecoveryModeName(mode) << (read_only ? " read-only" : "");
-          EXPECT_TRUE(Files(&s.env) == files) << "a failed recovery changed a file";
+          EXPECT_TRUE(Files(&s.env) == files)
+              << "a failed recovery changed a file";
           ++cases;
         }
       }
     }
   }
-  PrintSummary(absl::StrCat("poison(journal): ", PoisonRecords().size(),
-                            " crafted poison records (alone and followed by a valid one) x 3 "
-                            "modes x read-only/read-write = ",
-                            WithCommas(cases),
-                            " recoveries, each failed naming segment, offset and seq, "
-                            "changed nothing, no crash"));
+  PrintSummary(absl::StrCat(
+      "poison(journal): ", PoisonRecords().size(),
+      " crafted poison records (alone and followed by a valid one) x 3 "
+      "modes x read-only/read-write = ",
+      WithCommas(cases),
+      " recoveries, each failed naming segment, offset and seq, "
+      "changed nothing, no crash"));
 }
 
 TEST(PoisonJournalTest, PoisonSnapshotWithAValidChecksumIsPassedOver) {
@@ -584,7 +640,8 @@ TEST(PoisonJournalTest, PoisonSnapshotWithAValidChecksumIsPassedOver) {
       }
       expected = *r->store->Get("");
     }
-    absl::StatusOr<internal::StoreIdentity> id = internal::ReadIdentity(&env, kDir);
+    absl::StatusOr<internal::StoreIdentity> id =
+        internal::ReadIdentity(&env, kDir);
     ASSERT_OK(id);
     const std::string file = internal::SnapshotFileName(4);
     absl::StatusOr<internal::VerifiedSnapshot> good =
@@ -601,9 +658,10 @@ TEST(PoisonJournalTest, PoisonSnapshotWithAValidChecksumIsPassedOver) {
     EXPECT_FALSE(r->report.snapshots_tried[0].error.empty());
     EXPECT_EQ(*r->store->Get(""), expected);
   }
-  PrintSummary(absl::StrCat("poison(snapshot): ", states.size(),
-                            " poison states with valid checksums passed over for the older "
-                            "snapshot"));
+  PrintSummary(absl::StrCat(
+      "poison(snapshot): ", states.size(),
+      " poison states with valid checksums passed over for the older "
+      "snapshot"));
 }
 
 }  // namespace

@@ -35,13 +35,13 @@
 namespace statelog {
 namespace {
 
+using internal::JoinPath;
+using internal::SegmentFileName;
+using internal::SnapshotFileName;
 using ::statelog::fault::PrintSummary;
 using ::statelog::testing::MemEnv;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-using internal::JoinPath;
-using internal::SegmentFileName;
-using internal::SnapshotFileName;
 
 constexpr char kDir[] = "/s";
 
@@ -71,7 +71,8 @@ std::string FileOf(const MemEnv& env, const std::string& name) {
 // The transaction for record i: a value of a few hundred bytes, so that a
 // 4 KiB segment holds a handful of records.
 Transaction Txn(uint64_t i) {
-  return Transaction().Set(absl::StrCat("/k", i % 7), fault::Filler(i, 300 + i % 200));
+  return Transaction().Set(absl::StrCat("/k", i % 7),
+                           fault::Filler(i, 300 + i % 200));
 }
 
 // A store driven by the test, remembering the state after every record.
@@ -125,9 +126,9 @@ std::vector<CrashImage> ImagesDuring(MemEnv* env, const ScenarioStore& store,
                                      bool process_crash = false) {
   std::vector<CrashImage> images;
   auto take = [&](const std::string& before) {
-    images.push_back({before,
-                      process_crash ? env->ProcessCrashImage() : env->CrashImage(),
-                      store.acked(), store.submitted()});
+    images.push_back(
+        {before, process_crash ? env->ProcessCrashImage() : env->CrashImage(),
+         store.acked(), store.submitted()});
   };
   env->set_fault_hook([&](const std::string& op, const std::string& path) {
     if (op != "read") take(op + " " + path);
@@ -152,15 +153,16 @@ int ExpectEveryImageRecovers(const std::vector<CrashImage>& images,
     EXPECT_GE(s, image.acked) << "crash before " << image.before;
     EXPECT_LE(s, image.submitted) << "crash before " << image.before;
     if (s < states.size()) {
-      EXPECT_EQ(*r->store->Get(""), states[s]) << "crash before " << image.before;
+      EXPECT_EQ(*r->store->Get(""), states[s])
+          << "crash before " << image.before;
     }
     ++checked;
   }
   return checked;
 }
 
-absl::StatusOr<OpenResult> Reopen(MemEnv* env,
-                                  RecoveryMode mode = RecoveryMode::kTolerateTornTail) {
+absl::StatusOr<OpenResult> Reopen(
+    MemEnv* env, RecoveryMode mode = RecoveryMode::kTolerateTornTail) {
   Options o = InMemory(env);
   o.recovery_mode = mode;
   return Store::Open(kDir, o);
@@ -198,8 +200,9 @@ TEST(ScenariosTest, SnapshotRenameNotDurableWhileJournalTrimmed) {
   std::vector<CrashImage> images = ImagesDuring(&env, s, [&] { s.Compact(); });
   const int checked = ExpectEveryImageRecovers(images, s.states());
   EXPECT_FALSE(Exists(env, segments_before[0]))
-      << "the compaction trimmed nothing: " << ::testing::PrintToString(segments_before)
-      << " -> " << ::testing::PrintToString(Segments(&env));
+      << "the compaction trimmed nothing: "
+      << ::testing::PrintToString(segments_before) << " -> "
+      << ::testing::PrintToString(Segments(&env));
   s.Close();
 
   // The rename of snapshot-30 is lost, the trim is not.
@@ -214,7 +217,8 @@ TEST(ScenariosTest, SnapshotRenameNotDurableWhileJournalTrimmed) {
     EXPECT_EQ(r->report.snapshot_used, SnapshotFileName(20));
     EXPECT_EQ(r->store->LastSeq(), 30u);
     EXPECT_EQ(*r->store->Get(""), s.states()[30]);
-    EXPECT_THAT(r->report.removed_temp_files, ::testing::Contains(newest + ".tmp"));
+    EXPECT_THAT(r->report.removed_temp_files,
+                ::testing::Contains(newest + ".tmp"));
   }
   // Trimmed past the older snapshot as well: a gap, which is DataLoss.
   std::unique_ptr<MemEnv> gap = env.CrashImage();
@@ -229,7 +233,8 @@ TEST(ScenariosTest, SnapshotRenameNotDurableWhileJournalTrimmed) {
   PrintSummary(absl::StrCat(
       "scenario(snapshot rename lost, journal trimmed): ", checked,
       " crash images of a compaction with retention recovered all 30 records; "
-      "rename lost: older snapshot used, 30 records; trimmed past it: DataLoss (gap)"));
+      "rename lost: older snapshot used, 30 records; trimmed past it: DataLoss "
+      "(gap)"));
 }
 
 // Retention unlinks an old snapshot and old segments, then fsyncs the
@@ -251,12 +256,14 @@ TEST(ScenariosTest, UnlinkedOldSegmentComesBack) {
   std::vector<CrashImage> images = ImagesDuring(&env, s, [&] { s.Compact(); });
   int resurrected = 0;
   for (const CrashImage& image : images) {
-    resurrected += Exists(*image.env, old_segments[0]) && !Exists(env, old_segments[0]);
+    resurrected +=
+        Exists(*image.env, old_segments[0]) && !Exists(env, old_segments[0]);
   }
   const int checked = ExpectEveryImageRecovers(images, s.states());
   s.Apply(3);
   s.Close();
-  ASSERT_FALSE(Exists(env, old_segments[0])) << "retention did not drop the oldest segment";
+  ASSERT_FALSE(Exists(env, old_segments[0]))
+      << "retention did not drop the oldest segment";
 
   // All of it comes back after the fact.
   std::unique_ptr<MemEnv> back = env.CrashImage();
@@ -272,14 +279,17 @@ TEST(ScenariosTest, UnlinkedOldSegmentComesBack) {
     ASSERT_OK(r->store->Apply(Txn(34)));
     ASSERT_OK(r->store->Compact());
   }
-  EXPECT_FALSE(Exists(*back, old_segments[0])) << "the resurrected segment was kept";
-  EXPECT_FALSE(Exists(*back, SnapshotFileName(10))) << "the resurrected snapshot was kept";
+  EXPECT_FALSE(Exists(*back, old_segments[0]))
+      << "the resurrected segment was kept";
+  EXPECT_FALSE(Exists(*back, SnapshotFileName(10)))
+      << "the resurrected snapshot was kept";
   absl::StatusOr<OpenResult> r = Reopen(back.get());
   ASSERT_OK(r);
   EXPECT_EQ(r->store->LastSeq(), 34u);
   PrintSummary(absl::StrCat(
-      "scenario(unlinked segment comes back): ", checked, " crash images of retention (",
-      resurrected, " with the unlinked segment back) recovered all records; "
+      "scenario(unlinked segment comes back): ", checked,
+      " crash images of retention (", resurrected,
+      " with the unlinked segment back) recovered all records; "
       "resurrected files ignored, then removed by the next compaction"));
 }
 
@@ -304,9 +314,10 @@ TEST(ScenariosTest, NewSegmentDirectoryEntryLost) {
   // one before, and durable records follow: DataLoss naming the place.
   std::unique_ptr<MemEnv> middle = env.CrashImage();
   ASSERT_OK(middle->RemoveFile(Path(segments[1])));
-  EXPECT_THAT(Reopen(middle.get()),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       AllOf(HasSubstr(segments[2]), HasSubstr("does not continue"))));
+  EXPECT_THAT(
+      Reopen(middle.get()),
+      StatusIs(absl::StatusCode::kDataLoss,
+               AllOf(HasSubstr(segments[2]), HasSubstr("does not continue"))));
   // The last segment's entry lost: the journal just ends earlier. Nothing
   // can tell; the state is the prefix before that segment.
   std::unique_ptr<MemEnv> last = env.CrashImage();
@@ -319,7 +330,8 @@ TEST(ScenariosTest, NewSegmentDirectoryEntryLost) {
   PrintSummary(absl::StrCat(
       "scenario(new segment entry lost): ", checked, " crash images across ",
       segments.size() - 1,
-      " rotations recovered every acknowledged record; a lost middle segment is "
+      " rotations recovered every acknowledged record; a lost middle segment "
+      "is "
       "DataLoss; a lost last segment silently ends the journal at seq ",
       kept, " of ", s.acked(), " (not detectable)"));
 }
@@ -335,21 +347,23 @@ TEST(ScenariosTest, LeftoverTempSnapshotsAreIgnoredAndRemoved) {
   s.Apply(12);
   s.Compact();
   s.Apply(5);
-  std::vector<CrashImage> images =
-      ImagesDuring(&env, s, [&] { s.Compact(); }, /*process_crash=*/true);
+  std::vector<CrashImage> images = ImagesDuring(
+      &env, s, [&] { s.Compact(); }, /*process_crash=*/true);
   int with_temp = 0;
   for (const CrashImage& image : images) {
-    const absl::StatusOr<std::vector<std::string>> names = image.env->ListDir(kDir);
+    const absl::StatusOr<std::vector<std::string>> names =
+        image.env->ListDir(kDir);
     ASSERT_OK(names);
-    with_temp += std::any_of(names->begin(), names->end(), [](const std::string& name) {
-      return internal::IsTempFileName(name);
-    });
+    with_temp += std::any_of(
+        names->begin(), names->end(),
+        [](const std::string& name) { return internal::IsTempFileName(name); });
   }
   const int checked = ExpectEveryImageRecovers(images, s.states());
   s.Apply(2);
   s.Close();
 
-  absl::StatusOr<internal::StoreIdentity> id = internal::ReadIdentity(&env, kDir);
+  absl::StatusOr<internal::StoreIdentity> id =
+      internal::ReadIdentity(&env, kDir);
   ASSERT_OK(id);
   absl::StatusOr<internal::VerifiedSnapshot> published =
       internal::ReadSnapshot(&env, kDir, SnapshotFileName(17), id->store_id);
@@ -359,7 +373,8 @@ TEST(ScenariosTest, LeftoverTempSnapshotsAreIgnoredAndRemoved) {
   ASSERT_OK(scratch.CreateDir(kDir));
   internal::SnapshotHeader header = published->header;
   header.seq = 19;
-  ASSERT_OK(internal::WriteSnapshot(&scratch, kDir, header, R"({"evil":true})"));
+  ASSERT_OK(
+      internal::WriteSnapshot(&scratch, kDir, header, R"({"evil":true})"));
   const std::string full = FileOf(scratch, SnapshotFileName(19));
   const std::string real = FileOf(env, SnapshotFileName(17));
   const std::map<std::string, std::string> temps = {
@@ -390,8 +405,9 @@ TEST(ScenariosTest, LeftoverTempSnapshotsAreIgnoredAndRemoved) {
     }
   }
   PrintSummary(absl::StrCat(
-      "scenario(leftover temps): ", checked, " process-crash images of a compaction (",
-      with_temp, " holding a temp file) recovered all records; ", temps.size(),
+      "scenario(leftover temps): ", checked,
+      " process-crash images of a compaction (", with_temp,
+      " holding a temp file) recovered all records; ", temps.size(),
       " planted temps (full valid snapshot of another state, partial, empty, "
       "garbage, segment, STORE, report) ignored and removed"));
 }
@@ -421,9 +437,9 @@ TEST(ScenariosTest, NewestSnapshotDamaged) {
       {"empty", ""},
       {"zeros", std::string(good.size(), '\0')},
       {"truncated", good.substr(0, good.size() - 10)},
-      {"state byte flipped",
-       good.substr(0, good.size() - 20) + char(good[good.size() - 20] ^ 1) +
-           good.substr(good.size() - 19)},
+      {"state byte flipped", good.substr(0, good.size() - 20) +
+                                 char(good[good.size() - 20] ^ 1) +
+                                 good.substr(good.size() - 19)},
       {"older snapshot under the newer name", FileOf(env, older)},
       {"snapshot of another store", FileOf(other_env, newest)},
       {"extra byte", good + "x"},
@@ -455,9 +471,10 @@ TEST(ScenariosTest, NewestSnapshotDamaged) {
   both->PutFile(Path(older), good.substr(0, 30));
   EXPECT_THAT(Reopen(both.get()),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("no snapshot")));
-  PrintSummary(absl::StrCat("scenario(newest snapshot damaged): ", damages.size(),
-                            " damaged newest snapshots passed over for the older one, "
-                            "which replayed all 20 records; both damaged: DataLoss"));
+  PrintSummary(
+      absl::StrCat("scenario(newest snapshot damaged): ", damages.size(),
+                   " damaged newest snapshots passed over for the older one, "
+                   "which replayed all 20 records; both damaged: DataLoss"));
 }
 
 // A segment reused after a recovery can hold, after its valid tail, bytes
@@ -468,10 +485,10 @@ TEST(ScenariosTest, NewestSnapshotDamaged) {
 TEST(ScenariosTest, StaleRecordsOfAnEarlierGenerationAfterTheTail) {
   struct Variant {
     std::string name;
-    uint64_t first_seq;     // of the stale records
-    bool high_watermark;    // they claim to have been durable
-    size_t zeros_before;    // zero bytes between the tail and them
-    bool data_loss;         // what the default mode must do
+    uint64_t first_seq;   // of the stale records
+    bool high_watermark;  // they claim to have been durable
+    size_t zeros_before;  // zero bytes between the tail and them
+    bool data_loss;       // what the default mode must do
   };
   const std::vector<Variant> variants = {
       {"next seqs, another chain, durable", 6, true, 0, true},
@@ -487,11 +504,14 @@ TEST(ScenariosTest, StaleRecordsOfAnEarlierGenerationAfterTheTail) {
     ScenarioStore s(&env);
     s.Apply(5);
     s.Close();
-    absl::StatusOr<internal::StoreIdentity> id = internal::ReadIdentity(&env, kDir);
+    absl::StatusOr<internal::StoreIdentity> id =
+        internal::ReadIdentity(&env, kDir);
     ASSERT_OK(id);
     absl::StatusOr<internal::JournalReadResult> j = internal::ReadJournal(
         &env, kDir, id->store_id, 0, 0, 16 << 20,
-        [](const internal::RecordHeader&, absl::string_view) { return absl::OkStatus(); });
+        [](const internal::RecordHeader&, absl::string_view) {
+          return absl::OkStatus();
+        });
     ASSERT_OK(j);
     ASSERT_EQ(j->last_seq, 5u);
     // The earlier generation: same sequence numbers, other contents, so
@@ -501,26 +521,31 @@ TEST(ScenariosTest, StaleRecordsOfAnEarlierGenerationAfterTheTail) {
     for (uint64_t seq = variant.first_seq; seq < variant.first_seq + 4; ++seq) {
       const std::string payload =
           *internal::DumpJson(Transaction().Set("/stale", seq).ToJson());
-      chain = internal::EncodeRecord(chain, seq, variant.high_watermark ? seq - 1 : 0,
-                                     internal::RecordType::kTransaction, payload, &stale);
+      chain = internal::EncodeRecord(
+          chain, seq, variant.high_watermark ? seq - 1 : 0,
+          internal::RecordType::kTransaction, payload, &stale);
     }
     std::string segment = FileOf(env, j->tail_file);
     segment.replace(j->tail_offset + variant.zeros_before, stale.size(), stale);
     env.PutFile(Path(j->tail_file), segment);
 
-    for (RecoveryMode mode : {RecoveryMode::kTolerateTornTail, RecoveryMode::kPointInTime}) {
+    for (RecoveryMode mode :
+         {RecoveryMode::kTolerateTornTail, RecoveryMode::kPointInTime}) {
       std::unique_ptr<MemEnv> image = env.CrashImage();
       absl::StatusOr<OpenResult> r = Reopen(image.get(), mode);
       if (mode == RecoveryMode::kTolerateTornTail && variant.data_loss) {
-        EXPECT_THAT(r, StatusIs(absl::StatusCode::kDataLoss,
-                                AllOf(HasSubstr(j->tail_file),
-                                      HasSubstr(absl::StrCat("offset ", j->tail_offset)),
-                                      HasSubstr("expected seq 6"))));
+        EXPECT_THAT(
+            r,
+            StatusIs(absl::StatusCode::kDataLoss,
+                     AllOf(HasSubstr(j->tail_file),
+                           HasSubstr(absl::StrCat("offset ", j->tail_offset)),
+                           HasSubstr("expected seq 6"))));
         continue;
       }
       ASSERT_OK(r) << RecoveryModeName(mode);
       EXPECT_EQ(r->store->LastSeq(), 5u);
-      EXPECT_EQ(*r->store->Get(""), s.states()[5]) << "a stale record was applied";
+      EXPECT_EQ(*r->store->Get(""), s.states()[5])
+          << "a stale record was applied";
       EXPECT_FALSE(r->report.quarantined.empty());
       // New records overwrite the stale bytes' place; nothing stale ever
       // shows up again.
@@ -531,13 +556,15 @@ TEST(ScenariosTest, StaleRecordsOfAnEarlierGenerationAfterTheTail) {
       ASSERT_OK(again);
       EXPECT_EQ(again->store->LastSeq(), 7u);
       EXPECT_TRUE(again->report.damage.empty()) << again->report.damage;
-      EXPECT_FALSE(again->store->Get("/stale").ok()) << "a stale record was applied";
+      EXPECT_FALSE(again->store->Get("/stale").ok())
+          << "a stale record was applied";
       ++checked;
     }
   }
   PrintSummary(absl::StrCat(
       "scenario(stale records after the tail): ", variants.size(),
-      " variants; never applied: durable-looking ones refused (DataLoss) by default, "
+      " variants; never applied: durable-looking ones refused (DataLoss) by "
+      "default, "
       "the rest quarantined; ",
       checked, " recoveries then wrote over them and reopened cleanly"));
 }
@@ -564,7 +591,8 @@ TEST(ScenariosTest, SnapshotNeverFsyncedFollowedByFsyncedJournalRecords) {
       {"zeros", std::string(good.size(), '\0')},
       {"first 4 KiB only",
        good.substr(0, std::min<size_t>(4096, good.size() / 2)) +
-           std::string(good.size() - std::min<size_t>(4096, good.size() / 2), '\0')},
+           std::string(good.size() - std::min<size_t>(4096, good.size() / 2),
+                       '\0')},
   };
   for (const auto& [what, data] : unsynced) {
     SCOPED_TRACE(what);
@@ -579,13 +607,14 @@ TEST(ScenariosTest, SnapshotNeverFsyncedFollowedByFsyncedJournalRecords) {
     std::unique_ptr<MemEnv> alone = env.CrashImage();
     alone->PutFile(Path(snapshot), data);
     ASSERT_OK(alone->RemoveFile(Path(SnapshotFileName(9))));
-    EXPECT_THAT(Reopen(alone.get()),
-                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("no snapshot")));
+    EXPECT_THAT(Reopen(alone.get()), StatusIs(absl::StatusCode::kDataLoss,
+                                              HasSubstr("no snapshot")));
   }
   PrintSummary(absl::StrCat(
       "scenario(snapshot never fsynced, journal fsynced after it): ", checked,
       " crash images of a compaction recovered all records; ", unsynced.size(),
-      " unsynced snapshot contents passed over for the older snapshot (22 records "
+      " unsynced snapshot contents passed over for the older snapshot (22 "
+      "records "
       "replayed), DataLoss when there is none"));
 }
 

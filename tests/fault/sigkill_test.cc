@@ -68,7 +68,8 @@ void Send(int fd, Message type, uint64_t seq) {
   buf[0] = static_cast<char>(type);
   std::memcpy(buf + 1, &seq, 8);
   // The driver reads continuously; a full pipe only pauses the child.
-  if (write(fd, buf, sizeof(buf)) != static_cast<ssize_t>(sizeof(buf))) _exit(4);
+  if (write(fd, buf, sizeof(buf)) != static_cast<ssize_t>(sizeof(buf)))
+    _exit(4);
 }
 
 Options ChildOptions(Rng* rng) {
@@ -114,7 +115,8 @@ Options ChildOptions(Rng* rng) {
     for (uint64_t i = 0; i < session; ++i) {
       ++seq;
       Send(fd, Message::kSubmitted, seq);
-      absl::StatusOr<uint64_t> applied = store->Apply(WorkloadTxn(workload_seed, seq));
+      absl::StatusOr<uint64_t> applied =
+          store->Apply(WorkloadTxn(workload_seed, seq));
       if (!applied.ok() || *applied != seq) {
         std::fprintf(stderr, "sigkill child: Apply(%llu) gave %s\n",
                      static_cast<unsigned long long>(seq),
@@ -145,12 +147,18 @@ std::string FileSystemName(const std::string& path) {
   struct statfs st;
   if (statfs(path.c_str(), &st) != 0) return "unknown";
   switch (static_cast<unsigned long>(st.f_type)) {
-    case 0x01021994: return "tmpfs";
-    case 0xEF53: return "ext4";
-    case 0x58465342: return "xfs";
-    case 0x9123683E: return "btrfs";
-    case 0x794C7630: return "overlayfs";
-    default: return absl::StrCat("fs 0x", absl::Hex(st.f_type));
+    case 0x01021994:
+      return "tmpfs";
+    case 0xEF53:
+      return "ext4";
+    case 0x58465342:
+      return "xfs";
+    case 0x9123683E:
+      return "btrfs";
+    case 0x794C7630:
+      return "overlayfs";
+    default:
+      return absl::StrCat("fs 0x", absl::Hex(st.f_type));
   }
 }
 
@@ -190,8 +198,8 @@ LoopResult KillLoop(const std::string& dir, uint64_t seed, int kills,
     // inside the child's recovery; the others 0-40 ms after the child
     // reports that it has recovered, while the workload runs.
     const bool early = rng.OneIn(6);
-    const auto delay = std::chrono::microseconds(
-        early ? rng.Uniform(6000) : rng.Uniform(40000));
+    const auto delay = std::chrono::microseconds(early ? rng.Uniform(6000)
+                                                       : rng.Uniform(40000));
     std::fflush(nullptr);
     const pid_t pid = fork();
     if (pid < 0) {
@@ -233,15 +241,18 @@ LoopResult KillLoop(const std::string& dir, uint64_t seed, int kills,
         std::memcpy(&seq, pending.data() + used + 1, 8);
         switch (static_cast<Message>(pending[used])) {
           case Message::kReady:
-            if (!ready && !early) deadline = std::chrono::steady_clock::now() + delay;
+            if (!ready && !early)
+              deadline = std::chrono::steady_clock::now() + delay;
             ready = true;
             if (seq < acked) {
-              fail(&out.lost_acked, absl::StrCat("kill ", k, ": the child recovered seq ", seq,
-                                                 " but ", acked, " was acknowledged"));
+              fail(&out.lost_acked,
+                   absl::StrCat("kill ", k, ": the child recovered seq ", seq,
+                                " but ", acked, " was acknowledged"));
             }
             if (seq > submitted) {
-              fail(&out.invented, absl::StrCat("kill ", k, ": the child recovered seq ", seq,
-                                               " but only ", submitted, " were submitted"));
+              fail(&out.invented,
+                   absl::StrCat("kill ", k, ": the child recovered seq ", seq,
+                                " but only ", submitted, " were submitted"));
             }
             break;
           case Message::kSubmitted:
@@ -260,8 +271,9 @@ LoopResult KillLoop(const std::string& dir, uint64_t seed, int kills,
     ++out.kills;
     if (!ready) ++out.kills_during_recovery;
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
-      fail(&out.failures, absl::StrCat("kill ", k, ": the child ended by itself (status ",
-                                       status, ") before it was killed"));
+      fail(&out.failures,
+           absl::StrCat("kill ", k, ": the child ended by itself (status ",
+                        status, ") before it was killed"));
       return out;
     }
 
@@ -276,8 +288,9 @@ LoopResult KillLoop(const std::string& dir, uint64_t seed, int kills,
       o.create_if_missing = true;
       absl::StatusOr<OpenResult> r = Store::Open(dir, o);
       if (!r.ok()) {
-        fail(&out.failures, absl::StrCat("kill ", k, ": Open after the kill failed: ",
-                                         r.status().ToString()));
+        fail(&out.failures,
+             absl::StrCat("kill ", k, ": Open after the kill failed: ",
+                          r.status().ToString()));
         return out;
       }
       const uint64_t s = r->store->LastSeq();
@@ -285,34 +298,39 @@ LoopResult KillLoop(const std::string& dir, uint64_t seed, int kills,
         first_seq = s;
         if (!r->report.damage.empty()) ++out.torn_tails;
         if (s < acked) {
-          fail(&out.lost_acked, absl::StrCat("kill ", k, ": recovered seq ", s, " but ",
-                                             acked, " was acknowledged"));
+          fail(&out.lost_acked,
+               absl::StrCat("kill ", k, ": recovered seq ", s, " but ", acked,
+                            " was acknowledged"));
         }
         if (s > submitted) {
-          fail(&out.invented, absl::StrCat("kill ", k, ": recovered seq ", s, " but only ",
-                                           submitted, " were submitted"));
+          fail(&out.invented,
+               absl::StrCat("kill ", k, ": recovered seq ", s, " but only ",
+                            submitted, " were submitted"));
           return out;
         }
         if (s < model.seq()) {
-          fail(&out.lost_acked, absl::StrCat("kill ", k, ": recovered seq ", s,
-                                             " is below the ", model.seq(),
-                                             " recovered before"));
+          fail(&out.lost_acked,
+               absl::StrCat("kill ", k, ": recovered seq ", s, " is below the ",
+                            model.seq(), " recovered before"));
           return out;
         }
         absl::Status advanced = model.AdvanceTo(s);
         if (!advanced.ok()) {
-          ADD_FAILURE() << "the workload does not apply to its own model: " << advanced;
+          ADD_FAILURE() << "the workload does not apply to its own model: "
+                        << advanced;
           return out;
         }
       } else if (s != first_seq || !r->report.damage.empty()) {
         fail(&out.not_idempotent,
-             absl::StrCat("kill ", k, ": the second recovery gave seq ", s, " (first ",
-                          first_seq, ") and damage \"", r->report.damage, "\""));
+             absl::StrCat("kill ", k, ": the second recovery gave seq ", s,
+                          " (first ", first_seq, ") and damage \"",
+                          r->report.damage, "\""));
       }
       absl::StatusOr<Json> state = r->store->Get("");
       if (!state.ok() || *state != model.state()) {
-        fail(&out.invented, absl::StrCat("kill ", k, ": the state recovered at seq ", s,
-                                         " is not the state after ", s, " transactions"));
+        fail(&out.invented,
+             absl::StrCat("kill ", k, ": the state recovered at seq ", s,
+                          " is not the state after ", s, " transactions"));
         return out;
       }
     }
@@ -322,11 +340,13 @@ LoopResult KillLoop(const std::string& dir, uint64_t seed, int kills,
 }
 
 // Keeps the store of a failed run for inspection.
-void KeepOnFailure(const std::string& dir, const std::string& medium, uint64_t seed) {
+void KeepOnFailure(const std::string& dir, const std::string& medium,
+                   uint64_t seed) {
   if (!::testing::Test::HasFailure()) return;
   const char* tmp = std::getenv("TMPDIR");
-  const std::string kept = absl::StrCat(tmp && *tmp ? tmp : "/tmp", "/statelog-sigkill-",
-                                        medium, "-", seed, "-", getpid());
+  const std::string kept =
+      absl::StrCat(tmp && *tmp ? tmp : "/tmp", "/statelog-sigkill-", medium,
+                   "-", seed, "-", getpid());
   std::error_code ec;
   fs::copy(dir, kept, fs::copy_options::recursive, ec);
   std::fprintf(stderr, "sigkill: store kept in %s\n", kept.c_str());
@@ -367,7 +387,8 @@ TEST(SigkillTest, AcknowledgedTransactionsSurviveRandomKills) {
     total.failures += r.failures;
   }
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
   EXPECT_EQ(total.lost_acked, 0u);
   EXPECT_EQ(total.invented, 0u);
   EXPECT_EQ(total.not_idempotent, 0u);
@@ -379,7 +400,8 @@ TEST(SigkillTest, AcknowledgedTransactionsSurviveRandomKills) {
       " recoveries found a torn tail, ", total.lost_acked, " lost-acked, ",
       total.invented, " invented, ", total.not_idempotent, " not idempotent, ",
       static_cast<int>(seconds), " s, seed=", seed,
-      " (named kill points inside the library: not run, they need a test-build hook)",
+      " (named kill points inside the library: not run, they need a test-build "
+      "hook)",
       fault::BuildNote()));
 }
 

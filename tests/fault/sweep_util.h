@@ -121,7 +121,8 @@ class Tally {
     for (const std::string& f : failures_) ADD_FAILURE() << f;
   }
   void PrintNotes() {
-    for (const std::string& n : notes_) std::fprintf(stdout, "  %s\n", n.c_str());
+    for (const std::string& n : notes_)
+      std::fprintf(stdout, "  %s\n", n.c_str());
   }
 
  private:
@@ -134,7 +135,7 @@ class Tally {
 // Runs fn(worker, i) for every i in [0, n) on up to two threads (the
 // machines this runs on have two cores).
 inline void ParallelFor(size_t n, int workers,
-                 const std::function<void(int worker, size_t i)>& fn) {
+                        const std::function<void(int worker, size_t i)>& fn) {
   std::atomic<size_t> next{0};
   std::vector<std::thread> threads;
   for (int w = 0; w < workers; ++w) {
@@ -154,7 +155,8 @@ inline int Workers() {
 // Damage: every way the sweep changes one file.
 
 enum class DamageKind {
-  kZeroToEnd,     // zeros from the offset to the end (a cut in a preallocated file)
+  kZeroToEnd,     // zeros from the offset to the end (a cut in a preallocated
+                  // file)
   kFtruncate,     // the file ends at the offset
   kByteZero,      // one byte set to 0x00
   kByteOnes,      // one byte set to 0xFF
@@ -165,25 +167,33 @@ enum class DamageKind {
 
 inline const char* DamageName(DamageKind kind) {
   switch (kind) {
-    case DamageKind::kZeroToEnd: return "zero-to-end";
-    case DamageKind::kFtruncate: return "ftruncate";
-    case DamageKind::kByteZero: return "byte=0x00";
-    case DamageKind::kByteOnes: return "byte=0xFF";
-    case DamageKind::kBitFlip: return "bit-flip";
-    case DamageKind::kSectorZero: return "sector-zero";
-    case DamageKind::kSectorRandom: return "sector-random";
+    case DamageKind::kZeroToEnd:
+      return "zero-to-end";
+    case DamageKind::kFtruncate:
+      return "ftruncate";
+    case DamageKind::kByteZero:
+      return "byte=0x00";
+    case DamageKind::kByteOnes:
+      return "byte=0xFF";
+    case DamageKind::kBitFlip:
+      return "bit-flip";
+    case DamageKind::kSectorZero:
+      return "sector-zero";
+    case DamageKind::kSectorRandom:
+      return "sector-random";
   }
   return "?";
 }
 
 struct Damage {
   DamageKind kind;
-  uint64_t offset;  // byte (or first byte of the sector)
-  int bit = 0;      // kBitFlip
+  uint64_t offset;           // byte (or first byte of the sector)
+  int bit = 0;               // kBitFlip
   uint64_t random_seed = 0;  // kSectorRandom
 
   std::string Describe(const std::string& file) const {
-    std::string s = absl::StrCat(DamageName(kind), " at ", file, " offset ", offset);
+    std::string s =
+        absl::StrCat(DamageName(kind), " at ", file, " offset ", offset);
     if (kind == DamageKind::kBitFlip) absl::StrAppend(&s, " bit ", bit);
     return s;
   }
@@ -226,8 +236,8 @@ inline std::string ApplyDamage(const Damage& d, const std::string& original) {
 // that get byte-level damage; bit flips are sampled one in `bit_sample`
 // (deterministically from `seed`), all of them if `bit_sample` is 1.
 inline std::vector<Damage> DamagesFor(const std::string& original,
-                               const std::vector<uint64_t>& positions,
-                               uint64_t seed, uint64_t bit_sample) {
+                                      const std::vector<uint64_t>& positions,
+                                      uint64_t seed, uint64_t bit_sample) {
   std::vector<Damage> out;
   Rng rng(seed);
   for (uint64_t p : positions) {
