@@ -9,7 +9,8 @@ namespace statelog::internal {
 
 absl::Status WriteFileAtomically(
     Env* env, const std::string& dir, const std::string& name,
-    std::initializer_list<absl::string_view> pieces) {
+    std::initializer_list<absl::string_view> pieces, bool* outcome_unknown) {
+  if (outcome_unknown != nullptr) *outcome_unknown = false;
   const std::string path = JoinPath(dir, name);
   const std::string temp = path + kTempSuffix;
   // A leftover temp was never published: it holds nothing anyone relies on.
@@ -19,15 +20,24 @@ absl::Status WriteFileAtomically(
                             env->OpenFile(temp, Env::OpenMode::kCreateExclusive));
   uint64_t at = 0;
   for (absl::string_view piece : pieces) {
-    STATELOG_RETURN_IF_ERROR(file->Write(at, piece));
+    absl::Status written = file->Write(at, piece);
+    if (!written.ok()) {
+      // Most often ENOSPC: give the space back.
+      file.reset();
+      env->RemoveFile(temp).IgnoreError();
+      return written;
+    }
     at += piece.size();
   }
+  if (outcome_unknown != nullptr) *outcome_unknown = true;
   // Data durable before the name points at it; the rename durable before
   // the caller acts on the new contents (for a snapshot: trims the journal).
   STATELOG_RETURN_IF_ERROR(file->Sync());
   STATELOG_RETURN_IF_ERROR(file->Close());
   STATELOG_RETURN_IF_ERROR(env->Rename(temp, path));
-  return env->SyncDir(dir);
+  STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
+  if (outcome_unknown != nullptr) *outcome_unknown = false;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadFileToString(Env* env,

@@ -17,10 +17,16 @@
 
 namespace statelog::internal {
 
-// Writes the concatenation of `pieces` to `dir/name`.
+// Writes the concatenation of `pieces` to `dir/name`. On failure,
+// `*outcome_unknown` (if not null) tells the two kinds apart: false when it
+// failed before anything was synced (the temp file is removed as far as
+// possible, the old contents stand), true when the fdatasync, the rename or
+// the directory fsync failed: which contents survive a crash is then
+// unknown, and a retried fsync could report success for pages already lost.
 [[nodiscard]] absl::Status WriteFileAtomically(
     Env* env, const std::string& dir, const std::string& name,
-    std::initializer_list<absl::string_view> pieces);
+    std::initializer_list<absl::string_view> pieces,
+    bool* outcome_unknown = nullptr);
 
 // Reads a whole file.
 [[nodiscard]] absl::StatusOr<std::string> ReadFileToString(

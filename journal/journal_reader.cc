@@ -3,6 +3,8 @@
 #include "journal/journal_reader.h"
 
 #include <algorithm>
+#include <deque>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "io/atomic_file.h"
@@ -148,6 +150,9 @@ absl::StatusOr<JournalReadResult> ReadJournal(
     result.tail_first_seq = header->first_seq;
     result.tail_size = data.size();
     uint64_t offset = kSegmentHeaderSize;
+    // (seq, offset) of this segment's records above the newest watermark
+    // seen; watermarks never decrease, so the front is the first unproven.
+    std::deque<std::pair<uint64_t, uint64_t>> unproven;
     while (true) {
       RecordHeader h;
       absl::string_view rest = absl::string_view(data).substr(offset);
@@ -200,9 +205,15 @@ absl::StatusOr<JournalReadResult> ReadJournal(
       }
       chain = h.checksum;
       ++expected;
+      unproven.emplace_back(h.seq, offset);
+      while (!unproven.empty() && unproven.front().first <= h.durable) {
+        unproven.pop_front();
+      }
       offset += kRecordHeaderSize + h.length;
     }
     result.tail_offset = offset;
+    result.tail_unproven_offset =
+        unproven.empty() ? offset : unproven.front().second;
     result.journal_next_seq = expected;
   }
 

@@ -60,6 +60,12 @@ struct JournalReadResult {
   uint64_t tail_first_seq = 0;
   uint64_t tail_offset = 0;
   uint64_t tail_size = 0;
+  // Offset in the tail segment of its first record that the journal does
+  // not prove durable: the first one whose seq is above the durable
+  // watermark of the last valid record (tail_offset if there is none).
+  // Those bytes may exist only in the page cache, even as clean pages after
+  // a failed fdatasync; whoever continues the segment writes them again.
+  uint64_t tail_unproven_offset = 0;
   // The sequence number the next record in the tail segment must carry. It
   // differs from last_seq + 1 when the journal ends before the snapshot.
   uint64_t journal_next_seq = 0;

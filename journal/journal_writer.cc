@@ -22,7 +22,8 @@ JournalWriter::JournalWriter(Env* env, std::string dir, std::string store_id,
 
 absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
     Env* env, std::string dir, std::string store_id, const std::string& file,
-    uint64_t offset, const JournalWriterOptions& options) {
+    uint64_t rewrite_from, uint64_t offset,
+    const JournalWriterOptions& options) {
   std::unique_ptr<JournalWriter> w(
       new JournalWriter(env, std::move(dir), std::move(store_id), options));
   STATELOG_ASSIGN_OR_RETURN(
@@ -30,9 +31,16 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
   STATELOG_ASSIGN_OR_RETURN(w->capacity_, w->file_->Size());
   w->file_name_ = file;
   w->offset_ = offset;
-  // What recovery read may have come from the page cache of a process that
-  // died before its fdatasync: nothing in this segment is known durable
-  // until this writer has synced it.
+  if (rewrite_from < offset) {
+    std::string unproven;
+    STATELOG_RETURN_IF_ERROR(
+        w->file_->Read(rewrite_from, offset - rewrite_from, &unproven));
+    if (unproven.size() != offset - rewrite_from) {
+      return absl::DataLossError(absl::StrCat(
+          file, ": short read of the journal tail at offset ", rewrite_from));
+    }
+    STATELOG_RETURN_IF_ERROR(w->file_->Write(rewrite_from, unproven));
+  }
   w->dirty_ = true;
   return w;
 }

@@ -32,11 +32,15 @@ struct JournalWriterOptions {
 
 class JournalWriter {
  public:
-  // Continues the existing segment `file` (whose first record is
-  // `first_seq`) at `offset`.
+  // Continues the existing segment `file` at `offset`. The bytes in
+  // [`rewrite_from`, `offset`) are written again (same contents) and the
+  // segment counts as unsynced: they may have been read from the page cache
+  // of a process that died, or whose fdatasync failed, before they reached
+  // the disk; a failed fdatasync can leave such pages clean, so only a new
+  // write makes the next Sync cover them.
   static absl::StatusOr<std::unique_ptr<JournalWriter>> OpenTail(
       Env* env, std::string dir, std::string store_id,
-      const std::string& file, uint64_t offset,
+      const std::string& file, uint64_t rewrite_from, uint64_t offset,
       const JournalWriterOptions& options);
   // Starts a new segment for records from `first_seq` on, chained to
   // `chain_in`.

@@ -115,7 +115,9 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
 
 absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
                                           SnapshotHeader header,
-                                          absl::string_view state_json) {
+                                          absl::string_view state_json,
+                                          bool* outcome_unknown) {
+  if (outcome_unknown != nullptr) *outcome_unknown = false;
   header.state_bytes = state_json.size();
   header.state_checksum = Checksum(state_json);
   header.created_at = FormatUtc(absl::Now());
@@ -125,7 +127,8 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
   const std::string name = SnapshotFileName(header.seq);
   STATELOG_RETURN_IF_ERROR(WriteFileAtomically(
       env, dir, name,
-      {kPrefix, header_json, kStateKey, state_json, kTrailer}));
+      {kPrefix, header_json, kStateKey, state_json, kTrailer},
+      outcome_unknown));
   return name;
 }
 

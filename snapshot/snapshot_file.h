@@ -36,10 +36,12 @@ struct SnapshotHeader {
 };
 
 // Writes and atomically publishes snapshot-<seq>.json in `dir`. Fills in
-// state_bytes, state_checksum and created_at. Returns the file name.
+// state_bytes, state_checksum and created_at. Returns the file name. On
+// failure `*outcome_unknown` is set as WriteFileAtomically sets it.
 absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
                                           SnapshotHeader header,
-                                          absl::string_view state_json);
+                                          absl::string_view state_json,
+                                          bool* outcome_unknown = nullptr);
 
 struct VerifiedSnapshot {
   SnapshotHeader header;

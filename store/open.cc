@@ -60,6 +60,11 @@ absl::Status CheckOptions(const Options& o) {
 // else in the directory makes creation refuse.
 absl::Status CreateStore(Env* env, const std::string& dir,
                          const Options& options) {
+  // The directory's own entry must be durable before anything in it is
+  // acknowledged. Done on every creation, not only when this Open made the
+  // directory: an earlier Open may have made it and failed (or died)
+  // before its parent fsync.
+  STATELOG_RETURN_IF_ERROR(env->SyncDir(ParentDir(dir)));
   STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->ListDir(dir));
   for (const std::string& name : names) {
     if (name == internal::kLockFileName) continue;
@@ -105,7 +110,6 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
           absl::StrCat("no statelog store at ", dir, ": directory does not exist"));
     }
     STATELOG_RETURN_IF_ERROR(env->CreateDir(dir));
-    STATELOG_RETURN_IF_ERROR(env->SyncDir(ParentDir(dir)));
   } else if (!dir_status.ok()) {
     return dir_status;
   }
@@ -148,8 +152,10 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
     if (!j.tail_file.empty() && j.journal_next_seq == recovered.last_seq + 1) {
       STATELOG_ASSIGN_OR_RETURN(
           init.writer,
-          internal::JournalWriter::OpenTail(env, dir, identity->store_id,
-                                            j.tail_file, j.tail_offset, wopts));
+          internal::JournalWriter::OpenTail(
+              env, dir, identity->store_id, j.tail_file,
+              std::min(j.tail_unproven_offset, j.tail_offset), j.tail_offset,
+              wopts));
       // Make the recovered tail durable before anything is built on it: a
       // later record in a new segment must never outlive one it follows.
       STATELOG_RETURN_IF_ERROR(init.writer->Sync());

@@ -160,10 +160,7 @@ absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync) {
       // The kernel may have dropped the dirty pages already; a retried
       // fsync could report success for data that is gone. Only recovery
       // (reopening) knows what reached the disk.
-      poison_ = absl::Status(
-          s.code(), absl::StrCat("journal write failed, store is poisoned "
-                                 "until reopened: ",
-                                 s.message()));
+      PoisonLocked("journal write", s);
     }
     io_done_.SignalAll();
   }
@@ -252,10 +249,7 @@ absl::Status StoreImpl::Compact() {
     if (io.ok()) {
       written_seq_ = durable_seq_ = header.seq;
     } else {
-      poison_ = absl::Status(
-          io.code(), absl::StrCat("journal write failed during compaction, "
-                                  "store is poisoned until reopened: ",
-                                  io.message()));
+      PoisonLocked("journal write during compaction", io);
     }
     io_done_.SignalAll();
     if (!io.ok() || !dumped.ok()) {
@@ -271,18 +265,42 @@ absl::Status StoreImpl::Compact() {
   return status;
 }
 
+void StoreImpl::PoisonLocked(absl::string_view what,
+                             const absl::Status& cause) {
+  if (!poison_.ok()) return;
+  poison_ = absl::Status(
+      cause.code(), absl::StrCat(what, " failed, store is poisoned until "
+                                       "reopened: ",
+                                 cause.message()));
+}
+
 absl::Status StoreImpl::PublishSnapshot(const SnapshotHeader& header,
                                         const std::string& state_json) {
-  STATELOG_ASSIGN_OR_RETURN(std::string file,
-                            WriteSnapshot(env_, dir_, header, state_json));
+  bool outcome_unknown = false;
+  absl::StatusOr<std::string> file =
+      WriteSnapshot(env_, dir_, header, state_json, &outcome_unknown);
   // A snapshot counts as kept only once it reads back and verifies.
-  STATELOG_RETURN_IF_ERROR(ReadSnapshot(env_, dir_, file, store_id_).status());
+  absl::Status status = file.status();
+  if (status.ok()) {
+    status = ReadSnapshot(env_, dir_, *file, store_id_).status();
+    outcome_unknown = !status.ok();
+  }
+  if (!status.ok()) {
+    // A failed fsync (or a snapshot that does not read back) leaves the
+    // directory's durable contents unknown; a retried fsync could report
+    // success for pages already lost. Only reopening reads the truth.
+    if (outcome_unknown) {
+      absl::MutexLock lock(&mu_);
+      PoisonLocked("publishing a snapshot", status);
+    }
+    return status;
+  }
   std::vector<SnapshotName> snapshots;
   {
     absl::MutexLock lock(&mu_);
     snapshot_seq_ = header.seq;
     journal_bytes_since_snapshot_ = 0;
-    snapshots_.insert(snapshots_.begin(), SnapshotName{file, header.seq});
+    snapshots_.insert(snapshots_.begin(), SnapshotName{*file, header.seq});
     snapshots = snapshots_;
   }
   return Retain(std::move(snapshots));
@@ -294,27 +312,45 @@ absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
   if (snapshots.size() <= 1) return absl::OkStatus();
   const size_t kept = std::min(keep, snapshots.size());
   const uint64_t oldest_kept = snapshots[kept - 1].seq;
+  // Snapshots whose removal fails stay listed, after the kept ones, so the
+  // next compaction tries again; the list never names a deleted file.
+  std::vector<SnapshotName> listed(snapshots.begin(), snapshots.begin() + kept);
+  absl::Status status = absl::OkStatus();
   bool changed = false;
   for (size_t i = kept; i < snapshots.size(); ++i) {
-    STATELOG_RETURN_IF_ERROR(
-        env_->RemoveFile(JoinPath(dir_, snapshots[i].file)));
-    changed = true;
+    absl::Status removed = env_->RemoveFile(JoinPath(dir_, snapshots[i].file));
+    if (removed.ok() || absl::IsNotFound(removed)) {
+      changed = true;
+    } else {
+      listed.push_back(snapshots[i]);
+      status.Update(removed);
+    }
   }
-  STATELOG_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments,
-                            ListSegments(env_, dir_));
+  {
+    absl::MutexLock lock(&mu_);
+    snapshots_ = std::move(listed);
+  }
   // A segment is dropped only when the next one starts at or before the
   // record after the oldest kept snapshot: every record in it is then
   // covered by every snapshot kept.
-  for (size_t i = 0; i + 1 < segments.size(); ++i) {
-    if (segments[i + 1].first_seq > oldest_kept + 1) break;
-    STATELOG_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(dir_, segments[i].name)));
-    changed = true;
+  absl::StatusOr<std::vector<SegmentFile>> segments = ListSegments(env_, dir_);
+  if (status.ok() && !segments.ok()) status = segments.status();
+  if (segments.ok()) {
+    for (size_t i = 0; i + 1 < segments->size() && status.ok(); ++i) {
+      if ((*segments)[i + 1].first_seq > oldest_kept + 1) break;
+      status = env_->RemoveFile(JoinPath(dir_, (*segments)[i].name));
+      changed = changed || status.ok();
+    }
   }
-  if (changed) STATELOG_RETURN_IF_ERROR(env_->SyncDir(dir_));
-  absl::MutexLock lock(&mu_);
-  snapshots.resize(kept);
-  snapshots_ = std::move(snapshots);
-  return absl::OkStatus();
+  if (changed) {
+    absl::Status synced = env_->SyncDir(dir_);
+    if (!synced.ok()) {
+      absl::MutexLock lock(&mu_);
+      PoisonLocked("syncing the directory after retention", synced);
+      return synced;
+    }
+  }
+  return status;
 }
 
 }  // namespace statelog::internal

@@ -85,6 +85,10 @@ class StoreImpl {
   // Drops snapshots beyond the kept ones and segments no kept snapshot
   // needs.
   absl::Status Retain(std::vector<SnapshotName> snapshots);
+  // Makes every later call fail with `cause` (naming `what`) until the
+  // store is reopened; the first cause wins. REQUIRES: mu_ held.
+  void PoisonLocked(absl::string_view what, const absl::Status& cause)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SyncLoop();
 
   Env* const env_;

@@ -372,11 +372,15 @@ TEST(JournalWriterTest, OpenTailContinuesAfterReopening) {
   ASSERT_EQ(Seqs(got), SeqRange(1, 5));
   ASSERT_EQ(r->tail_file, kFirstSegment);
   ASSERT_EQ(r->tail_offset, kSegmentHeaderSize + 5 * (kRecordHeaderSize + 50));
+  // Record 5 was framed when 4 was durable: only it is unproven.
+  EXPECT_EQ(r->tail_unproven_offset,
+            kSegmentHeaderSize + 4 * (kRecordHeaderSize + 50));
 
   JournalWriterOptions options;
   options.segment_bytes = 8192;
   absl::StatusOr<std::unique_ptr<JournalWriter>> w = JournalWriter::OpenTail(
-      Env::Default(), dir.path(), id, r->tail_file, r->tail_offset, options);
+      Env::Default(), dir.path(), id, r->tail_file, r->tail_unproven_offset,
+      r->tail_offset, options);
   ASSERT_OK(w);
   EXPECT_EQ((*w)->current_file(), kFirstSegment);
   // Enough to fill this segment and continue in new ones.
@@ -409,7 +413,7 @@ TEST(JournalWriterTest, OpenTailOfMissingSegmentFails) {
   ScratchDir dir;
   absl::StatusOr<std::unique_ptr<JournalWriter>> w = JournalWriter::OpenTail(
       Env::Default(), dir.path(), StoreId('t'), kFirstSegment,
-      kSegmentHeaderSize, JournalWriterOptions{});
+      kSegmentHeaderSize, kSegmentHeaderSize, JournalWriterOptions{});
   EXPECT_FALSE(w.ok());
 }
 
