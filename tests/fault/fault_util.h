@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "statelog/transaction.h"
+#include "tests/testing/battery.h"
 #include "txn/apply.h"
 
 namespace statelog::fault {
@@ -37,31 +38,12 @@ inline uint64_t TestSeed(uint64_t fallback) {
   return fallback;
 }
 
-// True in builds without optimization or with AddressSanitizer (CI's
-// sanitizer build is -O0): the sweeps then run a seeded sample of their
-// default size, and the summary lines say so.
-inline constexpr bool kSlowBuild =
-#if !defined(__OPTIMIZE__) || defined(__SANITIZE_ADDRESS__)
-    true;
-#else
-    false;
-#endif
+// Debug and sanitizer builds run the sweeps at a seeded sample of their
+// default size; the summary lines say so.
+using testing::kSlowBuild;
+using testing::WithCommas;
 
-inline bool LongMode() {
-  const char* text = std::getenv("STATELOG_LONG");
-  return text != nullptr && std::string(text) == "1";
-}
-
-// 48112 -> "48,112".
-inline std::string WithCommas(uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+inline bool LongMode() { return testing::LongRun(); }
 
 // " [reduced: -O0 or sanitizer build]" where kSlowBuild shrinks a test.
 inline std::string BuildNote() {

@@ -3,6 +3,7 @@
 #include "tests/testing/mem_env.h"
 
 #include "absl/strings/str_cat.h"
+#include "tests/testing/in_memory_lock.h"
 
 namespace statelog::testing {
 namespace {
@@ -72,25 +73,6 @@ class MemFile : public File {
   std::string path_;
   bool writable_;
 };
-
-namespace {
-
-class MemLock : public FileLock {
- public:
-  MemLock(absl::Mutex* mu, std::set<std::string>* locked, std::string path)
-      : mu_(mu), locked_(locked), path_(std::move(path)) {}
-  ~MemLock() override {
-    absl::MutexLock lock(mu_);
-    locked_->erase(path_);
-  }
-
- private:
-  absl::Mutex* mu_;
-  std::set<std::string>* locked_;
-  std::string path_;
-};
-
-}  // namespace
 
 MemEnv::MemEnv() {
   absl::MutexLock lock(&mu_);
@@ -215,7 +197,7 @@ absl::StatusOr<std::unique_ptr<FileLock>> MemEnv::LockFile(
                                          path + ")");
   }
   (void)holder;
-  return std::unique_ptr<FileLock>(new MemLock(&mu_, &locked_, path));
+  return std::unique_ptr<FileLock>(new InMemoryLock(&mu_, &locked_, path));
 }
 
 std::unique_ptr<MemEnv> MemEnv::Image(bool power_cut) const {
