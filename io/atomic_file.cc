@@ -3,6 +3,7 @@
 #include "io/atomic_file.h"
 
 #include "util/file_names.h"
+#include "util/kill_point.h"
 #include "util/status_macros.h"
 
 namespace statelog::internal {
@@ -28,6 +29,7 @@ absl::Status WriteFileAtomically(
       return written;
     }
     at += piece.size();
+    KillPoint("atomic-file.partly-written");
   }
   if (outcome_unknown != nullptr) *outcome_unknown = true;
   // Data durable before the name points at it; the rename durable before
@@ -35,6 +37,7 @@ absl::Status WriteFileAtomically(
   STATELOG_RETURN_IF_ERROR(file->Sync());
   STATELOG_RETURN_IF_ERROR(file->Close());
   STATELOG_RETURN_IF_ERROR(env->Rename(temp, path));
+  KillPoint("atomic-file.renamed");
   STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
   if (outcome_unknown != nullptr) *outcome_unknown = false;
   return absl::OkStatus();

@@ -9,6 +9,7 @@
 #include "journal/record.h"
 #include "util/coding.h"
 #include "util/file_names.h"
+#include "util/kill_point.h"
 #include "util/status_macros.h"
 
 namespace statelog::internal {
@@ -88,7 +89,9 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
     at += n;
   }
   STATELOG_RETURN_IF_ERROR(file->Sync());
+  KillPoint("segment.filled");
   STATELOG_RETURN_IF_ERROR(env_->Rename(temp, path));
+  KillPoint("segment.renamed");
   STATELOG_RETURN_IF_ERROR(env_->SyncDir(dir_));
 
   file_ = std::move(file);
@@ -102,6 +105,7 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
 absl::Status JournalWriter::WriteRun(absl::string_view run) {
   if (run.empty()) return absl::OkStatus();
   STATELOG_RETURN_IF_ERROR(file_->Write(offset_, run));
+  KillPoint("journal.written");
   offset_ += run.size();
   bytes_written_ += run.size();
   dirty_ = true;
@@ -133,6 +137,7 @@ absl::Status JournalWriter::Write(absl::string_view records) {
 absl::Status JournalWriter::Sync() {
   if (!dirty_) return absl::OkStatus();
   STATELOG_RETURN_IF_ERROR(file_->Sync());
+  KillPoint("journal.synced");
   dirty_ = false;
   return absl::OkStatus();
 }

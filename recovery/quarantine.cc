@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "util/file_names.h"
+#include "util/kill_point.h"
 #include "util/status_macros.h"
 
 namespace statelog::internal {
@@ -48,6 +49,7 @@ absl::StatusOr<QuarantineEntry> QuarantineRange(Env* env,
   }
   STATELOG_RETURN_IF_ERROR(env->SyncDir(qdir));
   STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
+  KillPoint("recovery.quarantined");
   // Only now, with the evidence durable, is the journal changed.
   STATELOG_RETURN_IF_ERROR(source->Write(offset, std::string(bytes.size(), '\0')));
   STATELOG_RETURN_IF_ERROR(source->Sync());

@@ -9,6 +9,7 @@
 #include "recovery/quarantine.h"
 #include "txn/apply.h"
 #include "util/file_names.h"
+#include "util/kill_point.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
@@ -26,6 +27,7 @@ absl::Status RemoveTempFiles(Env* env, const std::string& dir,
     STATELOG_RETURN_IF_ERROR(env->RemoveFile(JoinPath(dir, name)));
     report->removed_temp_files.push_back(name);
     removed = true;
+    KillPoint("recovery.temp-removed");
   }
   if (removed) STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
   return absl::OkStatus();

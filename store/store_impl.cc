@@ -11,6 +11,7 @@
 #include "txn/pointer_tokens.h"
 #include "txn/slot.h"
 #include "util/file_names.h"
+#include "util/kill_point.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
@@ -259,6 +260,7 @@ absl::Status StoreImpl::Compact() {
     state_json = std::move(*dumped);
   }
 
+  KillPoint("compaction.rotated");
   absl::Status status = PublishSnapshot(header, state_json);
   absl::MutexLock lock(&mu_);
   compacting_ = false;
@@ -330,6 +332,7 @@ absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
     absl::MutexLock lock(&mu_);
     snapshots_ = std::move(listed);
   }
+  KillPoint("retention.snapshots-removed");
   // A segment is dropped only when the next one starts at or before the
   // record after the oldest kept snapshot: every record in it is then
   // covered by every snapshot kept.
