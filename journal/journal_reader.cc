@@ -81,7 +81,7 @@ absl::StatusOr<std::vector<SegmentFile>> ListSegments(Env* env,
 absl::StatusOr<JournalReadResult> ReadJournal(
     Env* env, const std::string& dir, absl::string_view store_id,
     uint64_t start_seq, uint64_t start_chain, uint64_t max_record_bytes,
-    const RecordFn& fn) {
+    const RecordFn& fn, uint64_t stop_after_seq) {
   STATELOG_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments,
                             ListSegments(env, dir));
   JournalReadResult result;
@@ -202,6 +202,7 @@ absl::StatusOr<JournalReadResult> ReadJournal(
         }
         result.last_seq = h.seq;
         result.last_chain = h.checksum;
+        if (h.seq >= stop_after_seq) return result;
       }
       chain = h.checksum;
       ++expected;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,11 +90,14 @@ using RecordFn =
 // a segment of another store, a chain that contradicts the snapshot, an
 // unknown record type without the ignorable bit, an error from `fn`, I/O.
 // Damage in the journal is not an error here: it is described in the
-// result, for the caller's recovery mode to judge.
+// result, for the caller's recovery mode to judge. With `stop_after_seq`,
+// reading ends right after that record (the tail fields of the result then
+// mean nothing): for reading a synced prefix while a writer appends.
 absl::StatusOr<JournalReadResult> ReadJournal(
     Env* env, const std::string& dir, absl::string_view store_id,
     uint64_t start_seq, uint64_t start_chain, uint64_t max_record_bytes,
-    const RecordFn& fn);
+    const RecordFn& fn,
+    uint64_t stop_after_seq = std::numeric_limits<uint64_t>::max());
 
 }  // namespace statelog::internal
 

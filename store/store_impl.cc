@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "journal/journal_reader.h"
 #include "journal/record.h"
+#include "store/snapshot_builder.h"
 #include "txn/apply.h"
 #include "txn/pointer_tokens.h"
 #include "txn/slot.h"
@@ -36,18 +37,26 @@ StoreImpl::StoreImpl(StoreImplInit init)
   if (!read_only_ && options_.durability == Durability::kInterval) {
     sync_thread_ = std::thread([this] { SyncLoop(); });
   }
+  if (!read_only_ && options_.compact_in_background &&
+      (options_.compact_after_records > 0 || options_.compact_after_bytes > 0)) {
+    compaction_thread_ = std::thread([this] { CompactionLoop(); });
+  }
 }
 
 StoreImpl::~StoreImpl() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    compaction_wanted_cv_.Signal();
     if (!read_only_ && poison_.ok()) {
       // Close makes everything applied durable, whatever the policy.
       CommitLocked(last_seq_, /*sync=*/true).IgnoreError();
     }
   }
   if (sync_thread_.joinable()) sync_thread_.join();
+  // A compaction that is running finishes first: closing never leaves a
+  // half-published snapshot behind (a crash may, and recovery handles it).
+  if (compaction_thread_.joinable()) compaction_thread_.join();
 }
 
 void StoreImpl::SyncLoop() {
@@ -91,9 +100,7 @@ absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn) {
     STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload));
     compact = CompactionDue();
   }
-  // The transaction is durable whatever happens here; a failed compaction
-  // is retried by the next Apply, and a poisoned writer shows in status().
-  if (compact) Compact().IgnoreError();
+  MaybeCompact(compact);
   return seq;
 }
 
@@ -111,9 +118,7 @@ absl::StatusOr<uint64_t> StoreImpl::Update(
     STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload));
     compact = CompactionDue();
   }
-  // The transaction is durable whatever happens here; a failed compaction
-  // is retried by the next Apply, and a poisoned writer shows in status().
-  if (compact) Compact().IgnoreError();
+  MaybeCompact(compact);
   return seq;
 }
 
@@ -218,14 +223,21 @@ bool StoreImpl::CompactionDue() const {
 
 absl::Status StoreImpl::Compact() {
   SnapshotHeader header;
-  std::string state_json;
+  SnapshotName base;
   {
     absl::MutexLock lock(&mu_);
     STATELOG_RETURN_IF_ERROR(CheckWritable());
-    if (compacting_ || last_seq_ == snapshot_seq_) return absl::OkStatus();
-    // Take the I/O role first, then read the state and its sequence number
-    // together: chasing "everything synced" while writers keep framing
-    // records would cost one fdatasync per lap.
+    // One compaction at a time. A caller that finds one running waits for
+    // it and then covers what was applied since: when Compact returns,
+    // everything applied before the call is in a snapshot.
+    while (compacting_) compaction_done_.Wait(&mu_);
+    STATELOG_RETURN_IF_ERROR(poison_);
+    if (last_seq_ == snapshot_seq_ || snapshots_.empty()) {
+      return absl::OkStatus();
+    }
+    // Take the I/O role first, then read the sequence number: chasing
+    // "everything synced" while writers keep framing records would cost
+    // one fdatasync per lap.
     while (io_busy_) io_done_.Wait(&mu_);
     STATELOG_RETURN_IF_ERROR(poison_);
     compacting_ = true;
@@ -234,17 +246,16 @@ absl::Status StoreImpl::Compact() {
     header.seq = last_seq_;
     header.chain = last_chain_;
     header.schema_version = schema_version_;
-    absl::StatusOr<std::string> dumped = DumpJson(state_);
+    base = snapshots_.front();
     std::string batch;
     batch.swap(pending_);
     mu_.Unlock();
     // The journal must hold everything the snapshot covers before the
     // snapshot exists: otherwise a crash could leave a snapshot ahead of a
-    // journal that then continues with different records. The fresh
-    // segment from seq+1 on lets every older segment be dropped whole.
+    // journal that then continues with different records. This sync is the
+    // only part of a compaction that writers wait for.
     absl::Status io = batch.empty() ? absl::OkStatus() : writer_->Write(batch);
     if (io.ok()) io = writer_->Sync();
-    if (io.ok() && dumped.ok()) io = writer_->Rotate(header.seq + 1, header.chain);
     mu_.Lock();
     io_busy_ = false;
     if (io.ok()) {
@@ -253,18 +264,49 @@ absl::Status StoreImpl::Compact() {
       PoisonLocked("journal write during compaction", io);
     }
     io_done_.SignalAll();
-    if (!io.ok() || !dumped.ok()) {
+    if (!io.ok()) {
       compacting_ = false;
-      return io.ok() ? dumped.status() : poison_;
+      compaction_done_.SignalAll();
+      return poison_;
     }
-    state_json = std::move(*dumped);
   }
 
-  KillPoint("compaction.rotated");
-  absl::Status status = PublishSnapshot(header, state_json);
+  KillPoint("compaction.synced");
+  absl::StatusOr<std::string> state_json = BuildSnapshotState(
+      env_, dir_, store_id_, base, header.seq, header.chain);
+  absl::Status status = state_json.status();
+  if (status.ok()) status = PublishSnapshot(header, *state_json);
   absl::MutexLock lock(&mu_);
   compacting_ = false;
+  compaction_done_.SignalAll();
   return status;
+}
+
+void StoreImpl::CompactionLoop() {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    while (!stopping_ && !compaction_wanted_) compaction_wanted_cv_.Wait(&mu_);
+    if (stopping_) return;
+    compaction_wanted_ = false;
+    mu_.Unlock();
+    // A failure is retried after the next Apply that finds compaction due;
+    // a poisoned store shows in status().
+    Compact().IgnoreError();
+    mu_.Lock();
+  }
+}
+
+void StoreImpl::MaybeCompact(bool due) {
+  if (!due) return;
+  if (!options_.compact_in_background) {
+    // The transaction is durable whatever happens here; a failed compaction
+    // is retried by the next Apply, and a poisoned writer shows in status().
+    Compact().IgnoreError();
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  compaction_wanted_ = true;
+  compaction_wanted_cv_.Signal();
 }
 
 void StoreImpl::PoisonLocked(absl::string_view what,

@@ -90,6 +90,12 @@ class StoreImpl {
   void PoisonLocked(absl::string_view what, const absl::Status& cause)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SyncLoop();
+  // Runs Compact whenever compaction_wanted_ is set, until stopping_.
+  void CompactionLoop();
+  // After a transaction: compacts (inline or by waking the background
+  // thread, per Options::compact_in_background) if `due`. REQUIRES: mu_ not
+  // held.
+  void MaybeCompact(bool due);
 
   Env* const env_;
   const std::string dir_;
@@ -112,12 +118,16 @@ class StoreImpl {
   uint64_t journal_bytes_since_snapshot_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t snapshot_seq_ ABSL_GUARDED_BY(mu_);
   bool compacting_ ABSL_GUARDED_BY(mu_) = false;
+  absl::CondVar compaction_done_;
+  bool compaction_wanted_ ABSL_GUARDED_BY(mu_) = false;
+  absl::CondVar compaction_wanted_cv_;
   std::vector<SnapshotName> snapshots_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
   // Touched only by the I/O leader (io_busy_ set).
   std::unique_ptr<JournalWriter> writer_;
   std::thread sync_thread_;
+  std::thread compaction_thread_;
 };
 
 }  // namespace statelog::internal

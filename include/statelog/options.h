@@ -75,6 +75,14 @@ struct Options {
   // passes either bound. 0 disables that bound.
   uint64_t compact_after_bytes = 64 << 20;
   uint64_t compact_after_records = 100000;
+  // Where automatic compaction runs. true: on a background thread of the
+  // store, beside the writers (the Apply that crosses a bound only wakes
+  // it). false: inside the Apply or Update that crosses a bound, before it
+  // returns; deterministic, for tests that replay a sequence of file
+  // operations. Either way the snapshot is built from the newest snapshot
+  // and the synced journal, never from the live state, so writers wait only
+  // for one journal fdatasync (docs/tuning.md).
+  bool compact_in_background = true;
 
   // Snapshots kept (at least 2; smaller values are raised to 2).
   int keep_snapshots = 2;

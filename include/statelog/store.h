@@ -93,8 +93,12 @@ class Store {
 
   // Makes every transaction applied so far durable.
   [[nodiscard]] absl::Status Sync();
-  // Writes a snapshot of the current state, then drops snapshots and
-  // segments no longer needed.
+  // Writes a snapshot of everything applied before the call, then drops
+  // snapshots and segments no longer needed. Writers wait only while the
+  // journal is fdatasync'ed through the snapshot's sequence number; the
+  // snapshot is built from the previous one and the journal, beside them.
+  // If a (background) compaction is running, waits for it first. A failed
+  // fsync of the snapshot or the directory poisons the store.
   [[nodiscard]] absl::Status Compact();
 
   // Sequence number of the newest applied transaction (0 for a new store).

@@ -113,11 +113,14 @@ TEST(IoFaultTest, CompactionWorksAgainAfterRetentionFailedOnce) {
   absl::StatusOr<OpenResult> opened = Store::Open(kStoreDir, o);
   ASSERT_TRUE(opened.ok()) << opened.status();
   Store& store = *opened->store;
+  // Values of 3,000 bytes: every record fills a 4 KiB segment, so every
+  // compaction has a segment to drop.
+  auto big = [](int i) { return std::string(3000, static_cast<char>('a' + i)); };
   for (int i = 1; i <= 2; ++i) {
-    ASSERT_OK(store.Apply(Transaction().Set("/a", i)));
+    ASSERT_OK(store.Apply(Transaction().Set("/a", big(i))));
     ASSERT_OK(store.Compact());
   }
-  ASSERT_OK(store.Apply(Transaction().Set("/a", 3)));
+  ASSERT_OK(store.Apply(Transaction().Set("/a", big(3))));
   bool fail = true;
   env.set_fault_hook([&](const FsCall& call) -> std::optional<FsFault> {
     if (!fail || call.kind != FsOpKind::kRemove ||
@@ -131,7 +134,7 @@ TEST(IoFaultTest, CompactionWorksAgainAfterRetentionFailedOnce) {
   EXPECT_FALSE(store.Compact().ok());
   env.set_fault_hook(nullptr);
   ASSERT_TRUE(store.status().ok());
-  ASSERT_OK(store.Apply(Transaction().Set("/a", 4)));
+  ASSERT_OK(store.Apply(Transaction().Set("/a", big(4))));
   absl::Status again = store.Compact();
   std::cout << "io-faults (retention failed once): the next compaction "
             << (again.ok() ? std::string("succeeded") : "failed: " + again.ToString())

@@ -9,12 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
@@ -238,6 +240,7 @@ TEST(StoreTest, CompactionKeepsTwoSnapshotsAndBoundsTheDirectory) {
   Options o = Create();
   o.durability = Durability::kNone;
   o.compact_after_records = 100;
+  o.compact_in_background = false;  // the bounds below hold after each Apply
   o.segment_bytes = 16 << 10;
   {
     auto store = OpenOrDie(dir, o);
@@ -296,6 +299,7 @@ void CrashAfterEveryAck(Durability durability) {
   o.durability = durability;
   o.segment_bytes = 4096;
   o.compact_after_records = 7;
+  o.compact_in_background = false;  // snapshots at known sequence numbers
   auto store = OpenOrDie("/s", o);
   Json expected = Json::object();
   uint64_t durable_seq = 0;
@@ -332,7 +336,70 @@ void CrashAfterEveryAck(Durability durability) {
   absl::StatusOr<std::vector<std::string>> names = env.ListDir("/s");
   ASSERT_OK(names);
   EXPECT_THAT(*names, ::testing::Contains(internal::SnapshotFileName(56)));
-  EXPECT_THAT(*names, ::testing::Contains(internal::SegmentFileName(57)));
+  EXPECT_THAT(*names, ::testing::Not(::testing::Contains(
+                          internal::SegmentFileName(1))));
+}
+
+// Automatic compaction on the store's own thread: the writer goes on while
+// snapshots are built from the journal; the directory stays bounded (two
+// snapshots kept, a third only while it is being published) and everything
+// applied is there after reopening.
+TEST(StoreTest, BackgroundCompactionKeepsUpWithAWriter) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  Options o = Create();
+  o.durability = Durability::kNone;
+  o.compact_after_records = 200;
+  o.segment_bytes = 16 << 10;
+  ASSERT_TRUE(o.compact_in_background);
+  size_t most_snapshots = 0;
+  {
+    auto store = OpenOrDie(dir, o);
+    for (int i = 0; i < 5000; ++i) {
+      ASSERT_OK(store->Apply(Transaction().Set("/k" + std::to_string(i % 50), i)));
+      if (i % 250 == 0) {
+        most_snapshots = std::max(most_snapshots, CountFiles(dir, "snapshot-"));
+      }
+    }
+    ASSERT_OK(store->Compact());
+    EXPECT_EQ(CountFiles(dir, "snapshot-"), 2u);
+    EXPECT_OK(store->status());
+  }
+  EXPECT_LE(most_snapshots, 3u);
+  absl::StatusOr<OpenResult> r = Store::Open(dir, Options());
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.last_seq, 5000u);
+  EXPECT_EQ(*r->store->Get("/k49"), 4999);
+  EXPECT_EQ(r->report.records_replayed, 0u);
+}
+
+// A compaction rebuilds the snapshot from the previous one and the
+// journal; a journal that no longer leads to the acknowledged record
+// (here: its newest segment removed behind the store's back) is refused,
+// not published.
+TEST(StoreTest, CompactionRefusesAJournalThatDoesNotLeadToTheLiveState) {
+  MemEnv env;
+  Options o = Create();
+  o.env = &env;
+  o.segment_bytes = 4096;
+  auto store = OpenOrDie("/s", o);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_OK(store->Apply(Transaction().Set("/v", std::string(3000, 'a' + i))));
+  }
+  absl::StatusOr<std::vector<std::string>> names = env.ListDir("/s");
+  ASSERT_OK(names);
+  std::string newest_segment;
+  for (const std::string& name : *names) {
+    if (absl::StartsWith(name, "wal-")) newest_segment = std::max(newest_segment, name);
+  }
+  ASSERT_FALSE(newest_segment.empty());
+  ASSERT_OK(env.RemoveFile("/s/" + newest_segment));
+  EXPECT_THAT(store->Compact(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("journal leads to seq")));
+  names = env.ListDir("/s");
+  ASSERT_OK(names);
+  EXPECT_THAT(*names, ::testing::Not(::testing::Contains(
+                          internal::SnapshotFileName(4))));
 }
 
 TEST(StoreTest, PowerCutAfterEveryAckLosesNothingAcknowledgedSync) {

@@ -139,6 +139,7 @@ absl::StatusOr<RestartThenPowerCut> AcknowledgeAfterRestartThenCutPower(
     CrashEnv* env, Options options, const std::string& label) {
   RestartThenPowerCut result;
   options.env = env;
+  options.compact_in_background = false;  // deterministic operation order
   {
     absl::StatusOr<OpenResult> reopened = Store::Open(kStoreDir, options);
     if (!reopened.ok()) return reopened.status();

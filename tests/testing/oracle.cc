@@ -27,6 +27,7 @@ struct Recovered {
 Recovered Recover(CrashEnv* env, const std::string& dir, Options options) {
   options.env = env;
   options.create_if_missing = true;
+  options.compact_in_background = false;  // deterministic operation order
   Recovered r;
   const absl::Time start = absl::Now();
   absl::StatusOr<OpenResult> opened = Store::Open(dir, options);

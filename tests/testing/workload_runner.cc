@@ -10,6 +10,9 @@ namespace {
 Options WithEnv(Options options, Env* env) {
   options.env = env;
   options.create_if_missing = true;
+  // Crash states are replayed from exact operation sequences: compaction
+  // runs inline, in the Apply that makes it due, not on a thread.
+  options.compact_in_background = false;
   return options;
 }
 
