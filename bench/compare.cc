@@ -131,6 +131,7 @@ Flags ParseFlags(int argc, char** argv) {
 std::vector<std::unique_ptr<Contestant>> MakeContestants(const Flags& f) {
   std::vector<std::unique_ptr<Contestant>> all;
   all.push_back(NewStatelog(Durability::kSync));
+  all.push_back(NewStatelogCompacting(Durability::kSync));
   all.push_back(NewStatelog(Durability::kInterval));
   all.push_back(NewStatelog(Durability::kNone));
   all.push_back(NewRewriteFile());

@@ -230,16 +230,21 @@ absl::Status StoreImpl::Compact() {
     // One compaction at a time. A caller that finds one running waits for
     // it and then covers what was applied since: when Compact returns,
     // everything applied before the call is in a snapshot.
-    while (compacting_) compaction_done_.Wait(&mu_);
+    // Take the I/O role too, then read the sequence number: chasing
+    // "everything synced" while writers keep framing records would cost
+    // one fdatasync per lap. Both conditions are checked together after
+    // every wait: another Compact may have started during either.
+    while (compacting_ || io_busy_) {
+      if (compacting_) {
+        compaction_done_.Wait(&mu_);
+      } else {
+        io_done_.Wait(&mu_);
+      }
+    }
     STATELOG_RETURN_IF_ERROR(poison_);
     if (last_seq_ == snapshot_seq_ || snapshots_.empty()) {
       return absl::OkStatus();
     }
-    // Take the I/O role first, then read the sequence number: chasing
-    // "everything synced" while writers keep framing records would cost
-    // one fdatasync per lap.
-    while (io_busy_) io_done_.Wait(&mu_);
-    STATELOG_RETURN_IF_ERROR(poison_);
     compacting_ = true;
     io_busy_ = true;
     header.store_id = store_id_;

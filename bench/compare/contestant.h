@@ -63,6 +63,8 @@ class Contestant {
 std::unique_ptr<Contestant> NewFloor();
 // statelog's Store::Apply of Transaction().Set("/key", value).
 std::unique_ptr<Contestant> NewStatelog(Durability durability);
+// The same while another thread runs Store::Compact back to back.
+std::unique_ptr<Contestant> NewStatelogCompacting(Durability durability);
 // The pattern statelog replaces: per update, load the whole JSON file,
 // change one key, write a temp file, fsync it, rename it over the original.
 std::unique_ptr<Contestant> NewRewriteFile();

@@ -3,7 +3,13 @@
 // statelog itself, through the public API only, with default options except
 // the durability policy: every update is one Store::Apply of one `set`. The
 // state is loaded as one merge transaction and then compacted, so the store
-// starts the race as a snapshot plus an empty journal.
+// starts the race as a snapshot plus an empty journal. The "compacting"
+// variant runs Compact() back to back on a thread of its own for the whole
+// timed part, so every update meets a compaction in progress (target 6).
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
 
 #include "bench/compare/contestant.h"
 #include "statelog/store.h"
@@ -25,11 +31,13 @@ const char* PolicyName(Durability durability) {
 
 class StatelogContestant : public Contestant {
  public:
-  explicit StatelogContestant(Durability durability)
-      : durability_(durability) {}
+  StatelogContestant(Durability durability, bool compacting)
+      : durability_(durability), compacting_(compacting) {}
+  ~StatelogContestant() override { StopCompacting(); }
 
   std::string name() const override {
-    return std::string("statelog-") + PolicyName(durability_);
+    return std::string("statelog-") + PolicyName(durability_) +
+           (compacting_ ? "-compacting" : "");
   }
   bool durable() const override { return durability_ == Durability::kSync; }
 
@@ -51,6 +59,17 @@ class StatelogContestant : public Contestant {
 
   absl::Status Update(const UpdateContext&, int key,
                       const Value& value) override {
+    if (compacting_ && !compactor_started_.exchange(true)) {
+      compactor_ = std::thread([this] {
+        while (!stop_.load()) {
+          absl::Status s = store_->Compact();
+          if (!s.ok()) {
+            std::fprintf(stderr, "compaction failed: %s\n", s.ToString().c_str());
+            return;
+          }
+        }
+      });
+    }
     return store_
         ->Apply(
             Transaction().Set(pointers_[static_cast<size_t>(key)], value.json))
@@ -58,6 +77,7 @@ class StatelogContestant : public Contestant {
   }
 
   absl::Status Close() override {
+    StopCompacting();
     if (store_ == nullptr) return absl::OkStatus();
     absl::Status s = store_->Sync();
     store_.reset();
@@ -65,7 +85,18 @@ class StatelogContestant : public Contestant {
   }
 
  private:
+  void StopCompacting() {
+    stop_ = true;
+    if (compactor_.joinable()) compactor_.join();
+    stop_ = false;
+    compactor_started_ = false;
+  }
+
   const Durability durability_;
+  const bool compacting_;
+  std::atomic<bool> compactor_started_{false};
+  std::atomic<bool> stop_{false};
+  std::thread compactor_;
   std::unique_ptr<Store> store_;
   std::vector<std::string> pointers_;
 };
@@ -73,7 +104,11 @@ class StatelogContestant : public Contestant {
 }  // namespace
 
 std::unique_ptr<Contestant> NewStatelog(Durability durability) {
-  return std::make_unique<StatelogContestant>(durability);
+  return std::make_unique<StatelogContestant>(durability, false);
+}
+
+std::unique_ptr<Contestant> NewStatelogCompacting(Durability durability) {
+  return std::make_unique<StatelogContestant>(durability, true);
 }
 
 }  // namespace statelog::bench
