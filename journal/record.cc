@@ -45,6 +45,12 @@ absl::StatusOr<SegmentHeader> DecodeSegmentHeader(absl::string_view data,
         " is not supported (this build reads version ", kJournalFormatVersion,
         ")"));
   }
+  if (GetFixed64(p + 48) != 0) {
+    // Covered by the checksum, so not damage: a writer that knows more.
+    return absl::FailedPreconditionError(absl::StrCat(
+        file, ": segment header has reserved bytes 48..55 set (written by a "
+              "newer statelog?)"));
+  }
   SegmentHeader header;
   header.store_id.assign(p + 16, kStoreIdSize);
   header.first_seq = GetFixed64(p + 32);

@@ -10,6 +10,7 @@
 #include "txn/apply.h"
 #include "util/file_names.h"
 #include "util/kill_point.h"
+#include "util/printable.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
@@ -25,7 +26,7 @@ absl::Status RemoveTempFiles(Env* env, const std::string& dir,
   for (const std::string& name : names) {
     if (!IsTempFileName(name)) continue;
     STATELOG_RETURN_IF_ERROR(env->RemoveFile(JoinPath(dir, name)));
-    report->removed_temp_files.push_back(name);
+    report->removed_temp_files.push_back(Printable(name));
     removed = true;
     KillPoint("recovery.temp-removed");
   }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the dependencies, then builds and runs every test twice: a normal
-# build, and one with AddressSanitizer + UndefinedBehaviorSanitizer.
-# STATELOG_LONG=1 also runs the long soak variants where tests have them.
+# build, and one with AddressSanitizer + UndefinedBehaviorSanitizer; then
+# builds the fuzz targets with clang and libFuzzer and runs each for a fixed
+# number of seeded runs (scripts/fuzz.sh --ci). STATELOG_LONG=1 also runs
+# the long soak variants where tests have them (and 30-minute fuzzing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -18,3 +20,9 @@ for variant in release asan; do
   echo "== $variant tests =="
   (cd "$dir" && ctest --output-on-failure -j"$jobs")
 done
+echo "== fuzz =="
+if [ "${STATELOG_LONG:-}" = 1 ]; then
+  scripts/fuzz.sh --long
+else
+  scripts/fuzz.sh --ci
+fi

@@ -52,7 +52,10 @@ std::optional<uint64_t> ParseSnapshotFileName(absl::string_view name) {
 }
 
 bool IsTempFileName(absl::string_view name) {
-  return absl::EndsWith(name, kTempSuffix);
+  if (!absl::ConsumeSuffix(&name, kTempSuffix)) return false;
+  return ParseSegmentFileName(name).has_value() ||
+         ParseSnapshotFileName(name).has_value() || name == kIdentityFileName ||
+         name == kReportFileName;
 }
 
 std::string JoinPath(absl::string_view dir, absl::string_view name) {

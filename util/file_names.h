@@ -34,6 +34,9 @@ std::string SnapshotFileName(uint64_t seq);
 std::optional<uint64_t> ParseSegmentFileName(absl::string_view name);
 std::optional<uint64_t> ParseSnapshotFileName(absl::string_view name);
 
+// Whether `name` is an unpublished file of statelog's own: a segment,
+// snapshot, STORE or report name followed by ".tmp". Other files ending in
+// ".tmp" are not statelog's and are never removed.
 bool IsTempFileName(absl::string_view name);
 
 std::string JoinPath(absl::string_view dir, absl::string_view name);

@@ -362,6 +362,21 @@ TEST(SegmentHeaderTest, OtherVersionWithValidChecksumIsFailedPrecondition) {
                        HasSubstr("version 2")));
 }
 
+// Found by the journal fuzzer: reserved bytes set under a valid checksum
+// were ignored, so records were read by rules their writer did not follow.
+TEST(SegmentHeaderTest, ReservedBytesSetWithValidChecksumAreFailedPrecondition) {
+  for (int i = 48; i < 56; ++i) {
+    std::string data;
+    EncodeSegmentHeader(TestSegmentHeader(), &data);
+    data[i] = 0x01;
+    PutFixed64(data.data() + 56, Checksum(data.data(), 56));
+    EXPECT_THAT(DecodeSegmentHeader(data, "wal-x.log"),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         HasSubstr("reserved bytes")))
+        << "byte " << i;
+  }
+}
+
 TEST(SegmentHeaderTest, OtherHeaderSizeWithValidChecksumIsRejected) {
   std::string data;
   EncodeSegmentHeader(TestSegmentHeader(), &data);

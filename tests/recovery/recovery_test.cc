@@ -215,6 +215,26 @@ TEST(RecoveryTest, LeftoverTempFilesAreRemovedAndReported) {
   EXPECT_EQ(*r->store->Get(""), states.back());
 }
 
+// Only statelog's own unpublished files are removed; a file of someone
+// else's that happens to end in ".tmp" (here with a name that is not even
+// UTF-8, which once made the report unwritable and Open fail) stays.
+TEST(RecoveryTest, ForeignTempFilesAreLeftAlone) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  std::vector<Json> states = MakeStore(dir);
+  const std::string foreign = dir + "/notes\xff.tmp";
+  WriteFileOrDie(foreign, "mine");
+  WriteFileOrDie(dir + "/" + std::string(internal::kIdentityFileName) + ".tmp",
+                 "half");
+  absl::StatusOr<OpenResult> r = Reopen(dir);
+  ASSERT_OK(r);
+  EXPECT_THAT(r->report.removed_temp_files,
+              ::testing::ElementsAre(std::string(internal::kIdentityFileName) +
+                                     ".tmp"));
+  EXPECT_EQ(ReadFileOrDie(foreign), "mine");
+  EXPECT_EQ(*r->store->Get(""), states.back());
+}
+
 TEST(RecoveryTest, ReportIsWrittenIntoTheStoreDirectory) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");

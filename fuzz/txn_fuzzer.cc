@@ -1,0 +1,174 @@
+// fuzz/txn_fuzzer.cc
+//
+// Fuzz target: decoding a transaction from JSON and applying it to a state.
+// Input: <state JSON> NUL <transaction JSON> (no NUL: the state is {} and
+// the whole input is the transaction; a state that does not parse is {}).
+// Properties:
+//   - nothing throws: every error is a Status (InvalidArgument for
+//     malformed input);
+//   - a decoded transaction validates, and its journal form round-trips:
+//     dumped, parsed and decoded again it has the same journal form;
+//   - replaying the journal form as a record (ApplyRecordPayload) has the
+//     same outcome as applying the decoded transaction;
+//   - applying is all or nothing: a failure (InvalidArgument, NotFound or
+//     Aborted) leaves the state exactly as it was;
+//   - a state that a transaction produced can be written and read back:
+//     it validates (depth, UTF-8, finite numbers) and round-trips through
+//     its compact JSON;
+//   - applying the operations one at a time has the same outcome: all of
+//     them apply and give the same state, or the transaction fails.
+
+#include <cstdint>
+#include <string>
+
+#include "fuzz/fuzz_check.h"
+#include "recovery/recovery.h"
+#include "statelog/transaction.h"
+#include "txn/apply.h"
+#include "util/json_util.h"
+
+namespace statelog::fuzz {
+namespace {
+
+std::string Dump(const Json& value) {
+  absl::StatusOr<std::string> text = internal::DumpJson(value);
+  STATELOG_FUZZ_CHECK(text.ok(), "a value statelog accepted does not dump: ",
+                      text.status().ToString());
+  return *text;
+}
+
+void CheckReadableBack(const Json& state) {
+  absl::Status valid = internal::ValidateValue(state, 0, "state");
+  STATELOG_FUZZ_CHECK(valid.ok(), "an applied transaction left a state that ",
+                      "cannot be read back: ", valid.ToString());
+  const std::string text = Dump(state);
+  absl::StatusOr<Json> again = internal::ParseJson(text, "state");
+  STATELOG_FUZZ_CHECK(again.ok(), "the state's own JSON does not parse: ",
+                      again.status().ToString());
+  STATELOG_FUZZ_CHECK(*again == state, "the state changes through its JSON");
+}
+
+void CheckTransaction(const Json& state, const Json& txn_json) {
+  absl::StatusOr<Transaction> txn = Transaction::FromJson(txn_json);
+  if (!txn.ok()) {
+    STATELOG_FUZZ_CHECK(absl::IsInvalidArgument(txn.status()),
+                        txn.status().ToString());
+    return;
+  }
+  absl::Status valid = txn->Validate();
+  STATELOG_FUZZ_CHECK(valid.ok(), "FromJson returned a transaction that ",
+                      "does not validate: ", valid.ToString());
+
+  // The journal form round-trips.
+  const Json journal_form = txn->ToJson();
+  const std::string payload = Dump(journal_form);
+  absl::StatusOr<Json> reparsed = internal::ParseJson(payload, "payload");
+  STATELOG_FUZZ_CHECK(reparsed.ok(), "journal form does not parse: ",
+                      reparsed.status().ToString());
+  absl::StatusOr<Transaction> again = Transaction::FromJson(*reparsed);
+  STATELOG_FUZZ_CHECK(
+      again.ok(), "journal form does not decode: ", again.status().ToString());
+  STATELOG_FUZZ_CHECK(again->ToJson() == journal_form,
+                      "journal form changes when decoded again");
+
+  // All or nothing, and the result can be read back.
+  Json applied = state;
+  const absl::Status status = internal::ApplyTransaction(*txn, &applied);
+  if (status.ok()) {
+    CheckReadableBack(applied);
+  } else {
+    STATELOG_FUZZ_CHECK(absl::IsInvalidArgument(status) ||
+                            absl::IsNotFound(status) || absl::IsAborted(status),
+                        "unexpected code: ", status.ToString());
+    STATELOG_FUZZ_CHECK(applied == state, "a failed transaction (",
+                        status.ToString(), ") changed the state");
+  }
+
+  // Replayed as a journal record: the same outcome.
+  Json replayed = state;
+  const absl::Status replay = internal::ApplyRecordPayload(payload, &replayed);
+  STATELOG_FUZZ_CHECK(replay.ok() == status.ok(),
+                      "record replay: ", replay.ToString(),
+                      "; apply: ", status.ToString());
+  STATELOG_FUZZ_CHECK(replayed == applied, "record replay gives another state");
+
+  // One operation at a time: the same outcome.
+  Json stepwise = state;
+  bool all_applied = true;
+  for (const Operation& op : txn->ops()) {
+    Transaction single;
+    switch (op.kind) {
+      case OpKind::kAdd:
+        single.Add(op.path, op.value);
+        break;
+      case OpKind::kRemove:
+        single.Remove(op.path);
+        break;
+      case OpKind::kReplace:
+        single.Replace(op.path, op.value);
+        break;
+      case OpKind::kMove:
+        single.Move(op.from, op.path);
+        break;
+      case OpKind::kCopy:
+        single.Copy(op.from, op.path);
+        break;
+      case OpKind::kTest:
+        single.Test(op.path, op.value);
+        break;
+      case OpKind::kMerge:
+        single.Merge(op.value);
+        break;
+      case OpKind::kSet:
+        single.Set(op.path, op.value);
+        break;
+      case OpKind::kUnset:
+        single.Unset(op.path);
+        break;
+    }
+    if (!internal::ApplyTransaction(single, &stepwise).ok()) {
+      all_applied = false;
+      break;
+    }
+  }
+  STATELOG_FUZZ_CHECK(all_applied == status.ok(), "one op at a time ",
+                      all_applied ? "applies" : "fails",
+                      ", the whole transaction: ", status.ToString());
+  if (all_applied) {
+    STATELOG_FUZZ_CHECK(stepwise == applied,
+                        "one op at a time gives another state");
+  }
+}
+
+}  // namespace
+}  // namespace statelog::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace statelog;
+  return fuzz::Guarded([&] {
+    const absl::string_view input(reinterpret_cast<const char*>(data), size);
+    const size_t nul = input.find('\0');
+    absl::string_view state_text;
+    absl::string_view txn_text = input;
+    if (nul != absl::string_view::npos) {
+      state_text = input.substr(0, nul);
+      txn_text = input.substr(nul + 1);
+    }
+    absl::StatusOr<Json> state = internal::ParseJson(state_text, "state");
+    if (!state.ok()) state = Json::object();
+    absl::StatusOr<Json> txn_json = internal::ParseJson(txn_text, "txn");
+    if (!txn_json.ok()) {
+      STATELOG_FUZZ_CHECK(absl::IsInvalidArgument(txn_json.status()),
+                          txn_json.status().ToString());
+      // Undecodable text is also a record payload that must fail cleanly.
+      Json replayed = *state;
+      STATELOG_FUZZ_CHECK(
+          !internal::ApplyRecordPayload(txn_text, &replayed).ok(),
+          "a payload that does not parse was applied");
+      STATELOG_FUZZ_CHECK(replayed == *state,
+                          "a bad payload changed the state");
+      return;
+    }
+    fuzz::CheckTransaction(*state, *txn_json);
+  });
+}
