@@ -50,6 +50,9 @@ int RunApply(const ApplyFlags& flags) {
   Options options;
   options.durability = flags.durability;
   options.recovery_mode = flags.recovery_mode;
+  // Merge patches are appended without loading the state; the first other
+  // transaction loads it (docs/cli.md, "Which transactions need the state").
+  options.load_state_lazily = true;
   absl::StatusOr<OpenResult> opened = Store::Open(flags.dir, options);
   if (!opened.ok()) return FailOpen("apply", opened.status());
   NoteRecovery("apply", opened->report);

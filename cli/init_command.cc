@@ -48,6 +48,12 @@ int RunInit(const InitFlags& flags) {
       return Fail("init", seq.status(),
                   ExitCodeForOperationError(seq.status()));
     }
+    // A snapshot of the imported state: later opens start from it instead
+    // of parsing the whole import from the journal again.
+    absl::Status compacted = store.Compact();
+    if (!compacted.ok()) {
+      return Fail("init", compacted, ExitCodeForOperationError(compacted));
+    }
   }
   absl::Status printed =
       PrintJsonLine({{"created", flags.dir}, {"seq", store.LastSeq()}});

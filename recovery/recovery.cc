@@ -36,7 +36,8 @@ absl::Status RemoveTempFiles(Env* env, const std::string& dir,
 
 // Loads the newest snapshot that verifies and parses; records every attempt.
 absl::Status LoadSnapshot(Env* env, const std::string& dir,
-                          const std::string& store_id, RecoveredState* out) {
+                          const std::string& store_id, bool parse_state,
+                          RecoveredState* out) {
   STATELOG_ASSIGN_OR_RETURN(std::vector<SnapshotName> names,
                             ListSnapshots(env, dir));
   for (const SnapshotName& name : names) {
@@ -51,9 +52,10 @@ absl::Status LoadSnapshot(Env* env, const std::string& dir,
     SnapshotAttempt attempt;
     attempt.file = name.file;
     attempt.seq = name.seq;
-    absl::StatusOr<Json> state = snap.ok()
-                                     ? ParseJson(snap->state_json, name.file)
-                                     : absl::StatusOr<Json>(snap.status());
+    absl::StatusOr<Json> state =
+        !snap.ok()     ? absl::StatusOr<Json>(snap.status())
+        : parse_state ? ParseJson(snap->state_json, name.file)
+                      : absl::StatusOr<Json>(Json());
     if (!state.ok()) {
       attempt.error = std::string(state.status().message());
       out->report.snapshots_tried.push_back(std::move(attempt));
@@ -139,9 +141,13 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
 
 }  // namespace
 
-absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
+absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload) {
   STATELOG_ASSIGN_OR_RETURN(Json json, ParseJson(payload, "record payload"));
-  STATELOG_ASSIGN_OR_RETURN(Transaction txn, Transaction::FromJson(json));
+  return Transaction::FromJson(json);
+}
+
+absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
+  STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
   absl::Status applied = ApplyTransaction(txn, state);
   if (!applied.ok()) {
     // A record is only written after it applied; failing now means the
@@ -165,7 +171,9 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
   if (!options.read_only) {
     STATELOG_RETURN_IF_ERROR(RemoveTempFiles(env, dir, &report));
   }
-  STATELOG_RETURN_IF_ERROR(LoadSnapshot(env, dir, store_id, &out));
+  out.state_loaded = !options.load_state_lazily;
+  STATELOG_RETURN_IF_ERROR(
+      LoadSnapshot(env, dir, store_id, out.state_loaded, &out));
 
   uint64_t replayed = 0;
   STATELOG_ASSIGN_OR_RETURN(
@@ -174,6 +182,9 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                   kMaxRecordPayloadBytes,
                   [&](const RecordHeader&, absl::string_view payload) {
                     ++replayed;
+                    if (!out.state_loaded) {
+                      return DecodeRecordPayload(payload).status();
+                    }
                     return ApplyRecordPayload(payload, &out.state);
                   }));
   out.last_seq = out.journal.last_seq;

@@ -25,7 +25,8 @@
 namespace statelog::internal {
 
 struct RecoveredState {
-  Json state;
+  Json state;  // null unless state_loaded
+  bool state_loaded = true;
   uint64_t last_seq = 0;
   uint64_t last_chain = 0;
   int64_t schema_version = 0;
@@ -39,10 +40,15 @@ struct RecoveredState {
 
 // Recovers `dir`, whose identity is `store_id`. With `options.read_only`
 // nothing in the directory changes: damage that would be quarantined is only
-// reported. Writes the report to recovery-report.json otherwise.
+// reported. Writes the report to recovery-report.json otherwise. With
+// `options.load_state_lazily` the journal records are checked and parsed
+// but not applied, and `state` stays null.
 absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                                        const std::string& store_id,
                                        const Options& options);
+
+// Parses a transaction record's payload.
+absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload);
 
 // Parses a transaction record's payload and applies it to `*state`.
 absl::Status ApplyRecordPayload(absl::string_view payload, Json* state);

@@ -174,6 +174,7 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   init.store_id = identity->store_id;
   init.lock = std::move(lock);
   init.state = std::move(recovered.state);
+  init.state_loaded = recovered.state_loaded;
   init.last_seq = recovered.last_seq;
   init.last_chain = recovered.last_chain;
   init.schema_version = recovered.schema_version;

@@ -17,8 +17,18 @@
 #include "absl/status/statusor.h"
 #include "snapshot/snapshot_file.h"
 #include "statelog/env.h"
+#include "statelog/transaction.h"
 
 namespace statelog::internal {
+
+// Returns the state after record `seq` (whose checksum must be `chain`),
+// starting from snapshot `base`, as a tree. Errors as BuildSnapshotState.
+// Used to build the live state of a store opened with
+// Options::load_state_lazily.
+absl::StatusOr<Json> BuildState(Env* env, const std::string& dir,
+                                const std::string& store_id,
+                                const SnapshotName& base, uint64_t seq,
+                                uint64_t chain);
 
 // Returns the serialized state after record `seq` (whose checksum must be
 // `chain`), starting from snapshot `base` of the store `store_id` in `dir`.

@@ -17,6 +17,18 @@
 #include "util/status_macros.h"
 
 namespace statelog::internal {
+namespace {
+
+// A transaction of merge patches only: it applies to any state (RFC 7386),
+// so it can be appended without knowing the state.
+bool AppliesToAnyState(const Transaction& txn) {
+  for (const Operation& op : txn.ops()) {
+    if (op.kind != OpKind::kMerge) return false;
+  }
+  return !txn.empty();
+}
+
+}  // namespace
 
 StoreImpl::StoreImpl(StoreImplInit init)
     : env_(init.env),
@@ -26,6 +38,8 @@ StoreImpl::StoreImpl(StoreImplInit init)
       read_only_(init.writer == nullptr),
       lock_(std::move(init.lock)),
       state_(std::move(init.state)),
+      state_loaded_(init.state_loaded),
+      state_ready_(init.state_loaded),
       last_seq_(init.last_seq),
       last_chain_(init.last_chain),
       schema_version_(init.schema_version),
@@ -66,6 +80,43 @@ void StoreImpl::SyncLoop() {
     if (stopping_ || !poison_.ok()) continue;
     if (durable_seq_ < last_seq_) CommitLocked(last_seq_, true).IgnoreError();
   }
+}
+
+absl::Status StoreImpl::EnsureState() {
+  absl::MutexLock lock(&mu_);
+  return EnsureStateLocked();
+}
+
+absl::Status StoreImpl::EnsureStateLocked() {
+  while (!state_loaded_) {
+    STATELOG_RETURN_IF_ERROR(poison_);
+    // Records appended without the state must be in the file before it is
+    // read back. Writing them may wait with mu_ released, and meanwhile
+    // another caller may build the state or append more: check again.
+    if (written_seq_ < last_seq_) {
+      STATELOG_RETURN_IF_ERROR(CommitLocked(last_seq_, /*sync=*/false));
+      continue;
+    }
+    if (snapshots_.empty()) {
+      return absl::InternalError(
+          absl::StrCat("store ", dir_, " has no snapshot"));
+    }
+    // mu_ stays held from here on: nothing is appended, and no compaction
+    // publishes a snapshot (so retention cannot drop the base or the
+    // segments after it) while the state is built.
+    absl::StatusOr<Json> state = BuildState(
+        env_, dir_, store_id_, snapshots_.front(), last_seq_, last_chain_);
+    if (!state.ok()) {
+      return absl::Status(state.status().code(),
+                          absl::StrCat("building the state of ", dir_,
+                                       " (opened lazily): ",
+                                       state.status().message()));
+    }
+    state_ = std::move(*state);
+    state_loaded_ = true;
+    state_ready_.store(true, std::memory_order_release);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status StoreImpl::CheckWritable() const {
@@ -111,6 +162,7 @@ absl::StatusOr<uint64_t> StoreImpl::Update(
   {
     absl::MutexLock lock(&mu_);
     STATELOG_RETURN_IF_ERROR(CheckWritable());
+    STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
     Transaction txn;
     STATELOG_RETURN_IF_ERROR(fn(state_, &txn));
     if (txn.empty()) return last_seq_;
@@ -126,8 +178,12 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
                                                 const std::string& payload) {
   STATELOG_RETURN_IF_ERROR(CheckWritable());
   // The state is changed first: a transaction that does not apply is never
-  // framed, so it can never reach the journal.
-  STATELOG_RETURN_IF_ERROR(ApplyTransaction(txn, &state_));
+  // framed, so it can never reach the journal. Without the state (opened
+  // lazily), merge patches need none: they apply to any state.
+  if (state_loaded_ || !AppliesToAnyState(txn)) {
+    STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
+    STATELOG_RETURN_IF_ERROR(ApplyTransaction(txn, &state_));
+  }
   const uint64_t seq = ++last_seq_;
   const size_t before = pending_.size();
   last_chain_ = EncodeRecord(last_chain_, seq, durable_seq_,
@@ -172,9 +228,12 @@ absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync) {
   }
 }
 
-absl::StatusOr<Json> StoreImpl::Get(const std::string& pointer) const {
+absl::StatusOr<Json> StoreImpl::Get(const std::string& pointer) {
   STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> tokens,
                             SplitPointer(pointer));
+  if (!state_ready_.load(std::memory_order_acquire)) {
+    STATELOG_RETURN_IF_ERROR(EnsureState());
+  }
   absl::ReaderMutexLock lock(&mu_);
   STATELOG_RETURN_IF_ERROR(poison_);
   // FindValue only walks the document; it never changes it.
@@ -189,7 +248,10 @@ absl::StatusOr<Json> StoreImpl::Get(const std::string& pointer) const {
 }
 
 absl::Status StoreImpl::Read(
-    const std::function<void(const Json&, uint64_t)>& fn) const {
+    const std::function<void(const Json&, uint64_t)>& fn) {
+  if (!state_ready_.load(std::memory_order_acquire)) {
+    STATELOG_RETURN_IF_ERROR(EnsureState());
+  }
   absl::ReaderMutexLock lock(&mu_);
   STATELOG_RETURN_IF_ERROR(poison_);
   fn(state_, last_seq_);

@@ -14,6 +14,7 @@
 #ifndef STATELOG_STORE_STORE_IMPL_H_
 #define STATELOG_STORE_STORE_IMPL_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,6 +42,7 @@ struct StoreImplInit {
   std::unique_ptr<FileLock> lock;             // null when read-only
   std::unique_ptr<JournalWriter> writer;      // null when read-only
   Json state;
+  bool state_loaded = true;  // false: Options::load_state_lazily
   uint64_t last_seq = 0;
   uint64_t last_chain = 0;
   int64_t schema_version = 0;
@@ -55,9 +57,9 @@ class StoreImpl {
   absl::StatusOr<uint64_t> Apply(const Transaction& txn);
   absl::StatusOr<uint64_t> Update(
       const std::function<absl::Status(const Json&, Transaction*)>& fn);
-  absl::StatusOr<Json> Get(const std::string& pointer) const;
-  absl::Status Read(
-      const std::function<void(const Json&, uint64_t)>& fn) const;
+  // Not const: a store opened lazily builds its state on first use.
+  absl::StatusOr<Json> Get(const std::string& pointer);
+  absl::Status Read(const std::function<void(const Json&, uint64_t)>& fn);
   absl::Status Sync();
   absl::Status Compact();
   uint64_t LastSeq() const;
@@ -77,6 +79,10 @@ class StoreImpl {
   absl::Status CommitLocked(uint64_t seq, bool sync)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckWritable() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Builds state_ from the newest snapshot and the journal if the store was
+  // opened with Options::load_state_lazily and it is not built yet.
+  absl::Status EnsureStateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status EnsureState() ABSL_LOCKS_EXCLUDED(mu_);
   bool CompactionDue() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Writes, verifies and records a snapshot, then applies retention.
   // REQUIRES: compacting_ set by the caller.
@@ -107,6 +113,8 @@ class StoreImpl {
   mutable absl::Mutex mu_;
   absl::CondVar io_done_;
   Json state_ ABSL_GUARDED_BY(mu_);
+  bool state_loaded_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> state_ready_;  // state_loaded_, readable without mu_
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_);
   uint64_t last_chain_ ABSL_GUARDED_BY(mu_);
   int64_t schema_version_ ABSL_GUARDED_BY(mu_);

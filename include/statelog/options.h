@@ -84,6 +84,17 @@ struct Options {
   // for one journal fdatasync (docs/tuning.md).
   bool compact_in_background = true;
 
+  // Open without building the in-memory state. Recovery still verifies the
+  // snapshot and checks and parses every journal record after it; it only
+  // does not apply them. Transactions made of merge patches only (which
+  // apply to any state, RFC 7386) are then appended without the state; the
+  // first call that needs it (Get, Read, Update, any other transaction)
+  // builds it from the newest snapshot and the journal, and a record that
+  // does not apply surfaces there instead of in Open. For short-lived
+  // processes that only append (`statelog apply`): their cost no longer
+  // grows with the size of the state.
+  bool load_state_lazily = false;
+
   // Snapshots kept (at least 2; smaller values are raised to 2).
   int keep_snapshots = 2;
 

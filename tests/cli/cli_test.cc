@@ -336,6 +336,34 @@ TEST_F(CliTest, InitFromAFileSetsTheInitialState) {
   EXPECT_EQ(ParseOrDie(init.out)["seq"], 1);
   EXPECT_EQ(GetState(dir),
             Json::parse(R"({"agent":{"step":0},"list":[1,2,3]})"));
+  // The import is compacted: later opens start from its snapshot.
+  EXPECT_TRUE(std::filesystem::exists(
+      dir + "/snapshot-00000000000000000001.json"));
+}
+
+// apply appends merge lines without building the state; the first line
+// that needs the state sees the imported state and every merge before it.
+TEST_F(CliTest, ApplyMergesThenAPatchThatNeedsTheState) {
+  const std::string from =
+      WriteFile("initial.json", R"({"agent":{"step":0},"list":[1,2,3]})");
+  const std::string dir = scratch_.Sub("store");
+  ASSERT_EQ(Run({"init", dir, "--from", from}).exit_code, 0);
+  CliResult apply = Run(
+      {"apply", dir},
+      R"({"merge":{"agent":{"step":1},"status":"running"}})"
+      "\n"
+      R"({"merge":{"agent":{"step":2}}})"
+      "\n"
+      R"([{"op":"test","path":"/agent/step","value":2},{"op":"remove","path":"/list/0"}])"
+      "\n"
+      R"([{"op":"test","path":"/agent/step","value":1}])"
+      "\n");
+  EXPECT_EQ(apply.exit_code, 1);
+  EXPECT_THAT(Lines(apply.out),
+              ElementsAre(R"({"seq":2})", R"({"seq":3})", R"({"seq":4})"));
+  EXPECT_THAT(apply.err, HasSubstr("line 4"));
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"agent":{"step":2},"list":[2,3],
+                                           "status":"running"})"));
 }
 
 TEST_F(CliTest, InitAcceptsAnyJsonValueAsTheInitialState) {

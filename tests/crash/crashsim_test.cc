@@ -12,8 +12,9 @@
 // Workloads: store creation itself; every sequence of up to three steps
 // over {set, big value, remove, append, compact, reopen} from a fresh store
 // and from one with snapshots and a journal tail; and random sequences of
-// 50 steps with automatic and explicit compactions, small segments, under
-// kSync and kNone. STATELOG_LONG=1 runs more and larger ones; debug and
+// 50 steps (with merge patches) with automatic and explicit compactions,
+// small segments, under kSync and kNone, one in five opened with
+// Options::load_state_lazily. STATELOG_LONG=1 runs more and larger ones; debug and
 // sanitizer builds fewer (sequences of up to two steps, 16 random ones).
 // STATELOG_SEED and STATELOG_ONLY=<workload number> replay one.
 
@@ -57,6 +58,9 @@ Options RandomOptions(uint64_t i) {
   o.compact_after_records = compact[(i / 3) % 3];
   o.compact_after_bytes = 0;
   o.durability = i % 4 == 3 ? Durability::kNone : Durability::kSync;
+  // One in five opens lazily: merge steps are appended blind, the first
+  // other step (and every recovery the oracle checks) builds the state.
+  o.load_state_lazily = i % 5 == 1;
   return o;
 }
 
@@ -75,6 +79,7 @@ std::string Label(const Workload& w, size_t index, uint64_t seed) {
   return absl::StrCat(
       "crashsim workload #", index, " from ", w.fixture->name, ", ",
       w.options.durability == Durability::kNone ? "kNone" : "kSync",
+      w.options.load_state_lazily ? ", lazy state" : "",
       ", segment_bytes=", w.options.segment_bytes, ", compact_after_records=",
       w.options.compact_after_records, ", steps [", StepsToString(w.steps),
       "]\n  replay: STATELOG_SEED=", seed, " STATELOG_ONLY=", index,
@@ -100,10 +105,15 @@ TEST(CrashSimTest, EveryCrashStateRecoversAnAcknowledgedPrefixOfTheWorkload) {
   const size_t random_count = long_run ? 1000 : kSlowBuild ? 16 : 200;
   for (size_t i = 0; i < random_count; ++i) {
     Options o = RandomOptions(i);
-    workloads.push_back(Workload{
-        i % 2 ? &tail : &fresh,
-        RandomSteps(seed * 1000003 + i, 50, o.durability == Durability::kNone),
-        o, true});
+    std::vector<StepKind> steps =
+        RandomSteps(seed * 1000003 + i, 50, o.durability == Durability::kNone);
+    if (o.load_state_lazily) {
+      // Longer runs of blind merges between the steps that need the state.
+      for (StepKind& step : steps) {
+        if (step == StepKind::kSmallSet) step = StepKind::kMerge;
+      }
+    }
+    workloads.push_back(Workload{i % 2 ? &tail : &fresh, steps, o, true});
   }
 
   // Short workloads: every boundary in depth. Random ones: a sample of

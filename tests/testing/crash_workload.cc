@@ -52,6 +52,7 @@ const char* StepName(StepKind kind) {
     case StepKind::kBigSet: return "big";
     case StepKind::kRemove: return "remove";
     case StepKind::kAppend: return "append";
+    case StepKind::kMerge: return "merge";
     case StepKind::kCompact: return "compact";
     case StepKind::kReopen: return "reopen";
     case StepKind::kSync: return "sync";
@@ -71,7 +72,8 @@ std::vector<StepKind> RandomSteps(uint64_t seed, size_t length, bool with_sync) 
   std::vector<StepKind> steps;
   for (size_t i = 0; i < length; ++i) {
     const uint64_t r = rng() % 100;
-    StepKind k = r < 34   ? StepKind::kSmallSet
+    StepKind k = r < 24   ? StepKind::kSmallSet
+                 : r < 34 ? StepKind::kMerge
                  : r < 44 ? StepKind::kBigSet
                  : r < 54 ? StepKind::kRemove
                  : r < 78 ? StepKind::kAppend
@@ -86,7 +88,8 @@ std::vector<StepKind> RandomSteps(uint64_t seed, size_t length, bool with_sync) 
 
 bool IsTransactionStep(StepKind kind) {
   return kind == StepKind::kSmallSet || kind == StepKind::kBigSet ||
-         kind == StepKind::kRemove || kind == StepKind::kAppend;
+         kind == StepKind::kRemove || kind == StepKind::kAppend ||
+         kind == StepKind::kMerge;
 }
 
 Transaction StepTransaction(StepKind kind, const Json& state, uint64_t index) {
@@ -112,6 +115,11 @@ Transaction StepTransaction(StepKind kind, const Json& state, uint64_t index) {
         return txn.Add("/list/-", index);
       }
       return txn.Set("/list", Json::array()).Add("/list/-", index);
+    case StepKind::kMerge:
+      // Adds, changes and deletes members, some nested.
+      if (index % 3 == 0) return txn.Merge({{absl::StrCat("m", index % 5), nullptr}});
+      return txn.Merge({{absl::StrCat("m", index % 5), {{"n", index}}},
+                        {"merged", index}});
     default:
       return txn;
   }

@@ -1,7 +1,8 @@
 // tests/testing/crash_workload.h
 //
 // Workloads for the crash and fault tests: the step vocabulary (small set,
-// value over 4 KiB, remove, array append, compact, close+reopen, sync), the
+// value over 4 KiB, remove, array append, merge patch, compact,
+// close+reopen, sync), the
 // transaction each step submits, and the starting stores (fixtures).
 // WorkloadRunner (workload_runner.h) runs the steps.
 
@@ -25,6 +26,7 @@ enum class StepKind : uint8_t {
   kBigSet,   // a value over 4 KiB: the record spans sectors and pages
   kRemove,
   kAppend,   // array append: applying it twice shows
+  kMerge,    // a root merge patch: appended blind by a lazily opened store
   kCompact,
   kReopen,   // close and open again (recovery)
   kSync,

@@ -40,17 +40,22 @@ absl::Status WorkloadRunner::Open() {
   if (!opened.ok()) return opened.status();
   store_ = std::move(opened->store);
   must_refuse_ = FiredSince(fired_before) && plan_->MustPoison();
-  uint64_t seq = 0;
+  uint64_t seq = store_->LastSeq();
   Json state;
-  absl::Status read = store_->Read([&](const Json& s, uint64_t q) {
-    state = s;
-    seq = q;
-  });
-  if (!read.ok()) return read;
+  // A store opened lazily keeps it so until a step needs the state; the
+  // crash states' recoveries (the oracle's) read it.
+  if (!options_.load_state_lazily) {
+    absl::Status read = store_->Read([&](const Json& s, uint64_t q) {
+      state = s;
+      seq = q;
+    });
+    if (!read.ok()) return read;
+  }
   RecoveryCheck check;
   check.opened = true;
   check.seq = seq;
-  if (seq <= oracle_->submitted() && state != oracle_->StateAfter(seq)) {
+  if (!options_.load_state_lazily && seq <= oracle_->submitted() &&
+      state != oracle_->StateAfter(seq)) {
     check.problems.emplace_back(
         Violation::kInvented,
         absl::StrCat("reopened at seq ", seq, " with a state that is not the "

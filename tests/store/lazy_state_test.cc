@@ -1,0 +1,265 @@
+// tests/store/lazy_state_test.cc
+//
+// Options::load_state_lazily: Open verifies the store without building the
+// state, merge-patch transactions are appended blind, and the first call
+// that needs the state builds it from the newest snapshot and the journal.
+// Each test compares what a lazy store shows with what an eager one shows.
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "statelog/store.h"
+#include "tests/testing/mem_env.h"
+#include "tests/testing/test_util.h"
+
+namespace statelog {
+namespace {
+
+using ::statelog::testing::MemEnv;
+using ::statelog::testing::ScratchDir;
+using ::testing::HasSubstr;
+
+Options Eager() {
+  Options o;
+  o.create_if_missing = true;
+  o.segment_bytes = 16 << 10;
+  return o;
+}
+
+Options Lazy() {
+  Options o = Eager();
+  o.load_state_lazily = true;
+  return o;
+}
+
+std::unique_ptr<Store> OpenOrDie(const std::string& dir, const Options& o) {
+  absl::StatusOr<OpenResult> r = Store::Open(dir, o);
+  EXPECT_OK(r);
+  if (!r.ok()) return nullptr;
+  return std::move(r->store);
+}
+
+Json StateOf(const std::string& dir) {
+  Options o;
+  o.read_only = true;
+  absl::StatusOr<OpenResult> r = Store::Open(dir, o);
+  EXPECT_OK(r);
+  if (!r.ok()) return Json();
+  absl::StatusOr<Json> state = r->store->Get("");
+  EXPECT_OK(state);
+  return state.ok() ? *state : Json();
+}
+
+// A store with two snapshots and a journal tail after the newest.
+void MakeHistory(const std::string& dir) {
+  auto store = OpenOrDie(dir, Eager());
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_OK(store->Apply(Transaction().Set(absl::StrCat("/k", i % 7), i)));
+    if (i == 10 || i == 20) {
+      ASSERT_OK(store->Compact());
+    }
+  }
+  ASSERT_OK(store->Apply(Transaction().Set("/list", Json::array({1, 2}))));
+}
+
+TEST(LazyStateTest, MergesAreAppendedAndTheStateIsBuiltOnFirstRead) {
+  ScratchDir tmp;
+  const std::string lazy_dir = tmp.Sub("lazy");
+  const std::string eager_dir = tmp.Sub("eager");
+  MakeHistory(lazy_dir);
+  MakeHistory(eager_dir);
+  for (const std::string& dir : {lazy_dir, eager_dir}) {
+    auto store = OpenOrDie(dir, dir == lazy_dir ? Lazy() : Eager());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->LastSeq(), 31u);
+    EXPECT_EQ(*store->Apply(Transaction().Merge({{"k1", nullptr}, {"m", {{"a", 1}}}})),
+              32u);
+    EXPECT_EQ(*store->Apply(Transaction().Merge({{"m", {{"b", 2}}}})), 33u);
+    EXPECT_EQ(*store->Apply(Transaction().Merge(
+                  {{"m", {{"a", nullptr}}}, {"list", "replaced"}})),
+              34u);
+    EXPECT_EQ(*store->Get("/m"), Json::parse(R"({"b":2})"));
+  }
+  const Json expected = StateOf(eager_dir);
+  EXPECT_EQ(StateOf(lazy_dir), expected);
+  EXPECT_FALSE(expected.contains("k1"));
+  EXPECT_EQ(expected["list"], "replaced");
+}
+
+TEST(LazyStateTest, ATransactionThatNeedsTheStateSeesEveryBlindMerge) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeHistory(dir);
+  auto store = OpenOrDie(dir, Lazy());
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK(store->Apply(Transaction().Merge({{"step", 41}})));
+  // A test op that does not hold fails, and changes nothing.
+  EXPECT_THAT(store->Apply(Transaction().Test("/step", 40).Set("/step", 0)),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("/step")));
+  EXPECT_EQ(*store->Apply(Transaction().Test("/step", 41).Set("/step", 42)), 33u);
+  EXPECT_THAT(store->Apply(Transaction().Add("/list/5", 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("out of range")));
+  EXPECT_EQ(*store->Apply(Transaction().Add("/list/-", 3)), 34u);
+  EXPECT_EQ(*store->Get("/list"), Json::array({1, 2, 3}));
+  EXPECT_EQ(*store->Get("/step"), 42);
+  store.reset();
+  EXPECT_EQ(StateOf(dir)["step"], 42);
+  EXPECT_EQ(StateOf(dir)["list"], Json::array({1, 2, 3}));
+}
+
+TEST(LazyStateTest, UpdateSeesTheStateAfterBlindMerges) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeHistory(dir);
+  auto store = OpenOrDie(dir, Lazy());
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK(store->Apply(Transaction().Merge({{"count", 5}})));
+  absl::StatusOr<uint64_t> seq =
+      store->Update([](const Json& state, Transaction* txn) {
+        txn->Set("/count", state.at("count").get<int>() + 1);
+        return absl::OkStatus();
+      });
+  ASSERT_OK(seq);
+  EXPECT_EQ(*store->Get("/count"), 6);
+}
+
+// Under kNone the blind records are written but not synced when the state
+// is built from the files.
+TEST(LazyStateTest, UnsyncedBlindRecordsAreInTheBuiltState) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeHistory(dir);
+  Options o = Lazy();
+  o.durability = Durability::kNone;
+  auto store = OpenOrDie(dir, o);
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_OK(store->Apply(Transaction().Merge({{absl::StrCat("n", i % 3), i}})));
+  }
+  EXPECT_EQ(*store->Get("/n0"), 48);
+  EXPECT_EQ(*store->Get("/n1"), 49);
+  EXPECT_EQ(*store->Get("/k6"), 27);
+}
+
+// Automatic compactions run (in the background) while nothing has the
+// state: they build snapshots from the journal alone.
+TEST(LazyStateTest, CompactionsWhileLazyCoverTheBlindMerges) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeHistory(dir);
+  Options o = Lazy();
+  o.compact_after_records = 7;
+  o.compact_after_bytes = 0;
+  {
+    auto store = OpenOrDie(dir, o);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_OK(store->Apply(Transaction().Merge({{"i", i}, {absl::StrCat("x", i % 9), i}})));
+    }
+    ASSERT_OK(store->Compact());
+    EXPECT_EQ(*store->Get("/i"), 99);
+    ASSERT_OK(store->status());
+  }
+  absl::StatusOr<OpenResult> r = Store::Open(dir, Options());
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.records_replayed, 0u);  // the last Compact covers all
+  const Json state = *r->store->Get("");
+  EXPECT_EQ(state["i"], 99);
+  for (int j = 0; j < 9; ++j) {
+    EXPECT_EQ(state[absl::StrCat("x", j)], 99 - (99 - j) % 9);
+  }
+  EXPECT_EQ(state["k6"], 27);
+}
+
+// Writers keep appending merges while a reader makes the state be built:
+// every merge lands exactly once, in order, including those framed but not
+// yet written when the build starts.
+TEST(LazyStateTest, ConcurrentMergesAndFirstReads) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeHistory(dir);
+  Options o = Lazy();
+  o.durability = Durability::kNone;
+  o.compact_after_records = 25;
+  auto store = OpenOrDie(dir, o);
+  ASSERT_NE(store, nullptr);
+  constexpr int kWriters = 4, kEach = 200;
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kEach; ++i) {
+        // Each writer's key only grows, so the last value must be kEach-1.
+        if (!store->Apply(Transaction().Merge({{absl::StrCat("w", w), i}})).ok()) {
+          failed = true;
+        }
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < 20; ++i) {
+      if (!store->Get("/k0").ok()) failed = true;
+    }
+  });
+  for (std::thread& t : threads) t.join();
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(store->LastSeq(), 31u + kWriters * kEach);
+  ASSERT_OK(store->Sync());
+  store.reset();
+  const Json state = StateOf(dir);
+  for (int w = 0; w < kWriters; ++w) EXPECT_EQ(state[absl::StrCat("w", w)], kEach - 1);
+}
+
+TEST(LazyStateTest, ReadOnlyLazyStoreReads) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeHistory(dir);
+  Options o;
+  o.read_only = true;
+  o.load_state_lazily = true;
+  auto store = OpenOrDie(dir, o);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->Get("/list"), Json::array({1, 2}));
+  EXPECT_THAT(store->Apply(Transaction().Merge({{"a", 1}})),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::_));
+}
+
+// A power cut after every acknowledged blind merge keeps it, and a lazy
+// reopen of each crash image builds the state an eager one shows.
+TEST(LazyStateTest, PowerCutAfterEveryBlindMergeLosesNothing) {
+  MemEnv env;
+  Options o = Lazy();
+  o.env = &env;
+  o.segment_bytes = 4096;
+  o.compact_after_records = 6;
+  o.compact_in_background = false;
+  {
+    auto store = OpenOrDie("/s", o);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(store->Apply(Transaction().Set("/base", Json::array())));
+  }
+  auto store = OpenOrDie("/s", o);
+  ASSERT_NE(store, nullptr);
+  Json expected = Json::parse(R"({"base":[]})");
+  for (int i = 0; i < 40; ++i) {
+    const Json patch = {{absl::StrCat("p", i % 4), i % 5 == 0 ? Json() : Json(i)},
+                        {"big", std::string(300 + 37 * i, 'x')}};
+    ASSERT_OK(store->Apply(Transaction().Merge(patch)));
+    expected.merge_patch(patch);
+    std::unique_ptr<MemEnv> image = env.CrashImage();
+    for (bool lazy : {true, false}) {
+      Options r = lazy ? o : Eager();
+      r.env = image.get();
+      absl::StatusOr<OpenResult> reopened = Store::Open("/s", r);
+      ASSERT_OK(reopened);
+      EXPECT_EQ(reopened->store->LastSeq(), 2u + i) << "after merge " << i;
+      EXPECT_EQ(*reopened->store->Get(""), expected) << "after merge " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace statelog
