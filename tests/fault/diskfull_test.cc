@@ -396,8 +396,10 @@ void DiskFullScenario(uint64_t seed, int passes, const std::string& scratch,
       sum(&SweepResult::refused_on_full),
       "; crashes: SIGKILL on tmpfs, power cut on ext4; ",
       WithCommas(on_tmpfs.acked + on_ext4.acked),
-      " transactions acknowledged, ", tally.Counts(), ", ",
-      static_cast<int>(seconds), " s, seed=", seed, fault::BuildNote()));
+      " transactions acknowledged, ", tally.Counts(),
+      "; e2fsck repaired ext4 itself after ", image.repairs(), " of ",
+      image.restarts(), " restarts, ", static_cast<int>(seconds),
+      " s, seed=", seed, fault::BuildNote()));
 }
 
 TEST(DiskFullTest, FullDiskLosesNoAcknowledgedTransactionAndRecovers) {

@@ -120,7 +120,9 @@ void PowerCutScenario(uint64_t seed, int cuts, const std::string& scratch,
                    WithCommas(oracle.acked()),
                    " transactions acknowledged durable, ", oracle.torn_tails(),
                    " recoveries found a torn tail, ", oracle.tally().Counts(),
-                   ", ", static_cast<int>(seconds), " s, seed=", seed));
+                   "; e2fsck repaired ext4 itself after ", image.repairs(),
+                   " of ", image.restarts(), " restarts, ",
+                   static_cast<int>(seconds), " s, seed=", seed));
 }
 
 TEST(PowerCutTest, AcknowledgedTransactionsSurviveRealPowerCutsOnExt4) {
