@@ -27,7 +27,7 @@
 namespace statelog::internal {
 
 struct JournalWriterOptions {
-  uint64_t segment_bytes = 8 << 20;
+  uint64_t segment_bytes = 1 << 20;
 };
 
 class JournalWriter {

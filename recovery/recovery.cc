@@ -34,40 +34,54 @@ absl::Status RemoveTempFiles(Env* env, const std::string& dir,
   return absl::OkStatus();
 }
 
+// The header of snapshot `name` and, with `parse_state`, its verified and
+// parsed state.
+absl::StatusOr<SnapshotHeader> ReadForRecovery(Env* env, const std::string& dir,
+                                               const std::string& store_id,
+                                               const SnapshotName& name,
+                                               bool parse_state, Json* state) {
+  if (!parse_state) return ReadSnapshotHeader(env, dir, name.file, store_id);
+  STATELOG_ASSIGN_OR_RETURN(VerifiedSnapshot snap,
+                            ReadSnapshot(env, dir, name.file, store_id));
+  STATELOG_ASSIGN_OR_RETURN(*state, ParseJson(snap.state_json, name.file));
+  return snap.header;
+}
+
 // Loads the newest snapshot that verifies and parses; records every attempt.
+// Without `parse_state` (a lazy open) its state is not read: only what
+// ReadSnapshotHeader checks. Older snapshots are checked that way too:
+// retention needs to know which of them could serve as a fallback, and
+// whichever one is used later is verified in full then.
 absl::Status LoadSnapshot(Env* env, const std::string& dir,
                           const std::string& store_id, bool parse_state,
                           RecoveredState* out) {
   STATELOG_ASSIGN_OR_RETURN(std::vector<SnapshotName> names,
                             ListSnapshots(env, dir));
   for (const SnapshotName& name : names) {
-    absl::StatusOr<VerifiedSnapshot> snap =
-        ReadSnapshot(env, dir, name.file, store_id);
     if (!out->report.snapshot_used.empty()) {
-      // Older snapshots are only checked, not parsed: retention needs to
-      // know which of them could serve as a fallback.
-      if (snap.ok()) out->verified_snapshots.push_back(name);
+      if (ReadSnapshotHeader(env, dir, name.file, store_id).ok()) {
+        out->verified_snapshots.push_back(name);
+      }
       continue;
     }
     SnapshotAttempt attempt;
     attempt.file = name.file;
     attempt.seq = name.seq;
-    absl::StatusOr<Json> state =
-        !snap.ok()     ? absl::StatusOr<Json>(snap.status())
-        : parse_state ? ParseJson(snap->state_json, name.file)
-                      : absl::StatusOr<Json>(Json());
-    if (!state.ok()) {
-      attempt.error = std::string(state.status().message());
+    Json state;
+    absl::StatusOr<SnapshotHeader> snap =
+        ReadForRecovery(env, dir, store_id, name, parse_state, &state);
+    if (!snap.ok()) {
+      attempt.error = std::string(snap.status().message());
       out->report.snapshots_tried.push_back(std::move(attempt));
       continue;
     }
     attempt.used = true;
     out->report.snapshot_used = name.file;
-    out->report.snapshot_seq = snap->header.seq;
-    out->state = std::move(*state);
-    out->last_seq = snap->header.seq;
-    out->last_chain = snap->header.chain;
-    out->schema_version = snap->header.schema_version;
+    out->report.snapshot_seq = snap->seq;
+    out->state = std::move(state);
+    out->last_seq = snap->seq;
+    out->last_chain = snap->chain;
+    out->schema_version = snap->schema_version;
     out->report.snapshots_tried.push_back(std::move(attempt));
     out->verified_snapshots.push_back(name);
   }
@@ -80,6 +94,51 @@ absl::Status LoadSnapshot(Env* env, const std::string& dir,
         "no snapshot in ", dir, " verifies (", names.size(), " found)", tried));
   }
   return absl::OkStatus();
+}
+
+// Whether a report (in its JSON form) tells of anything beyond a clean
+// open: creation, damage, quarantine, removed temp files, a snapshot passed
+// over. A report that does not parse counts as eventful.
+bool Eventful(const Json& report) {
+  auto nonempty = [&](const char* key) {
+    auto it = report.find(key);
+    if (it == report.end()) return true;
+    if (it->is_string()) return !it->get_ref<const std::string&>().empty();
+    return !it->is_array() || !it->empty();
+  };
+  auto tried = report.find("snapshots_tried");
+  bool passed_over = tried == report.end() || !tried->is_array();
+  if (!passed_over) {
+    for (const Json& attempt : *tried) {
+      passed_over = passed_over || !attempt.is_object() || attempt.contains("error");
+    }
+  }
+  return !report.is_object() || report.value("created", true) ||
+         report.value("records_lost", uint64_t{1}) != 0 || nonempty("damage") ||
+         nonempty("quarantined") || nonempty("removed_temp_files") ||
+         passed_over;
+}
+
+// The report is rewritten unless both it and the one on disk tell of a
+// clean open: then the file stays as it is, and a clean open costs no
+// file fsync for it (docs/recovery.md, step 6). Either way the directory
+// is fsynced: the process that crashed may have renamed a segment or
+// snapshot into place without its directory fsync, and the records
+// acknowledged after this recovery must not depend on an entry a power cut
+// could still take away (a crash test found this once the report stopped
+// being written every time).
+absl::Status WriteReport(Env* env, const std::string& dir,
+                         const RecoveryReport& report) {
+  const Json json = report.ToJson();
+  if (!Eventful(json)) {
+    absl::StatusOr<std::string> old =
+        ReadFileToString(env, JoinPath(dir, kReportFileName));
+    absl::StatusOr<Json> previous =
+        old.ok() ? ParseJson(*old, kReportFileName) : old.status();
+    if (previous.ok() && !Eventful(*previous)) return env->SyncDir(dir);
+  }
+  STATELOG_ASSIGN_OR_RETURN(std::string text, DumpJson(json));
+  return WriteFileAtomically(env, dir, kReportFileName, {text, "\n"});
 }
 
 absl::Status HandleDamage(Env* env, const std::string& dir,
@@ -161,9 +220,10 @@ absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
 
 absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                                        const std::string& store_id,
-                                       const Options& options) {
+                                       const Options& options, bool created) {
   RecoveredState out;
   RecoveryReport& report = out.report;
+  report.created = created;
   report.started_at = absl::Now();
   report.mode = options.recovery_mode;
   report.read_only = options.read_only;
@@ -199,9 +259,7 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
   }
   report.elapsed = absl::Now() - report.started_at;
   if (!options.read_only) {
-    STATELOG_ASSIGN_OR_RETURN(std::string text, DumpJson(report.ToJson()));
-    STATELOG_RETURN_IF_ERROR(
-        WriteFileAtomically(env, dir, kReportFileName, {text, "\n"}));
+    STATELOG_RETURN_IF_ERROR(WriteReport(env, dir, report));
   }
   return out;
 }

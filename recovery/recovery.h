@@ -40,12 +40,15 @@ struct RecoveredState {
 
 // Recovers `dir`, whose identity is `store_id`. With `options.read_only`
 // nothing in the directory changes: damage that would be quarantined is only
-// reported. Writes the report to recovery-report.json otherwise. With
+// reported. Writes the report to recovery-report.json otherwise (unless it
+// and the report already there both tell of a clean open; `created` says
+// whether Open has just created the store). With
 // `options.load_state_lazily` the journal records are checked and parsed
 // but not applied, and `state` stays null.
 absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                                        const std::string& store_id,
-                                       const Options& options);
+                                       const Options& options,
+                                       bool created = false);
 
 // Parses a transaction record's payload.
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload);

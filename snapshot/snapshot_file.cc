@@ -132,14 +132,22 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
   return name;
 }
 
-absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
-                                              const std::string& file,
-                                              absl::string_view store_id) {
-  STATELOG_ASSIGN_OR_RETURN(std::string data,
-                            ReadFileToString(env, JoinPath(dir, file)));
-  const uint64_t size = data.size();
-  absl::string_view rest = data;
+namespace {
 
+// A header line longer than this is damage (real ones are ~400 bytes).
+constexpr uint64_t kMaxHeaderLineBytes = 64 << 10;
+
+// Checks a snapshot's layout, header, name and store id: everything but the
+// state's checksum. `head` is the start of the file (at least its header
+// line), `size` its size and `tail` its last bytes. Returns the header and
+// sets `*state_offset`.
+absl::StatusOr<SnapshotHeader> CheckLayout(absl::string_view head,
+                                           uint64_t size,
+                                           absl::string_view tail,
+                                           const std::string& file,
+                                           absl::string_view store_id,
+                                           uint64_t* state_offset) {
+  absl::string_view rest = head;
   if (!absl::ConsumePrefix(&rest, kPrefix)) {
     return absl::DataLossError(
         absl::StrCat(file, ": not a statelog snapshot (bad prefix at offset 0)"));
@@ -167,15 +175,30 @@ absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
         absl::StrCat(file, ": snapshot belongs to another store"));
   }
   rest.remove_prefix(newline - 1);
-  const uint64_t state_offset = kPrefix.size() + newline - 1 + kStateKey.size();
-  if (!absl::ConsumePrefix(&rest, kStateKey) ||
-      rest.size() != header.state_bytes + kTrailer.size() ||
-      !absl::EndsWith(rest, kTrailer)) {
+  *state_offset = kPrefix.size() + newline - 1 + kStateKey.size();
+  if (!absl::ConsumePrefix(&rest, kStateKey) || header.state_bytes > size ||
+      size != *state_offset + header.state_bytes + kTrailer.size() ||
+      !absl::EndsWith(tail, kTrailer)) {
     return absl::DataLossError(absl::StrCat(
         file, ": snapshot is ", size, " bytes, header promises a state of ",
-        header.state_bytes, " bytes at offset ", state_offset));
+        header.state_bytes, " bytes at offset ", *state_offset));
   }
-  absl::string_view state = rest.substr(0, header.state_bytes);
+  return header;
+}
+
+}  // namespace
+
+absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
+                                              const std::string& file,
+                                              absl::string_view store_id) {
+  STATELOG_ASSIGN_OR_RETURN(std::unique_ptr<FileContents> contents,
+                            env->ReadWhole(JoinPath(dir, file)));
+  const absl::string_view data = contents->data();
+  uint64_t state_offset = 0;
+  STATELOG_ASSIGN_OR_RETURN(
+      SnapshotHeader header,
+      CheckLayout(data, data.size(), data, file, store_id, &state_offset));
+  absl::string_view state = data.substr(state_offset, header.state_bytes);
   if (Checksum(state) != header.state_checksum) {
     return absl::DataLossError(absl::StrCat(
         file, ": state checksum mismatch (bytes ", state_offset, "..",
@@ -183,8 +206,28 @@ absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
   }
   VerifiedSnapshot out;
   out.header = std::move(header);
-  out.state_json = std::string(state);
+  out.state_json = state;
+  out.contents = std::move(contents);
   return out;
+}
+
+absl::StatusOr<SnapshotHeader> ReadSnapshotHeader(Env* env,
+                                                  const std::string& dir,
+                                                  const std::string& file,
+                                                  absl::string_view store_id) {
+  STATELOG_ASSIGN_OR_RETURN(
+      std::unique_ptr<File> f,
+      env->OpenFile(JoinPath(dir, file), Env::OpenMode::kRead));
+  STATELOG_ASSIGN_OR_RETURN(uint64_t size, f->Size());
+  std::string head, tail;
+  STATELOG_RETURN_IF_ERROR(
+      f->Read(0, std::min(size, kMaxHeaderLineBytes), &head));
+  if (size >= kTrailer.size()) {
+    STATELOG_RETURN_IF_ERROR(
+        f->Read(size - kTrailer.size(), kTrailer.size(), &tail));
+  }
+  uint64_t state_offset = 0;
+  return CheckLayout(head, size, tail, file, store_id, &state_offset);
 }
 
 absl::StatusOr<std::vector<SnapshotName>> ListSnapshots(Env* env,

@@ -13,6 +13,7 @@
 #define STATELOG_SNAPSHOT_SNAPSHOT_FILE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,9 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
 
 struct VerifiedSnapshot {
   SnapshotHeader header;
-  std::string state_json;  // the verified bytes of the state
+  // The verified bytes of the state, inside `contents` (the whole file).
+  absl::string_view state_json;
+  std::unique_ptr<FileContents> contents;
 };
 
 // Reads `dir/file` and checks its layout, header, store id and checksum.
@@ -53,6 +56,15 @@ struct VerifiedSnapshot {
 absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
                                               const std::string& file,
                                               absl::string_view store_id);
+
+// Checks only what the first and last bytes of `dir/file` show: layout,
+// header (which has its own checksum), store id, and that the size is the
+// one the header promises. The state's bytes are not read: ReadSnapshot
+// verifies them when the state is needed.
+absl::StatusOr<SnapshotHeader> ReadSnapshotHeader(Env* env,
+                                                  const std::string& dir,
+                                                  const std::string& file,
+                                                  absl::string_view store_id);
 
 struct SnapshotName {
   std::string file;

@@ -141,8 +141,7 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
 
   STATELOG_ASSIGN_OR_RETURN(
       internal::RecoveredState recovered,
-      internal::Recover(env, dir, identity->store_id, opts));
-  recovered.report.created = created;
+      internal::Recover(env, dir, identity->store_id, opts, created));
 
   internal::StoreImplInit init;
   if (!opts.read_only) {

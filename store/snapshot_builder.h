@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "snapshot/snapshot_file.h"
@@ -21,23 +22,24 @@
 
 namespace statelog::internal {
 
-// Returns the state after record `seq` (whose checksum must be `chain`),
-// starting from snapshot `base`, as a tree. Errors as BuildSnapshotState.
-// Used to build the live state of a store opened with
-// Options::load_state_lazily.
+// Returns the serialized state after record `seq` (whose checksum must be
+// `chain`) of the store `store_id` in `dir`, starting from the newest of
+// `bases` (newest first) that verifies. Snapshots passed over because they
+// do not verify or are gone are appended to `*unusable`. DataLoss (naming
+// the base and the sequence number reached) if the journal does not lead
+// from the base to exactly that record, or if no base verifies.
+absl::StatusOr<std::string> BuildSnapshotState(
+    Env* env, const std::string& dir, const std::string& store_id,
+    const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
+    std::vector<std::string>* unusable);
+
+// The same state as a tree: the live state of a store opened with
+// Options::load_state_lazily, built on first use.
 absl::StatusOr<Json> BuildState(Env* env, const std::string& dir,
                                 const std::string& store_id,
-                                const SnapshotName& base, uint64_t seq,
-                                uint64_t chain);
-
-// Returns the serialized state after record `seq` (whose checksum must be
-// `chain`), starting from snapshot `base` of the store `store_id` in `dir`.
-// DataLoss (naming the base and the sequence number reached) if the journal
-// does not lead from `base` to exactly that record.
-absl::StatusOr<std::string> BuildSnapshotState(Env* env, const std::string& dir,
-                                               const std::string& store_id,
-                                               const SnapshotName& base,
-                                               uint64_t seq, uint64_t chain);
+                                const std::vector<SnapshotName>& bases,
+                                uint64_t seq, uint64_t chain,
+                                std::vector<std::string>* unusable);
 
 }  // namespace statelog::internal
 

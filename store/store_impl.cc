@@ -97,15 +97,15 @@ absl::Status StoreImpl::EnsureStateLocked() {
       STATELOG_RETURN_IF_ERROR(CommitLocked(last_seq_, /*sync=*/false));
       continue;
     }
-    if (snapshots_.empty()) {
-      return absl::InternalError(
-          absl::StrCat("store ", dir_, " has no snapshot"));
-    }
     // mu_ stays held from here on: nothing is appended, and no compaction
     // publishes a snapshot (so retention cannot drop the base or the
-    // segments after it) while the state is built.
-    absl::StatusOr<Json> state = BuildState(
-        env_, dir_, store_id_, snapshots_.front(), last_seq_, last_chain_);
+    // segments after it) while the state is built. The newest snapshot was
+    // only checked by its header at open; if its state does not verify, an
+    // older one (and more of the journal) serves, as in an eager open.
+    std::vector<std::string> unusable;
+    absl::StatusOr<Json> state = BuildState(env_, dir_, store_id_, snapshots_,
+                                            last_seq_, last_chain_, &unusable);
+    ForgetSnapshotsLocked(unusable);
     if (!state.ok()) {
       return absl::Status(state.status().code(),
                           absl::StrCat("building the state of ", dir_,
@@ -285,7 +285,7 @@ bool StoreImpl::CompactionDue() const {
 
 absl::Status StoreImpl::Compact() {
   SnapshotHeader header;
-  SnapshotName base;
+  std::vector<SnapshotName> bases;
   {
     absl::MutexLock lock(&mu_);
     STATELOG_RETURN_IF_ERROR(CheckWritable());
@@ -313,7 +313,7 @@ absl::Status StoreImpl::Compact() {
     header.seq = last_seq_;
     header.chain = last_chain_;
     header.schema_version = schema_version_;
-    base = snapshots_.front();
+    bases = snapshots_;
     std::string batch;
     batch.swap(pending_);
     mu_.Unlock();
@@ -339,8 +339,13 @@ absl::Status StoreImpl::Compact() {
   }
 
   KillPoint("compaction.synced");
+  std::vector<std::string> unusable;
   absl::StatusOr<std::string> state_json = BuildSnapshotState(
-      env_, dir_, store_id_, base, header.seq, header.chain);
+      env_, dir_, store_id_, bases, header.seq, header.chain, &unusable);
+  if (!unusable.empty()) {
+    absl::MutexLock lock(&mu_);
+    ForgetSnapshotsLocked(unusable);
+  }
   absl::Status status = state_json.status();
   if (status.ok()) status = PublishSnapshot(header, *state_json);
   absl::MutexLock lock(&mu_);
@@ -374,6 +379,18 @@ void StoreImpl::MaybeCompact(bool due) {
   absl::MutexLock lock(&mu_);
   compaction_wanted_ = true;
   compaction_wanted_cv_.Signal();
+}
+
+void StoreImpl::ForgetSnapshotsLocked(const std::vector<std::string>& files) {
+  // The files stay on disk as evidence (recovery passes over them too);
+  // they only stop counting as fallbacks for retention.
+  for (const std::string& file : files) {
+    snapshots_.erase(std::remove_if(snapshots_.begin(), snapshots_.end(),
+                                    [&](const SnapshotName& s) {
+                                      return s.file == file;
+                                    }),
+                     snapshots_.end());
+  }
 }
 
 void StoreImpl::PoisonLocked(absl::string_view what,

@@ -83,6 +83,9 @@ class StoreImpl {
   // opened with Options::load_state_lazily and it is not built yet.
   absl::Status EnsureStateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status EnsureState() ABSL_LOCKS_EXCLUDED(mu_);
+  // Drops snapshots found not to verify from snapshots_.
+  void ForgetSnapshotsLocked(const std::vector<std::string>& files)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool CompactionDue() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Writes, verifies and records a snapshot, then applies retention.
   // REQUIRES: compacting_ set by the caller.

@@ -23,6 +23,13 @@ struct ChildRun {
 // exits with anything but 0.
 absl::StatusOr<ChildRun> RunSelf(const std::vector<std::string>& args);
 
+// Runs `argv` (argv[0] a path or a name on PATH) with stdin from
+// `stdin_path` and stdout to /dev/null, and returns the wall time from
+// before the fork to after the wait, in seconds. Error if it exits with
+// anything but 0.
+absl::StatusOr<double> TimeProgram(const std::vector<std::string>& argv,
+                                   const std::string& stdin_path);
+
 }  // namespace statelog::bench
 
 #endif  // STATELOG_BENCH_COMPARE_CHILD_PROCESS_H_

@@ -9,7 +9,9 @@
 // replay rate. Each measurement runs in its own child process
 // (child mode of statelog_compare), which also yields its peak RSS. Last, a
 // child opens the big store and compacts it, for the peak RSS of a snapshot
-// write.
+// write. Then the short-process race (target 8): `statelog apply` of one
+// merge patch to the big store against dd appending 128 bytes with
+// fdatasync, alternately.
 
 #ifndef STATELOG_BENCH_COMPARE_RECOVERY_RACE_H_
 #define STATELOG_BENCH_COMPARE_RECOVERY_RACE_H_
@@ -28,7 +30,8 @@ struct RecoverySpec {
 };
 
 // Builds the three data sets under `dir` (which exists) and races them.
-// Failures land in RecoveryResults::error.
+// Failures land in RecoveryResults::error (process_error for the
+// short-process race).
 RecoveryResults RunRecoveryRace(const std::string& dir,
                                 const RecoverySpec& spec);
 

@@ -30,6 +30,8 @@ void PrintUpdateJson(const Results& results, std::ostream& out);
 Spread RecoveryRatio(const RecoveryResults& recovery);
 Spread ReplayRate(const RecoveryResults& recovery);
 Spread PeakRssOverSnapshot(const RecoveryResults& recovery);
+// `statelog apply` time ÷ the floor process's time, per round.
+Spread ApplyOverProcessFloor(const RecoveryResults& recovery);
 
 void PrintRecoveryTable(const RecoveryResults& recovery, std::ostream& out);
 void PrintRecoveryJson(const RecoveryResults& recovery, std::ostream& out);

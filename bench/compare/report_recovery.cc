@@ -43,6 +43,15 @@ Spread PeakRssOverSnapshot(const RecoveryResults& r) {
   });
 }
 
+Spread ApplyOverProcessFloor(const RecoveryResults& r) {
+  std::vector<double> values;
+  for (const ProcessRound& p : r.process_rounds) {
+    values.push_back(p.floor_seconds > 0 ? p.apply_seconds / p.floor_seconds
+                                         : 0);
+  }
+  return SpreadOf(std::move(values));
+}
+
 void PrintRecoveryTable(const RecoveryResults& r, std::ostream& out) {
   if (!r.error.empty()) {
     out << "recovery race failed: " << r.error << "\n";
@@ -80,6 +89,21 @@ void PrintRecoveryTable(const RecoveryResults& r, std::ostream& out) {
       << "| snapshot size, MB | " << r.snapshot_bytes / 1048576.0 << " |\n"
       << "| peak RSS ÷ snapshot size | "
       << FormatSpread(PeakRssOverSnapshot(r), 2) << " |\n";
+  if (!r.process_error.empty()) {
+    out << "\nshort-process race failed: " << r.process_error << "\n";
+    return;
+  }
+  std::vector<double> apply, floor;
+  for (const ProcessRound& p : r.process_rounds) {
+    apply.push_back(p.apply_seconds * 1e3);
+    floor.push_back(p.floor_seconds * 1e3);
+  }
+  out << "| `statelog apply` of one merge patch to that store, ms | "
+      << FormatSpread(SpreadOf(apply), 1) << " |\n"
+      << "| floor: a process appending 128 B + fdatasync (dd), ms | "
+      << FormatSpread(SpreadOf(floor), 1) << " |\n"
+      << "| apply ÷ floor (per round) | "
+      << FormatSpread(ApplyOverProcessFloor(r), 2) << " |\n";
 }
 
 void PrintRecoveryJson(const RecoveryResults& r, std::ostream& out) {
@@ -108,6 +132,11 @@ void PrintRecoveryJson(const RecoveryResults& r, std::ostream& out) {
     line["compact_s"] = r.compact_seconds;
     line["snapshot_bytes"] = r.snapshot_bytes;
     line["peak_rss_over_snapshot"] = SpreadJson(PeakRssOverSnapshot(r));
+    if (r.process_error.empty()) {
+      line["apply_over_process_floor"] = SpreadJson(ApplyOverProcessFloor(r));
+    } else {
+      line["process_error"] = r.process_error;
+    }
   }
   out << line.dump() << "\n";
 }

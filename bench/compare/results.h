@@ -74,6 +74,14 @@ struct RecoveryRound {
   uint64_t records_replayed = 0;
 };
 
+// One round of the short-process race: medians over its runs of
+// `statelog apply` (one merge patch into the big store) and of the floor
+// (a process that appends 128 bytes and fdatasyncs: dd), side by side.
+struct ProcessRound {
+  double apply_seconds = 0;
+  double floor_seconds = 0;
+};
+
 struct RecoveryResults {
   int keys = 0;
   int tail_records = 0;
@@ -83,6 +91,8 @@ struct RecoveryResults {
   double compact_seconds = 0;  // open + Compact in one process
   uint64_t compact_rss_kb = 0;
   std::string error;
+  std::vector<ProcessRound> process_rounds;
+  std::string process_error;  // the short-process race failed or was skipped
 };
 
 }  // namespace statelog::bench

@@ -46,6 +46,14 @@ class File {
   virtual const std::string& path() const = 0;
 };
 
+// The whole contents of a file as one read-only range, valid while the
+// object lives.
+class FileContents {
+ public:
+  virtual ~FileContents() = default;
+  virtual absl::string_view data() const = 0;
+};
+
 // Held while alive; released by the destructor (and by the kernel when the
 // process dies).
 class FileLock {
@@ -86,6 +94,14 @@ class Env {
   // fsync of the directory itself, so created, renamed and removed entries
   // survive a power loss.
   [[nodiscard]] virtual absl::Status SyncDir(const std::string& dir) = 0;
+
+  // The whole of the regular file `path` (no symlink). The default reads
+  // it through OpenFile and File::Read; the POSIX Env maps it read-only
+  // instead (no copy, and pages never touched are never read). A file
+  // truncated by someone else while it is mapped ends the process with
+  // SIGBUS; statelog itself never truncates a store's files.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<FileContents>>
+  ReadWhole(const std::string& path);
 
   // Takes an exclusive, non-blocking flock on `path` (created 0600 if absent)
   // and writes `holder` into it. If another open file description holds it,

@@ -67,7 +67,7 @@ struct Options {
 
   // Size of each preallocated, zero-filled journal segment. A record larger
   // than a segment gets a segment of its own size.
-  uint64_t segment_bytes = 8 << 20;
+  uint64_t segment_bytes = 1 << 20;
   // Largest encoded transaction; larger ones are InvalidArgument.
   uint64_t max_record_bytes = 16 << 20;
 

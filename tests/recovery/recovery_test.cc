@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "journal/format.h"
+#include "recovery/verify.h"
 #include "statelog/store.h"
 #include "tests/testing/test_util.h"
 #include "util/coding.h"
@@ -235,17 +236,96 @@ TEST(RecoveryTest, ForeignTempFilesAreLeftAlone) {
   EXPECT_EQ(*r->store->Get(""), states.back());
 }
 
-TEST(RecoveryTest, ReportIsWrittenIntoTheStoreDirectory) {
+// The file is rewritten unless both it and the new report tell of a clean
+// open: creation, damage and removed temp files are always written, and a
+// clean open after an eventful one replaces it.
+TEST(RecoveryTest, ReportIsWrittenIntoTheStoreDirectoryWhenItHasNews) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");
+  const std::string file = dir + "/recovery-report.json";
   MakeStore(dir);
-  absl::StatusOr<OpenResult> r = Reopen(dir);
+  Json report = Json::parse(ReadFileOrDie(file));
+  EXPECT_EQ(report["created"], true);  // the creating open wrote it
+
+  absl::StatusOr<OpenResult> r = Reopen(dir);  // clean after eventful
   ASSERT_OK(r);
-  Json report = Json::parse(ReadFileOrDie(dir + "/recovery-report.json"));
+  report = Json::parse(ReadFileOrDie(file));
   EXPECT_EQ(report["last_seq"], kRecords);
   EXPECT_EQ(report["records_replayed"], kRecords);
   EXPECT_EQ(report["mode"], "tolerate_torn_tail");
   EXPECT_EQ(report, r->report.ToJson());
+  ASSERT_OK(r->store->Apply(Transaction().Set("/more", 1)));
+  r->store.reset();
+
+  r = Reopen(dir);  // clean after clean: the file stays as it was
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.last_seq, uint64_t{kRecords + 1});
+  EXPECT_EQ(Json::parse(ReadFileOrDie(file)), report);
+  r->store.reset();
+
+  // A leftover temp file makes the next open eventful again.
+  WriteFileOrDie(dir + "/" + internal::SegmentFileName(99) + ".tmp", "x");
+  r = Reopen(dir);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.removed_temp_files.size(), 1u);
+  EXPECT_EQ(Json::parse(ReadFileOrDie(file)), r->report.ToJson());
+  r->store.reset();
+
+  // A report file that does not parse is replaced.
+  WriteFileOrDie(file, "{\"half\":");
+  r = Reopen(dir);
+  ASSERT_OK(r);
+  EXPECT_EQ(Json::parse(ReadFileOrDie(file)), r->report.ToJson());
+}
+
+// Records a verified snapshot covers are stepped over at open, not hashed:
+// damage inside one does not stop recovery (the snapshot has their state),
+// while `Verify` (statelog verify) still reports it.
+TEST(RecoveryTest, DamageInRecordsTheSnapshotCoversIsLeftToVerify) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  std::vector<Json> states = MakeStore(dir);
+  {
+    absl::StatusOr<OpenResult> r = Reopen(dir);
+    ASSERT_OK(r);
+    ASSERT_OK(r->store->Compact());  // snapshot at kRecords, same segment
+  }
+  std::string segment = ReadFileOrDie(SegmentPath(dir));
+  std::vector<uint64_t> offsets = RecordOffsets(segment);
+  // A payload byte of record 2.
+  segment[offsets[1] + internal::kRecordHeaderSize + 3] ^= 0x20;
+  WriteFileOrDie(SegmentPath(dir), segment);
+  absl::StatusOr<OpenResult> r = Reopen(dir);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.last_seq, uint64_t{kRecords});
+  EXPECT_EQ(*r->store->Get(""), states[kRecords]);
+  EXPECT_EQ(*r->store->Apply(Transaction().Set("/after", 1)),
+            uint64_t{kRecords + 1});
+  r->store.reset();
+
+  absl::StatusOr<Json> verified = internal::VerifyStore(dir, Env::Default());
+  ASSERT_OK(verified);
+  EXPECT_FALSE((*verified)["ok"].get<bool>()) << verified->dump();
+  EXPECT_THAT(verified->dump(), HasSubstr("checksum"));
+}
+
+// A damaged length field in a covered record is still found: the records
+// after it no longer line up.
+TEST(RecoveryTest, DamagedLengthOfACoveredRecordIsStillDamage) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  {
+    absl::StatusOr<OpenResult> r = Reopen(dir);
+    ASSERT_OK(r);
+    ASSERT_OK(r->store->Compact());
+  }
+  std::string segment = ReadFileOrDie(SegmentPath(dir));
+  std::vector<uint64_t> offsets = RecordOffsets(segment);
+  segment[offsets[1] + 32] ^= 0x04;  // record 2's length
+  WriteFileOrDie(SegmentPath(dir), segment);
+  absl::StatusOr<OpenResult> r = Reopen(dir);
+  EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("wal-")));
 }
 
 TEST(RecoveryTest, ReadOnlyOpenChangesNothingEvenWithATornTail) {

@@ -209,6 +209,48 @@ TEST_F(SnapshotFileTest, EveryTruncationIsDataLoss) {
   EXPECT_OK(ReadSnapshot(env(), dir(), name, kStoreId));
 }
 
+// ReadSnapshotHeader (the check of a lazy open and of older snapshots)
+// sees truncation, extra bytes and any header damage, but not the state's
+// bytes, which ReadSnapshot verifies when they are used.
+TEST_F(SnapshotFileTest, HeaderCheckCatchesEverythingButStateBytes) {
+  const std::string name = WriteOrDie(9);
+  const std::string path = JoinPath(dir(), name);
+  const std::string full = ReadFileOrDie(path);
+  absl::StatusOr<SnapshotHeader> header =
+      ReadSnapshotHeader(env(), dir(), name, kStoreId);
+  ASSERT_OK(header);
+  EXPECT_EQ(header->seq, 9u);
+  EXPECT_EQ(header->chain, TestHeader(9).chain);
+  EXPECT_EQ(header->schema_version, 3);
+  EXPECT_EQ(header->state_bytes, kState.size());
+
+  for (size_t n = 0; n < full.size(); ++n) {
+    WriteFileOrDie(path, full.substr(0, n));
+    EXPECT_THAT(ReadSnapshotHeader(env(), dir(), name, kStoreId),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)))
+        << "truncated to " << n;
+  }
+  WriteFileOrDie(path, full + "\n");
+  EXPECT_THAT(ReadSnapshotHeader(env(), dir(), name, kStoreId),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)));
+  const size_t state_at = full.size() - 3 - kState.size();
+  for (size_t i = 0; i < state_at; ++i) {
+    std::string data = full;
+    data[i] ^= 0x01;
+    WriteFileOrDie(path, data);
+    EXPECT_FALSE(ReadSnapshotHeader(env(), dir(), name, kStoreId).ok())
+        << "header byte " << i;
+  }
+  std::string data = full;
+  data[state_at + 2] ^= 0x01;
+  WriteFileOrDie(path, data);
+  EXPECT_OK(ReadSnapshotHeader(env(), dir(), name, kStoreId));
+  EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("checksum")));
+  EXPECT_THAT(ReadSnapshotHeader(env(), dir(), name, "another-store-id"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("another store")));
+}
+
 TEST_F(SnapshotFileTest, TrailingBytesAreDataLoss) {
   const std::string name = WriteOrDie(9);
   const std::string path = JoinPath(dir(), name);

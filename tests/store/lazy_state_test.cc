@@ -18,7 +18,9 @@ namespace statelog {
 namespace {
 
 using ::statelog::testing::MemEnv;
+using ::statelog::testing::ReadFileOrDie;
 using ::statelog::testing::ScratchDir;
+using ::statelog::testing::WriteFileOrDie;
 using ::testing::HasSubstr;
 
 Options Eager() {
@@ -211,6 +213,40 @@ TEST(LazyStateTest, ConcurrentMergesAndFirstReads) {
   store.reset();
   const Json state = StateOf(dir);
   for (int w = 0; w < kWriters; ++w) EXPECT_EQ(state[absl::StrCat("w", w)], kEach - 1);
+}
+
+// A lazy open checks only the newest snapshot's header. If its state turns
+// out damaged when the state is built, the older snapshot and the journal
+// after it serve, as they would for an eager open, and compaction passes
+// over it too.
+TEST(LazyStateTest, DamagedNewestSnapshotFallsBackWhenTheStateIsBuilt) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeHistory(dir);
+  const Json expected = StateOf(dir);
+  const std::string newest = dir + "/snapshot-00000000000000000021.json";
+  std::string data = ReadFileOrDie(newest);
+  data[data.size() - 8] ^= 0x01;  // inside the state
+  WriteFileOrDie(newest, data);
+
+  absl::StatusOr<OpenResult> r = Store::Open(dir, Lazy());
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.snapshot_seq, 21u);  // its header is fine
+  ASSERT_OK(r->store->Apply(Transaction().Merge({{"blind", true}})));
+  absl::StatusOr<Json> state = r->store->Get("");
+  ASSERT_OK(state);
+  Json with_blind = expected;
+  with_blind["blind"] = true;
+  EXPECT_EQ(*state, with_blind);
+  ASSERT_OK(r->store->Compact());
+  ASSERT_OK(r->store->status());
+  r->store.reset();
+
+  absl::StatusOr<OpenResult> eager = Store::Open(dir, Eager());
+  ASSERT_OK(eager);
+  EXPECT_EQ(eager->report.snapshot_seq, 32u);  // the new one
+  EXPECT_EQ(*eager->store->Get(""), with_blind);
+  EXPECT_EQ(ReadFileOrDie(newest), data);  // kept as evidence
 }
 
 TEST(LazyStateTest, ReadOnlyLazyStoreReads) {
