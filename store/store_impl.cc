@@ -1,18 +1,17 @@
 // store/store_impl.cc
+//
+// StoreImpl: applying transactions (group commit through CommitLocked),
+// reads, the lazily built state, and poisoning. Compaction and retention
+// are in store/compaction.cc.
 
 #include "store/store_impl.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
-#include "journal/journal_reader.h"
 #include "journal/record.h"
 #include "store/snapshot_builder.h"
 #include "txn/apply.h"
 #include "txn/pointer_tokens.h"
 #include "txn/slot.h"
-#include "util/file_names.h"
-#include "util/kill_point.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
@@ -274,125 +273,6 @@ absl::Status StoreImpl::status() const {
   return poison_;
 }
 
-bool StoreImpl::CompactionDue() const {
-  if (compacting_) return false;
-  const uint64_t records = last_seq_ - snapshot_seq_;
-  return (options_.compact_after_records > 0 &&
-          records >= options_.compact_after_records) ||
-         (options_.compact_after_bytes > 0 &&
-          journal_bytes_since_snapshot_ >= options_.compact_after_bytes);
-}
-
-absl::Status StoreImpl::Compact() {
-  SnapshotHeader header;
-  std::vector<SnapshotName> bases;
-  {
-    absl::MutexLock lock(&mu_);
-    STATELOG_RETURN_IF_ERROR(CheckWritable());
-    // One compaction at a time. A caller that finds one running waits for
-    // it and then covers what was applied since: when Compact returns,
-    // everything applied before the call is in a snapshot.
-    // Take the I/O role too, then read the sequence number: chasing
-    // "everything synced" while writers keep framing records would cost
-    // one fdatasync per lap. Both conditions are checked together after
-    // every wait: another Compact may have started during either.
-    while (compacting_ || io_busy_) {
-      if (compacting_) {
-        compaction_done_.Wait(&mu_);
-      } else {
-        io_done_.Wait(&mu_);
-      }
-    }
-    STATELOG_RETURN_IF_ERROR(poison_);
-    if (last_seq_ == snapshot_seq_ || snapshots_.empty()) {
-      return absl::OkStatus();
-    }
-    compacting_ = true;
-    io_busy_ = true;
-    header.store_id = store_id_;
-    header.seq = last_seq_;
-    header.chain = last_chain_;
-    header.schema_version = schema_version_;
-    bases = snapshots_;
-    std::string batch;
-    batch.swap(pending_);
-    mu_.Unlock();
-    // The journal must hold everything the snapshot covers before the
-    // snapshot exists: otherwise a crash could leave a snapshot ahead of a
-    // journal that then continues with different records. This sync is the
-    // only part of a compaction that writers wait for.
-    absl::Status io = batch.empty() ? absl::OkStatus() : writer_->Write(batch);
-    if (io.ok()) io = writer_->Sync();
-    mu_.Lock();
-    io_busy_ = false;
-    if (io.ok()) {
-      written_seq_ = durable_seq_ = header.seq;
-    } else {
-      PoisonLocked("journal write during compaction", io);
-    }
-    io_done_.SignalAll();
-    if (!io.ok()) {
-      compacting_ = false;
-      compaction_done_.SignalAll();
-      return poison_;
-    }
-  }
-
-  KillPoint("compaction.synced");
-  std::vector<std::string> unusable;
-  absl::StatusOr<std::string> state_json = BuildSnapshotState(
-      env_, dir_, store_id_, bases, header.seq, header.chain, &unusable);
-  if (!unusable.empty()) {
-    absl::MutexLock lock(&mu_);
-    ForgetSnapshotsLocked(unusable);
-  }
-  absl::Status status = state_json.status();
-  if (status.ok()) status = PublishSnapshot(header, *state_json);
-  absl::MutexLock lock(&mu_);
-  compacting_ = false;
-  compaction_done_.SignalAll();
-  return status;
-}
-
-void StoreImpl::CompactionLoop() {
-  absl::MutexLock lock(&mu_);
-  while (true) {
-    while (!stopping_ && !compaction_wanted_) compaction_wanted_cv_.Wait(&mu_);
-    if (stopping_) return;
-    compaction_wanted_ = false;
-    mu_.Unlock();
-    // A failure is retried after the next Apply that finds compaction due;
-    // a poisoned store shows in status().
-    Compact().IgnoreError();
-    mu_.Lock();
-  }
-}
-
-void StoreImpl::MaybeCompact(bool due) {
-  if (!due) return;
-  if (!options_.compact_in_background) {
-    // The transaction is durable whatever happens here; a failed compaction
-    // is retried by the next Apply, and a poisoned writer shows in status().
-    Compact().IgnoreError();
-    return;
-  }
-  absl::MutexLock lock(&mu_);
-  compaction_wanted_ = true;
-  compaction_wanted_cv_.Signal();
-}
-
-void StoreImpl::ForgetSnapshotsLocked(const std::vector<std::string>& files) {
-  // The files stay on disk as evidence (recovery passes over them too);
-  // they only stop counting as fallbacks for retention.
-  for (const std::string& file : files) {
-    snapshots_.erase(std::remove_if(snapshots_.begin(), snapshots_.end(),
-                                    [&](const SnapshotName& s) {
-                                      return s.file == file;
-                                    }),
-                     snapshots_.end());
-  }
-}
-
 void StoreImpl::PoisonLocked(absl::string_view what,
                              const absl::Status& cause) {
   if (!poison_.ok()) return;
@@ -400,86 +280,6 @@ void StoreImpl::PoisonLocked(absl::string_view what,
       cause.code(), absl::StrCat(what, " failed, store is poisoned until "
                                        "reopened: ",
                                  cause.message()));
-}
-
-absl::Status StoreImpl::PublishSnapshot(const SnapshotHeader& header,
-                                        const std::string& state_json) {
-  bool outcome_unknown = false;
-  absl::StatusOr<std::string> file =
-      WriteSnapshot(env_, dir_, header, state_json, &outcome_unknown);
-  // A snapshot counts as kept only once it reads back and verifies.
-  absl::Status status = file.status();
-  if (status.ok()) {
-    status = ReadSnapshot(env_, dir_, *file, store_id_).status();
-    outcome_unknown = !status.ok();
-  }
-  if (!status.ok()) {
-    // A failed fsync (or a snapshot that does not read back) leaves the
-    // directory's durable contents unknown; a retried fsync could report
-    // success for pages already lost. Only reopening reads the truth.
-    if (outcome_unknown) {
-      absl::MutexLock lock(&mu_);
-      PoisonLocked("publishing a snapshot", status);
-    }
-    return status;
-  }
-  std::vector<SnapshotName> snapshots;
-  {
-    absl::MutexLock lock(&mu_);
-    snapshot_seq_ = header.seq;
-    journal_bytes_since_snapshot_ = 0;
-    snapshots_.insert(snapshots_.begin(), SnapshotName{*file, header.seq});
-    snapshots = snapshots_;
-  }
-  return Retain(std::move(snapshots));
-}
-
-absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
-  const size_t keep =
-      static_cast<size_t>(std::max(2, options_.keep_snapshots));
-  if (snapshots.size() <= 1) return absl::OkStatus();
-  const size_t kept = std::min(keep, snapshots.size());
-  const uint64_t oldest_kept = snapshots[kept - 1].seq;
-  // Snapshots whose removal fails stay listed, after the kept ones, so the
-  // next compaction tries again; the list never names a deleted file.
-  std::vector<SnapshotName> listed(snapshots.begin(), snapshots.begin() + kept);
-  absl::Status status = absl::OkStatus();
-  bool changed = false;
-  for (size_t i = kept; i < snapshots.size(); ++i) {
-    absl::Status removed = env_->RemoveFile(JoinPath(dir_, snapshots[i].file));
-    if (removed.ok() || absl::IsNotFound(removed)) {
-      changed = true;
-    } else {
-      listed.push_back(snapshots[i]);
-      status.Update(removed);
-    }
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    snapshots_ = std::move(listed);
-  }
-  KillPoint("retention.snapshots-removed");
-  // A segment is dropped only when the next one starts at or before the
-  // record after the oldest kept snapshot: every record in it is then
-  // covered by every snapshot kept.
-  absl::StatusOr<std::vector<SegmentFile>> segments = ListSegments(env_, dir_);
-  if (status.ok() && !segments.ok()) status = segments.status();
-  if (segments.ok()) {
-    for (size_t i = 0; i + 1 < segments->size() && status.ok(); ++i) {
-      if ((*segments)[i + 1].first_seq > oldest_kept + 1) break;
-      status = env_->RemoveFile(JoinPath(dir_, (*segments)[i].name));
-      changed = changed || status.ok();
-    }
-  }
-  if (changed) {
-    absl::Status synced = env_->SyncDir(dir_);
-    if (!synced.ok()) {
-      absl::MutexLock lock(&mu_);
-      PoisonLocked("syncing the directory after retention", synced);
-      return synced;
-    }
-  }
-  return status;
 }
 
 }  // namespace statelog::internal
