@@ -19,6 +19,11 @@ for variant in release asan; do
   cmake --build "$dir" -j"$jobs"
   echo "== $variant tests =="
   (cd "$dir" && ctest --output-on-failure -j"$jobs")
+  # The crash and fault battery's one-line summaries (docs/testing.md),
+  # which ctest keeps in its log.
+  echo "== $variant battery summaries =="
+  grep -hE '^(crashsim|recovery-crash|io-faults|fsync-failure|killpoints|powercut|diskfull|sigkill|(damage|poison|lock|scenario)\([^)]*\)): ' \
+    "$dir/Testing/Temporary/LastTest.log" || true
 done
 echo "== fuzz =="
 if [ "${STATELOG_LONG:-}" = 1 ]; then
