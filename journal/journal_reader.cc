@@ -156,12 +156,7 @@ absl::StatusOr<JournalReadResult> ReadJournal(
     while (true) {
       RecordHeader h;
       absl::string_view rest = absl::string_view(data).substr(offset);
-      // Records the snapshot covers are stepped over: their bytes are not
-      // hashed (the one at start_seq must still carry the snapshot's chain
-      // value, below). `statelog verify` reads from the first segment and
-      // hashes every record.
-      RecordCheck check = CheckRecord(rest, max_record_bytes, &h,
-                                      expected <= start_seq ? expected : 0);
+      RecordCheck check = CheckRecord(rest, max_record_bytes, &h);
       if (check == RecordCheck::kZero) {
         if (IsAllZero(rest)) break;  // clean end of this segment
         damage.reason = "zero record header followed by nonzero bytes";

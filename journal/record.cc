@@ -110,7 +110,7 @@ const char* RecordCheckName(RecordCheck check) {
 }
 
 RecordCheck CheckRecord(absl::string_view data, uint64_t max_record_bytes,
-                        RecordHeader* header, uint64_t unhashed_seq) {
+                        RecordHeader* header) {
   if (data.size() < kRecordHeaderSize) {
     return IsAllZero(data) ? RecordCheck::kZero : RecordCheck::kShortHeader;
   }
@@ -126,8 +126,7 @@ RecordCheck CheckRecord(absl::string_view data, uint64_t max_record_bytes,
     return RecordCheck::kBadLength;
   }
   if (p[37] != 0 || p[38] != 0 || p[39] != 0) return RecordCheck::kBadReserved;
-  if ((unhashed_seq == 0 || h.seq != unhashed_seq) &&
-      Checksum(p + 8, kRecordHeaderSize - 8 + h.length) != h.checksum) {
+  if (Checksum(p + 8, kRecordHeaderSize - 8 + h.length) != h.checksum) {
     return RecordCheck::kBadChecksum;
   }
   *header = h;

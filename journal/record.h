@@ -60,12 +60,9 @@ enum class RecordCheck {
 const char* RecordCheckName(RecordCheck check);
 
 // Checks the record that starts at `data[0]` on its own (not its place in
-// the chain). On kOk fills `*header`. A record whose sequence number is
-// `unhashed_seq` (nonzero) is framed and its header checked, but its
-// checksum is not computed: for records a verified snapshot covers, which
-// recovery only steps over.
+// the chain). On kOk fills `*header`.
 RecordCheck CheckRecord(absl::string_view data, uint64_t max_record_bytes,
-                        RecordHeader* header, uint64_t unhashed_seq = 0);
+                        RecordHeader* header);
 
 bool IsAllZero(absl::string_view data);
 

@@ -278,10 +278,10 @@ TEST(RecoveryTest, ReportIsWrittenIntoTheStoreDirectoryWhenItHasNews) {
   EXPECT_EQ(Json::parse(ReadFileOrDie(file)), r->report.ToJson());
 }
 
-// Records a verified snapshot covers are stepped over at open, not hashed:
-// damage inside one does not stop recovery (the snapshot has their state),
-// while `Verify` (statelog verify) still reports it.
-TEST(RecoveryTest, DamageInRecordsTheSnapshotCoversIsLeftToVerify) {
+// Records a snapshot covers are still checked at open: damage inside one,
+// followed by durable records, is mid-log corruption even though the
+// snapshot holds their state; `Verify` (statelog verify) reports it too.
+TEST(RecoveryTest, DamageInRecordsTheSnapshotCoversIsStillDataLoss) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");
   std::vector<Json> states = MakeStore(dir);
@@ -295,18 +295,16 @@ TEST(RecoveryTest, DamageInRecordsTheSnapshotCoversIsLeftToVerify) {
   // A payload byte of record 2.
   segment[offsets[1] + internal::kRecordHeaderSize + 3] ^= 0x20;
   WriteFileOrDie(SegmentPath(dir), segment);
-  absl::StatusOr<OpenResult> r = Reopen(dir);
-  ASSERT_OK(r);
-  EXPECT_EQ(r->report.last_seq, uint64_t{kRecords});
-  EXPECT_EQ(*r->store->Get(""), states[kRecords]);
-  EXPECT_EQ(*r->store->Apply(Transaction().Set("/after", 1)),
-            uint64_t{kRecords + 1});
-  r->store.reset();
-
+  EXPECT_THAT(Reopen(dir).status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("mid-log")));
   absl::StatusOr<Json> verified = internal::VerifyStore(dir, Env::Default());
   ASSERT_OK(verified);
   EXPECT_FALSE((*verified)["ok"].get<bool>()) << verified->dump();
   EXPECT_THAT(verified->dump(), HasSubstr("checksum"));
+  // Point-in-time recovery keeps the snapshot's state.
+  absl::StatusOr<OpenResult> r = Reopen(dir, RecoveryMode::kPointInTime);
+  ASSERT_OK(r);
+  EXPECT_EQ(*r->store->Get(""), states[kRecords]);
 }
 
 // A damaged length field in a covered record is still found: the records
