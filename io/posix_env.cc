@@ -129,6 +129,23 @@ absl::Status CheckType(const std::string& path, mode_t want,
   return absl::OkStatus();
 }
 
+// Opens `path` with `flags` (plus O_NOFOLLOW | O_CLOEXEC; created 0600) and
+// checks that it is a regular file. Returns the descriptor; sets `*size`
+// if given.
+absl::StatusOr<int> OpenRegularFile(const std::string& path, int flags,
+                                    uint64_t* size = nullptr) {
+  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a regular file"));
+  }
+  if (size != nullptr) *size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
+
 // A read-only private mapping of a whole file.
 class MappedContents final : public FileContents {
  public:
@@ -147,19 +164,15 @@ class PosixEnv final : public Env {
  public:
   absl::StatusOr<std::unique_ptr<FileContents>> ReadWhole(
       const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
-    struct stat st;
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd);
-      return absl::FailedPreconditionError(
-          absl::StrCat(path, " is not a regular file"));
-    }
-    if (st.st_size == 0) {
+    uint64_t bytes = 0;
+    absl::StatusOr<int> opened = OpenRegularFile(path, O_RDONLY, &bytes);
+    if (!opened.ok()) return opened.status();
+    const int fd = *opened;
+    if (bytes == 0) {
       ::close(fd);
       return Env::ReadWhole(path);  // nothing to map
     }
-    const size_t size = static_cast<size_t>(st.st_size);
+    const size_t size = static_cast<size_t>(bytes);
     // Populated up front: every caller reads the whole file, and one call
     // costs less than a page fault per few pages.
     void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
@@ -174,27 +187,20 @@ class PosixEnv final : public Env {
 
   absl::StatusOr<std::unique_ptr<File>> OpenFile(const std::string& path,
                                                  OpenMode mode) override {
-    int flags = O_NOFOLLOW | O_CLOEXEC;
+    int flags = O_RDONLY;
     switch (mode) {
       case OpenMode::kRead:
-        flags |= O_RDONLY;
         break;
       case OpenMode::kReadWrite:
-        flags |= O_RDWR;
+        flags = O_RDWR;
         break;
       case OpenMode::kCreateExclusive:
-        flags |= O_RDWR | O_CREAT | O_EXCL;
+        flags = O_RDWR | O_CREAT | O_EXCL;
         break;
     }
-    int fd = ::open(path.c_str(), flags, 0600);
-    if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
-    struct stat st;
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd);
-      return absl::FailedPreconditionError(
-          absl::StrCat(path, " is not a regular file"));
-    }
-    return std::unique_ptr<File>(new PosixFile(fd, path));
+    absl::StatusOr<int> fd = OpenRegularFile(path, flags);
+    if (!fd.ok()) return fd.status();
+    return std::unique_ptr<File>(new PosixFile(*fd, path));
   }
 
   absl::StatusOr<std::vector<std::string>> ListDir(
