@@ -18,6 +18,7 @@ namespace statelog {
 namespace {
 
 using ::statelog::testing::MemEnv;
+using ::statelog::testing::OpenOrDie;
 using ::statelog::testing::ReadFileOrDie;
 using ::statelog::testing::ScratchDir;
 using ::statelog::testing::WriteFileOrDie;
@@ -34,13 +35,6 @@ Options Lazy() {
   Options o = Eager();
   o.load_state_lazily = true;
   return o;
-}
-
-std::unique_ptr<Store> OpenOrDie(const std::string& dir, const Options& o) {
-  absl::StatusOr<OpenResult> r = Store::Open(dir, o);
-  EXPECT_OK(r);
-  if (!r.ok()) return nullptr;
-  return std::move(r->store);
 }
 
 Json StateOf(const std::string& dir) {

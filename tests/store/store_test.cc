@@ -26,6 +26,7 @@ namespace statelog {
 namespace {
 
 using ::statelog::testing::MemEnv;
+using ::statelog::testing::OpenOrDie;
 using ::statelog::testing::ScratchDir;
 using ::testing::HasSubstr;
 
@@ -34,13 +35,6 @@ Options Create() {
   o.create_if_missing = true;
   o.segment_bytes = 64 << 10;
   return o;
-}
-
-std::unique_ptr<Store> OpenOrDie(const std::string& dir, const Options& o) {
-  absl::StatusOr<OpenResult> r = Store::Open(dir, o);
-  EXPECT_OK(r);
-  if (!r.ok()) return nullptr;
-  return std::move(r->store);
 }
 
 size_t CountFiles(const std::string& dir, const std::string& prefix) {

@@ -39,4 +39,11 @@ void WriteFileOrDie(const std::string& path, const std::string& data) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
+std::unique_ptr<Store> OpenOrDie(const std::string& dir, const Options& o) {
+  absl::StatusOr<OpenResult> r = Store::Open(dir, o);
+  EXPECT_OK(r);
+  if (!r.ok()) return nullptr;
+  return std::move(r->store);
+}
+
 }  // namespace statelog::testing

@@ -1,17 +1,19 @@
 // tests/testing/test_util.h
 //
 // Shared test helpers: status matchers (this Abseil version has none) and
-// scratch directories that clean up after themselves.
+// scratch directories that clean up after themselves, opening a store.
 
 #ifndef STATELOG_TESTS_TESTING_TEST_UTIL_H_
 #define STATELOG_TESTS_TESTING_TEST_UTIL_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "statelog/store.h"
 
 namespace statelog::testing {
 
@@ -35,6 +37,9 @@ class ScratchDir {
  private:
   std::string path_;
 };
+
+// Store::Open; on failure records a test failure and returns null.
+std::unique_ptr<Store> OpenOrDie(const std::string& dir, const Options& o);
 
 std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& data);
