@@ -38,7 +38,6 @@ StoreImpl::StoreImpl(StoreImplInit init)
       lock_(std::move(init.lock)),
       state_(std::move(init.state)),
       state_loaded_(init.state_loaded),
-      state_ready_(init.state_loaded),
       last_seq_(init.last_seq),
       last_chain_(init.last_chain),
       schema_version_(init.schema_version),
@@ -82,12 +81,14 @@ void StoreImpl::SyncLoop() {
 }
 
 absl::Status StoreImpl::EnsureState() {
+  // Once built, the state stays: no lock needed to see that.
+  if (state_loaded_.load(std::memory_order_acquire)) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
   return EnsureStateLocked();
 }
 
 absl::Status StoreImpl::EnsureStateLocked() {
-  while (!state_loaded_) {
+  while (!state_loaded_.load(std::memory_order_relaxed)) {
     STATELOG_RETURN_IF_ERROR(poison_);
     // Records appended without the state must be in the file before it is
     // read back. Writing them may wait with mu_ released, and meanwhile
@@ -112,8 +113,7 @@ absl::Status StoreImpl::EnsureStateLocked() {
                                        state.status().message()));
     }
     state_ = std::move(*state);
-    state_loaded_ = true;
-    state_ready_.store(true, std::memory_order_release);
+    state_loaded_.store(true, std::memory_order_release);
   }
   return absl::OkStatus();
 }
@@ -179,7 +179,8 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
   // The state is changed first: a transaction that does not apply is never
   // framed, so it can never reach the journal. Without the state (opened
   // lazily), merge patches need none: they apply to any state.
-  if (state_loaded_ || !AppliesToAnyState(txn)) {
+  if (state_loaded_.load(std::memory_order_relaxed) ||
+      !AppliesToAnyState(txn)) {
     STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
     STATELOG_RETURN_IF_ERROR(ApplyTransaction(txn, &state_));
   }
@@ -230,9 +231,7 @@ absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync) {
 absl::StatusOr<Json> StoreImpl::Get(const std::string& pointer) {
   STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> tokens,
                             SplitPointer(pointer));
-  if (!state_ready_.load(std::memory_order_acquire)) {
-    STATELOG_RETURN_IF_ERROR(EnsureState());
-  }
+  STATELOG_RETURN_IF_ERROR(EnsureState());
   absl::ReaderMutexLock lock(&mu_);
   STATELOG_RETURN_IF_ERROR(poison_);
   // FindValue only walks the document; it never changes it.
@@ -248,9 +247,7 @@ absl::StatusOr<Json> StoreImpl::Get(const std::string& pointer) {
 
 absl::Status StoreImpl::Read(
     const std::function<void(const Json&, uint64_t)>& fn) {
-  if (!state_ready_.load(std::memory_order_acquire)) {
-    STATELOG_RETURN_IF_ERROR(EnsureState());
-  }
+  STATELOG_RETURN_IF_ERROR(EnsureState());
   absl::ReaderMutexLock lock(&mu_);
   STATELOG_RETURN_IF_ERROR(poison_);
   fn(state_, last_seq_);

@@ -116,8 +116,9 @@ class StoreImpl {
   mutable absl::Mutex mu_;
   absl::CondVar io_done_;
   Json state_ ABSL_GUARDED_BY(mu_);
-  bool state_loaded_ ABSL_GUARDED_BY(mu_);
-  std::atomic<bool> state_ready_;  // state_loaded_, readable without mu_
+  // False while a store opened lazily has not built state_. Set (once,
+  // never cleared) under mu_; read without it by EnsureState.
+  std::atomic<bool> state_loaded_;
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_);
   uint64_t last_chain_ ABSL_GUARDED_BY(mu_);
   int64_t schema_version_ ABSL_GUARDED_BY(mu_);
