@@ -30,8 +30,9 @@ struct RecoveredState {
   uint64_t last_seq = 0;
   uint64_t last_chain = 0;
   int64_t schema_version = 0;
-  // The snapshot used and the verified ones older than it (newest first),
-  // for retention.
+  // The snapshot used and the older ones whose header and size check out
+  // (newest first; their state is verified only if one is used), for
+  // retention and as fallbacks when a lazily opened store builds its state.
   std::vector<SnapshotName> verified_snapshots;
   // Where the journal continues (see JournalReadResult).
   JournalReadResult journal;
