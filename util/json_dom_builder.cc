@@ -41,10 +41,7 @@ bool JsonDomBuilder::string(Json::string_t& value) {
 }
 
 bool JsonDomBuilder::binary(Json::binary_t& /*value*/) {
-  // JSON text has no binary values; only the binary formats produce them.
-  error_id_ = -1;
-  error_text_ = "binary value";
-  return false;
+  return RefuseBinary();
 }
 
 bool JsonDomBuilder::start_object(std::size_t /*size_hint*/) {
@@ -72,9 +69,15 @@ bool JsonDomBuilder::end_array() {
   return true;
 }
 
-bool JsonDomBuilder::parse_error(std::size_t position,
-                                 const std::string& last_token,
-                                 const Json::exception& error) {
+bool SaxErrors::RefuseBinary() {
+  error_id_ = -1;
+  error_text_ = "binary value";
+  return false;
+}
+
+bool SaxErrors::parse_error(std::size_t position,
+                            const std::string& last_token,
+                            const Json::exception& error) {
   error_id_ = error.id;
   error_text_ = error.what();
   error_position_ = position;
@@ -105,6 +108,28 @@ Json* JsonDomBuilder::Put(Json value) {
   }
   *member_ = std::move(value);
   return member_;
+}
+
+JsonChecker::JsonChecker(int max_depth,
+                         std::vector<std::string>* top_level_keys)
+    : max_depth_(max_depth < 0 ? 0 : max_depth),
+      top_level_keys_(top_level_keys) {}
+
+bool JsonChecker::key(Json::string_t& name) {
+  if (depth_ == 1 && top_level_keys_ != nullptr) {
+    top_level_keys_->push_back(name);
+  }
+  return true;
+}
+
+bool JsonChecker::Open() {
+  // The same rule as JsonDomBuilder::Open.
+  if (depth_ >= max_depth_) {
+    too_deep_ = true;
+    return false;
+  }
+  ++depth_;
+  return true;
 }
 
 }  // namespace statelog::internal

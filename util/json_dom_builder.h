@@ -1,11 +1,12 @@
 // util/json_dom_builder.h
 //
-// A SAX handler for nlohmann::json::sax_parse that builds a Json value and
-// refuses containers nested deeper than a limit, so that hostile input never
-// builds (or later recurses through) a deep tree. ParseJson uses it instead
-// of nlohmann's parser callback: the callback parser scans the parent
-// container after every nested object it finishes, which makes parsing
-// quadratic in the number of sibling objects. Internal to statelog.
+// SAX handlers for nlohmann::json::sax_parse that refuse containers nested
+// deeper than a limit, so that hostile input never builds (or later recurses
+// through) a deep tree: JsonDomBuilder builds a Json value (ParseJson uses
+// it instead of nlohmann's parser callback, which scans the parent container
+// after every nested object it finishes and so is quadratic in the number of
+// sibling objects), JsonChecker builds nothing (CheckJson). Internal to
+// statelog.
 
 #ifndef STATELOG_UTIL_JSON_DOM_BUILDER_H_
 #define STATELOG_UTIL_JSON_DOM_BUILDER_H_
@@ -18,7 +19,34 @@
 
 namespace statelog::internal {
 
-class JsonDomBuilder {
+// What both handlers record when a parse stops.
+class SaxErrors {
+ public:
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const Json::exception& error);
+
+  // After a failed parse: whether it stopped at a too-deep container.
+  bool too_deep() const { return too_deep_; }
+  // After a syntax error or an out-of-range number: nlohmann's exception id
+  // (101.., 406), its description, the number of bytes the lexer had
+  // consumed and the token it was reading.
+  int error_id() const { return error_id_; }
+  const std::string& error_text() const { return error_text_; }
+  std::size_t error_position() const { return error_position_; }
+  const std::string& error_token() const { return error_token_; }
+
+ protected:
+  // JSON text has no binary values; only the binary formats produce them.
+  bool RefuseBinary();
+
+  bool too_deep_ = false;
+  int error_id_ = 0;
+  std::string error_text_;
+  std::size_t error_position_ = 0;
+  std::string error_token_;
+};
+
+class JsonDomBuilder : public SaxErrors {
  public:
   // Builds into `*root`, which must outlive the builder. A container that
   // would be enclosed by `max_depth` others stops the parse.
@@ -40,18 +68,6 @@ class JsonDomBuilder {
   bool end_object();
   bool start_array(std::size_t size_hint);
   bool end_array();
-  bool parse_error(std::size_t position, const std::string& last_token,
-                   const Json::exception& error);
-
-  // After a failed parse: whether it stopped at a too-deep container.
-  bool too_deep() const { return too_deep_; }
-  // After a syntax error or an out-of-range number: nlohmann's exception id
-  // (101.., 406), its description, the number of bytes the lexer had
-  // consumed and the token it was reading.
-  int error_id() const { return error_id_; }
-  const std::string& error_text() const { return error_text_; }
-  std::size_t error_position() const { return error_position_; }
-  const std::string& error_token() const { return error_token_; }
 
  private:
   // Stores `value` where the parse currently is; returns where it went.
@@ -62,11 +78,44 @@ class JsonDomBuilder {
   const std::size_t max_depth_;
   std::vector<Json*> open_;  // containers being filled, outermost first
   Json* member_ = nullptr;   // the member the last key() created
-  bool too_deep_ = false;
-  int error_id_ = 0;
-  std::string error_text_;
-  std::size_t error_position_ = 0;
-  std::string error_token_;
+};
+
+// Accepts exactly what JsonDomBuilder accepts (with the same lexer, the same
+// errors) without building anything, and collects the keys of the top-level
+// value if it is an object, in text order.
+class JsonChecker : public SaxErrors {
+ public:
+  // Keys go to `*top_level_keys` unless it is null.
+  JsonChecker(int max_depth, std::vector<std::string>* top_level_keys);
+
+  JsonChecker(const JsonChecker&) = delete;
+  JsonChecker& operator=(const JsonChecker&) = delete;
+
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(Json::number_integer_t) { return true; }
+  bool number_unsigned(Json::number_unsigned_t) { return true; }
+  bool number_float(Json::number_float_t, const Json::string_t&) {
+    return true;
+  }
+  bool string(Json::string_t&) { return true; }
+  bool binary(Json::binary_t&) { return RefuseBinary(); }
+  bool start_object(std::size_t) { return Open(); }
+  bool key(Json::string_t& name);
+  bool end_object() { return Close(); }
+  bool start_array(std::size_t) { return Open(); }
+  bool end_array() { return Close(); }
+
+ private:
+  bool Open();
+  bool Close() {
+    --depth_;
+    return true;
+  }
+
+  const std::size_t max_depth_;
+  std::vector<std::string>* const top_level_keys_;
+  std::size_t depth_ = 0;  // containers open
 };
 
 }  // namespace statelog::internal

@@ -57,7 +57,7 @@ size_t OffsetOfExcessNesting(absl::string_view text, int limit) {
 }
 
 absl::Status ParseFailure(absl::string_view text, absl::string_view what,
-                          const JsonDomBuilder& builder) {
+                          const SaxErrors& builder) {
   if (builder.too_deep()) {
     return absl::InvalidArgumentError(absl::StrCat(
         what, ": nesting deeper than ", kMaxNestingDepth, " levels at byte ",
@@ -145,6 +145,23 @@ absl::StatusOr<Json> ParseJson(absl::string_view text, absl::string_view what) {
   }
   if (!parsed) return ParseFailure(text, what, builder);
   return result;
+}
+
+absl::Status CheckJson(absl::string_view text, absl::string_view what,
+                       std::vector<std::string>* top_level_keys) {
+  JsonChecker checker(kMaxNestingDepth, top_level_keys);
+  bool parsed = false;
+  try {
+    parsed = Json::sax_parse(text.data(), text.data() + text.size(), &checker);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(what, ": out of memory checking ", text.size(), " bytes"));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": invalid JSON (byte offset unknown): ", Describe(e.what())));
+  }
+  if (!parsed) return ParseFailure(text, what, checker);
+  return absl::OkStatus();
 }
 
 absl::Status ValidateValue(const Json& value, int base_depth,
@@ -258,11 +275,13 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
-absl::StatusOr<std::string> DumpJson(const Json& value) {
+absl::StatusOr<std::string> DumpJson(const Json& value, int base_depth) {
   // nlohmann would write NaN as null and a too-deep value that ParseJson
   // rejects; either would put a record in the journal that does not read
   // back as what was written.
-  if (absl::Status s = ValidateValue(value, 0, "value"); !s.ok()) return s;
+  if (absl::Status s = ValidateValue(value, base_depth, "value"); !s.ok()) {
+    return s;
+  }
   try {
     return value.dump();
   } catch (const std::bad_alloc&) {

@@ -8,6 +8,7 @@
 #define STATELOG_UTIL_JSON_UTIL_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,6 +24,13 @@ namespace statelog::internal {
 [[nodiscard]] absl::StatusOr<Json> ParseJson(absl::string_view text,
                                              absl::string_view what);
 
+// Accepts and rejects exactly what ParseJson does, with the same messages,
+// but builds nothing. If `text` is an object and `top_level_keys` is not
+// null, appends its keys (unescaped, in text order, repeats included).
+[[nodiscard]] absl::Status CheckJson(absl::string_view text,
+                                     absl::string_view what,
+                                     std::vector<std::string>* top_level_keys);
+
 // Checks that `value`, placed at depth `base_depth`, nests at most
 // kMaxNestingDepth deep, that every key and string is valid UTF-8, and that
 // every number is finite. Iterative: safe on any input. InvalidArgument whose
@@ -34,8 +42,10 @@ namespace statelog::internal {
 bool IsValidUtf8(absl::string_view s);
 
 // Compact serialization. InvalidArgument (never an exception) if the value
-// cannot be serialized.
-[[nodiscard]] absl::StatusOr<std::string> DumpJson(const Json& value);
+// cannot be serialized or, placed at depth `base_depth`, would nest deeper
+// than kMaxNestingDepth (see ValidateValue).
+[[nodiscard]] absl::StatusOr<std::string> DumpJson(const Json& value,
+                                                   int base_depth = 0);
 
 // Parses an RFC 6901 pointer. InvalidArgument naming `pointer`.
 [[nodiscard]] absl::StatusOr<Json::json_pointer> ParsePointer(

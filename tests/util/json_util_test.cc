@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "tests/testing/test_util.h"
 
@@ -159,6 +160,36 @@ TEST(ParseJsonTest, ParsesManySiblingObjectsInLinearTime) {
   EXPECT_EQ((*parsed)["k99999"]["v"], 99999);
 }
 
+TEST(CheckJsonTest, AcceptsAndRefusesExactlyWhatParseJsonDoes) {
+  const std::vector<std::string> texts = {
+      R"({"a": [1, 2.5, "x"], "b": {}})",
+      "42",
+      NestedArrayText(kMaxNestingDepth),
+      NestedArrayText(kMaxNestingDepth + 1),
+      "{\"k\": \"caf\xff\"}",
+      "[1e999]",
+      "[01]",
+      "{\"a\":1} x",
+      "",
+      "{\"a\":",
+  };
+  for (const std::string& text : texts) {
+    EXPECT_EQ(CheckJson(text, "input", nullptr),
+              ParseJson(text, "input").status())
+        << text;
+  }
+}
+
+TEST(CheckJsonTest, CollectsTopLevelKeysInTextOrderOnly) {
+  std::vector<std::string> keys;
+  ASSERT_OK(CheckJson(R"({"z": {"inner": 1}, "a\u0041": [{"no": 2}], "z": 3})",
+                      "input", &keys));
+  EXPECT_THAT(keys, ::testing::ElementsAre("z", "aA", "z"));
+  keys.clear();
+  ASSERT_OK(CheckJson(R"([{"a": 1}])", "input", &keys));
+  EXPECT_TRUE(keys.empty());
+}
+
 TEST(ValidateValueTest, AcceptsOrdinaryValues) {
   EXPECT_OK(
       ValidateValue(Json::parse(R"({"a": [1, 2.5, "é", null]})"), 0, "value"));
@@ -274,6 +305,14 @@ TEST(DumpJsonTest, RejectsWhatWouldNotReadBack) {
   EXPECT_FALSE(DumpJson(Json(std::nan(""))).ok());
   EXPECT_FALSE(DumpJson(NestedArray(kMaxNestingDepth + 1)).ok());
   EXPECT_OK(DumpJson(NestedArray(kMaxNestingDepth)));
+}
+
+TEST(DumpJsonTest, CountsTheBaseDepth) {
+  // A value that will sit inside `base_depth` containers of a larger text.
+  EXPECT_OK(DumpJson(NestedArray(kMaxNestingDepth - 1), 1));
+  EXPECT_THAT(DumpJson(NestedArray(kMaxNestingDepth), 1),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("deeper than 256")));
 }
 
 TEST(ParsePointerTest, ParsesValidPointers) {
