@@ -16,7 +16,11 @@
 //     it validates (depth, UTF-8, finite numbers) and round-trips through
 //     its compact JSON;
 //   - applying the operations one at a time has the same outcome: all of
-//     them apply and give the same state, or the transaction fails.
+//     them apply and give the same state, or the transaction fails;
+//   - compaction's TextState (store/text_state.h), built from the state's
+//     text as given and from its compact dump, accepts and rejects the
+//     text as ParseJson does, applies the transaction with the same status,
+//     and dumps the same state (byte for byte, from the compact dump).
 
 #include <cstdint>
 #include <string>
@@ -24,6 +28,7 @@
 #include "fuzz/fuzz_check.h"
 #include "recovery/recovery.h"
 #include "statelog/transaction.h"
+#include "store/text_state.h"
 #include "txn/apply.h"
 #include "util/json_util.h"
 
@@ -48,7 +53,32 @@ void CheckReadableBack(const Json& state) {
   STATELOG_FUZZ_CHECK(*again == state, "the state changes through its JSON");
 }
 
-void CheckTransaction(const Json& state, const Json& txn_json) {
+// `text` is a JSON text of `state`; `canonical` says it is DumpJson's.
+void CheckTextState(absl::string_view text, bool canonical,
+                    const Transaction& txn, const Json& applied,
+                    const absl::Status& status) {
+  absl::StatusOr<internal::TextState> lazy =
+      internal::TextState::FromText(text, "state");
+  STATELOG_FUZZ_CHECK(lazy.ok(), "TextState refused a state ParseJson took: ",
+                      lazy.status().ToString());
+  const absl::Status lazy_status = lazy->Apply(txn);
+  STATELOG_FUZZ_CHECK(lazy_status == status, "TextState::Apply: ",
+                      lazy_status.ToString(), "; ApplyTransaction: ",
+                      status.ToString());
+  absl::StatusOr<std::string> dumped = lazy->Dump();
+  STATELOG_FUZZ_CHECK(dumped.ok(), "TextState::Dump: ",
+                      dumped.status().ToString());
+  if (canonical) {
+    STATELOG_FUZZ_CHECK(*dumped == Dump(applied),
+                        "TextState dumps other bytes than DumpJson");
+  }
+  absl::StatusOr<Json> back = internal::ParseJson(*dumped, "dump");
+  STATELOG_FUZZ_CHECK(back.ok() && *back == applied,
+                      "TextState gives another state");
+}
+
+void CheckTransaction(absl::string_view state_text, const Json& state,
+                      const Json& txn_json) {
   absl::StatusOr<Transaction> txn = Transaction::FromJson(txn_json);
   if (!txn.ok()) {
     STATELOG_FUZZ_CHECK(absl::IsInvalidArgument(txn.status()),
@@ -91,6 +121,12 @@ void CheckTransaction(const Json& state, const Json& txn_json) {
                       "record replay: ", replay.ToString(),
                       "; apply: ", status.ToString());
   STATELOG_FUZZ_CHECK(replayed == applied, "record replay gives another state");
+
+  // Compaction's partial parse: the same outcome.
+  if (!state_text.empty()) {
+    CheckTextState(state_text, /*canonical=*/false, *txn, applied, status);
+  }
+  CheckTextState(Dump(state), /*canonical=*/true, *txn, applied, status);
 
   // One operation at a time: the same outcome.
   Json stepwise = state;
@@ -155,7 +191,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       txn_text = input.substr(nul + 1);
     }
     absl::StatusOr<Json> state = internal::ParseJson(state_text, "state");
-    if (!state.ok()) state = Json::object();
+    absl::StatusOr<internal::TextState> lazy =
+        internal::TextState::FromText(state_text, "state");
+    STATELOG_FUZZ_CHECK(lazy.status() == state.status(),
+                        "TextState::FromText: ", lazy.status().ToString(),
+                        "; ParseJson: ", state.status().ToString());
+    if (!state.ok()) {
+      state = Json::object();
+      state_text = "";
+    }
     absl::StatusOr<Json> txn_json = internal::ParseJson(txn_text, "txn");
     if (!txn_json.ok()) {
       STATELOG_FUZZ_CHECK(absl::IsInvalidArgument(txn_json.status()),
@@ -169,6 +213,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                           "a bad payload changed the state");
       return;
     }
-    fuzz::CheckTransaction(*state, *txn_json);
+    fuzz::CheckTransaction(state_text, *state, *txn_json);
   });
 }

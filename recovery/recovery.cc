@@ -205,17 +205,17 @@ absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload) {
   return Transaction::FromJson(json);
 }
 
+absl::Status ReplayFailure(const absl::Status& applied) {
+  if (applied.ok()) return applied;
+  // A record is only written after it applied; failing now means the
+  // journal and the snapshot disagree.
+  return absl::DataLossError(absl::StrCat(
+      "record does not apply to the recovered state: ", applied.message()));
+}
+
 absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
-  absl::Status applied = ApplyTransaction(txn, state);
-  if (!applied.ok()) {
-    // A record is only written after it applied; failing now means the
-    // journal and the snapshot disagree.
-    return absl::DataLossError(
-        absl::StrCat("record does not apply to the recovered state: ",
-                     applied.message()));
-  }
-  return absl::OkStatus();
+  return ReplayFailure(ApplyTransaction(txn, state));
 }
 
 absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,

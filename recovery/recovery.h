@@ -54,6 +54,10 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
 // Parses a transaction record's payload.
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload);
 
+// What replaying a record returns when the record does not apply: DataLoss
+// carrying `applied`'s message (OK stays OK).
+absl::Status ReplayFailure(const absl::Status& applied);
+
 // Parses a transaction record's payload and applies it to `*state`.
 absl::Status ApplyRecordPayload(absl::string_view payload, Json* state);
 

@@ -2,10 +2,13 @@
 
 #include "store/snapshot_builder.h"
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "journal/format.h"
 #include "journal/journal_reader.h"
 #include "recovery/recovery.h"
+#include "store/text_state.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
@@ -13,15 +16,13 @@ namespace statelog::internal {
 
 namespace {
 
-// The state after record `seq` from the newest of `bases` that verifies, as
-// a tree, or (when that snapshot is exactly at `seq`) as its verified text
-// in `*text`. Snapshots that do not verify (or are gone) are named in
-// `*unusable` and passed over; other errors end the build.
-absl::StatusOr<Json> Build(Env* env, const std::string& dir,
-                           const std::string& store_id,
-                           const std::vector<SnapshotName>& bases,
-                           uint64_t seq, uint64_t chain, std::string* text,
-                           std::vector<std::string>* unusable) {
+// The newest of `bases` at or before `seq` that verifies. Snapshots that do
+// not verify (or are gone) are named in `*unusable` and passed over; other
+// errors end the search.
+absl::StatusOr<VerifiedSnapshot> NewestUsableBase(
+    Env* env, const std::string& dir, const std::string& store_id,
+    const std::vector<SnapshotName>& bases, uint64_t seq,
+    std::vector<std::string>* unusable) {
   std::string passed_over;
   for (const SnapshotName& base : bases) {
     if (base.seq > seq) continue;
@@ -33,37 +34,47 @@ absl::StatusOr<Json> Build(Env* env, const std::string& dir,
       absl::StrAppend(&passed_over, "; ", snapshot.status().message());
       continue;
     }
-    if (!snapshot.ok()) return snapshot.status();
-    const SnapshotHeader from = snapshot->header;
-    if (text != nullptr && from.seq == seq && from.chain == chain) {
-      *text = std::string(snapshot->state_json);
-      return Json();
-    }
-    STATELOG_ASSIGN_OR_RETURN(Json state,
-                              ParseJson(snapshot->state_json, base.file));
-    snapshot->contents.reset();  // the bytes are no longer needed
-    if (from.seq == seq && from.chain == chain) return state;
-    STATELOG_ASSIGN_OR_RETURN(
-        JournalReadResult read,
-        ReadJournal(env, dir, store_id, from.seq, from.chain,
-                    kMaxRecordPayloadBytes,
-                    [&state](const RecordHeader&, absl::string_view payload) {
-                      return ApplyRecordPayload(payload, &state);
-                    },
-                    seq));
-    if (read.last_seq != seq || read.last_chain != chain) {
-      return absl::DataLossError(absl::StrCat(
-          "building the state at seq ", seq, " from ", base.file,
-          ": the journal leads to seq ", read.last_seq,
-          read.last_seq == seq ? " with another checksum" : "",
-          read.damage ? absl::StrCat(" (", read.damage->Describe(), ")") : "",
-          ", not to the record acknowledged as seq ", seq));
-    }
-    return state;
+    return snapshot;
   }
   return absl::DataLossError(absl::StrCat(
       "building the state at seq ", seq, ": no snapshot at or before it "
       "verifies", passed_over));
+}
+
+// Applies the journal records after `base` up to record `seq` (whose
+// checksum must be `chain`) through `apply`. DataLoss if the journal does
+// not lead there.
+absl::Status ReplayOnto(
+    Env* env, const std::string& dir, const std::string& store_id,
+    const VerifiedSnapshot& base, const std::string& base_file, uint64_t seq,
+    uint64_t chain,
+    const std::function<absl::Status(absl::string_view payload)>& apply) {
+  const SnapshotHeader& from = base.header;
+  if (from.seq == seq && from.chain == chain) return absl::OkStatus();
+  STATELOG_ASSIGN_OR_RETURN(
+      JournalReadResult read,
+      ReadJournal(env, dir, store_id, from.seq, from.chain,
+                  kMaxRecordPayloadBytes,
+                  [&apply](const RecordHeader&, absl::string_view payload) {
+                    return apply(payload);
+                  },
+                  seq));
+  if (read.last_seq != seq || read.last_chain != chain) {
+    return absl::DataLossError(absl::StrCat(
+        "building the state at seq ", seq, " from ", base_file,
+        ": the journal leads to seq ", read.last_seq,
+        read.last_seq == seq ? " with another checksum" : "",
+        read.damage ? absl::StrCat(" (", read.damage->Describe(), ")") : "",
+        ", not to the record acknowledged as seq ", seq));
+  }
+  return absl::OkStatus();
+}
+
+std::string FileOf(const std::vector<SnapshotName>& bases, uint64_t seq) {
+  for (const SnapshotName& base : bases) {
+    if (base.seq == seq) return base.file;
+  }
+  return "";
 }
 
 }  // namespace
@@ -73,18 +84,42 @@ absl::StatusOr<Json> BuildState(Env* env, const std::string& dir,
                                 const std::vector<SnapshotName>& bases,
                                 uint64_t seq, uint64_t chain,
                                 std::vector<std::string>* unusable) {
-  return Build(env, dir, store_id, bases, seq, chain, nullptr, unusable);
+  STATELOG_ASSIGN_OR_RETURN(
+      VerifiedSnapshot base,
+      NewestUsableBase(env, dir, store_id, bases, seq, unusable));
+  const std::string file = FileOf(bases, base.header.seq);
+  STATELOG_ASSIGN_OR_RETURN(Json state, ParseJson(base.state_json, file));
+  base.contents.reset();  // the bytes are no longer needed
+  STATELOG_RETURN_IF_ERROR(
+      ReplayOnto(env, dir, store_id, base, file, seq, chain,
+                 [&state](absl::string_view payload) {
+                   return ApplyRecordPayload(payload, &state);
+                 }));
+  return state;
 }
 
 absl::StatusOr<std::string> BuildSnapshotState(
     Env* env, const std::string& dir, const std::string& store_id,
     const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
     std::vector<std::string>* unusable) {
-  std::string text;
   STATELOG_ASSIGN_OR_RETURN(
-      Json state, Build(env, dir, store_id, bases, seq, chain, &text, unusable));
-  if (!text.empty()) return text;
-  return DumpJson(state);
+      VerifiedSnapshot base,
+      NewestUsableBase(env, dir, store_id, bases, seq, unusable));
+  const std::string file = FileOf(bases, base.header.seq);
+  if (base.header.seq == seq && base.header.chain == chain) {
+    return std::string(base.state_json);
+  }
+  // Only the members the records touch are parsed (store/text_state.h).
+  STATELOG_ASSIGN_OR_RETURN(TextState state,
+                            TextState::FromText(base.state_json, file));
+  STATELOG_RETURN_IF_ERROR(ReplayOnto(
+      env, dir, store_id, base, file, seq, chain,
+      [&state](absl::string_view payload) -> absl::Status {
+        STATELOG_ASSIGN_OR_RETURN(Transaction txn,
+                                  DecodeRecordPayload(payload));
+        return ReplayFailure(state.Apply(txn));
+      }));
+  return state.Dump();
 }
 
 }  // namespace statelog::internal

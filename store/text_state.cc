@@ -1,0 +1,235 @@
+// store/text_state.cc
+
+#include "store/text_state.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "txn/apply.h"
+#include "util/json_util.h"
+#include "util/status_macros.h"
+
+namespace statelog::internal {
+namespace {
+
+// The scanners below run only over text CheckJson accepted, so every string
+// is closed, every bracket matched and every value well formed.
+
+size_t SkipSpace(absl::string_view text, size_t i) {
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' ||
+                             text[i] == '\n' || text[i] == '\r')) {
+    ++i;
+  }
+  return i;
+}
+
+// `i` is at an opening quote; returns the index after the closing one.
+size_t SkipString(absl::string_view text, size_t i) {
+  for (++i; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;  // an escaped character is never the closing quote
+    } else if (text[i] == '"') {
+      return i + 1;
+    }
+  }
+  return text.size();
+}
+
+// `i` is at the first byte of a value; returns the index after its last.
+size_t SkipValue(absl::string_view text, size_t i) {
+  const char first = text[i];
+  if (first == '"') return SkipString(text, i);
+  if (first == '{' || first == '[') {
+    size_t depth = 0;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (c == '"') {
+        i = SkipString(text, i);
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return i + 1;
+      }
+      ++i;
+    }
+    return text.size();
+  }
+  // A number or a literal: up to the next delimiter.
+  while (i < text.size() && text[i] != ',' && text[i] != '}' &&
+         text[i] != ']' && text[i] != ' ' && text[i] != '\t' &&
+         text[i] != '\n' && text[i] != '\r') {
+    ++i;
+  }
+  return i;
+}
+
+// The top-level member an operation's pointer names: false for the root
+// (the empty pointer), which no single member holds.
+bool FirstToken(const std::string& pointer, std::string* token) {
+  if (pointer.empty() || pointer[0] != '/') return false;
+  token->clear();
+  for (size_t i = 1; i < pointer.size() && pointer[i] != '/'; ++i) {
+    if (pointer[i] == '~' && i + 1 < pointer.size()) {
+      *token += pointer[i + 1] == '1' ? '/' : '~';
+      ++i;
+    } else {
+      *token += pointer[i];
+    }
+  }
+  return true;
+}
+
+// The top-level members `txn` reads or writes, sorted and unique; false if
+// an operation works on the root as a whole.
+bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys) {
+  std::string token;
+  for (const Operation& op : txn.ops()) {
+    if (op.kind == OpKind::kMerge) {
+      // A merge patch that is an object changes only the members it names
+      // (RFC 7386); any other patch replaces the root.
+      if (!op.value.is_object()) return false;
+      for (auto it = op.value.begin(); it != op.value.end(); ++it) {
+        keys->push_back(it.key());
+      }
+      continue;
+    }
+    if (!FirstToken(op.path, &token)) return false;
+    keys->push_back(token);
+    if (op.kind == OpKind::kMove || op.kind == OpKind::kCopy) {
+      if (!FirstToken(op.from, &token)) return false;
+      keys->push_back(token);
+    }
+  }
+  std::sort(keys->begin(), keys->end());
+  keys->erase(std::unique(keys->begin(), keys->end()), keys->end());
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
+                                              absl::string_view what) {
+  std::vector<std::string> keys;
+  STATELOG_RETURN_IF_ERROR(CheckJson(text, what, &keys));
+  TextState state;
+  state.text_bytes_ = text.size();
+  size_t i = SkipSpace(text, 0);
+  if (i == text.size() || text[i] != '{') {
+    state.whole_ = true;
+    STATELOG_ASSIGN_OR_RETURN(state.tree_, ParseJson(text, what));
+    return state;
+  }
+  i = SkipSpace(text, i + 1);
+  size_t k = 0;
+  while (i < text.size() && text[i] == '"') {
+    const size_t start = i;
+    i = SkipSpace(text, SkipString(text, i));  // now at ':'
+    const size_t value_start = SkipSpace(text, i + 1);
+    i = SkipValue(text, value_start);
+    if (k == keys.size()) break;
+    Member member;
+    member.text = text.substr(start, i - start);
+    member.value_offset = value_start - start;
+    // Keys arrive sorted when DumpJson wrote the text, and the hint then
+    // spares a search; a repeated key keeps its last value, as in ParseJson.
+    state.members_.insert_or_assign(state.members_.end(), std::move(keys[k++]),
+                                    member);
+    i = SkipSpace(text, i);
+    if (i < text.size() && text[i] == ',') i = SkipSpace(text, i + 1);
+  }
+  if (k != keys.size() || i >= text.size() || text[i] != '}') {
+    return absl::InternalError(absl::StrCat(
+        what, ": top-level members do not line up with the parser's (", k,
+        " of ", keys.size(), " at byte ", i, ")"));
+  }
+  return state;
+}
+
+absl::Status TextState::Parse(Member* member) {
+  if (member->text.empty()) return absl::OkStatus();
+  STATELOG_ASSIGN_OR_RETURN(
+      member->value,
+      ParseJson(member->text.substr(member->value_offset), "state member"));
+  member->text = {};
+  ++parsed_members_;
+  return absl::OkStatus();
+}
+
+absl::Status TextState::MakeWhole() {
+  if (whole_) return absl::OkStatus();
+  for (auto& [key, member] : members_) {
+    STATELOG_RETURN_IF_ERROR(Parse(&member));
+  }
+  Json tree = Json::object();
+  Json::object_t& object = *tree.get_ptr<Json::object_t*>();
+  for (auto& [key, member] : members_) {
+    object.emplace_hint(object.end(), key, std::move(member.value));
+  }
+  members_.clear();
+  tree_ = std::move(tree);
+  whole_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status TextState::Apply(const Transaction& txn) {
+  std::vector<std::string> keys;
+  if (!whole_ && !TouchedMembers(txn, &keys)) {
+    STATELOG_RETURN_IF_ERROR(MakeWhole());
+  }
+  if (whole_) return ApplyTransaction(txn, &tree_);
+
+  // The transaction runs on an object of just the members it touches:
+  // every pointer it follows starts at one of them, so it cannot tell the
+  // difference. Parse them all before moving any, so a failure leaves
+  // everything in place.
+  for (const std::string& key : keys) {
+    auto it = members_.find(key);
+    if (it != members_.end()) STATELOG_RETURN_IF_ERROR(Parse(&it->second));
+  }
+  Json part = Json::object();
+  Json::object_t& object = *part.get_ptr<Json::object_t*>();
+  for (const std::string& key : keys) {
+    auto it = members_.find(key);
+    if (it == members_.end()) continue;
+    object.emplace_hint(object.end(), key, std::move(it->second.value));
+    members_.erase(it);
+  }
+  // On failure ApplyTransaction leaves `part` as it was; either way, `part`
+  // holds what the touched members now are.
+  absl::Status applied = ApplyTransaction(txn, &part);
+  for (auto& [key, value] : object) {
+    Member& member = members_[key];
+    member.text = {};
+    member.value = std::move(value);
+  }
+  return applied;
+}
+
+absl::StatusOr<std::string> TextState::Dump() const {
+  if (whole_) return DumpJson(tree_);
+  std::string out;
+  out.reserve(text_bytes_ + text_bytes_ / 8 + 2);
+  out += '{';
+  for (const auto& [key, member] : members_) {
+    if (out.size() > 1) out += ',';
+    if (!member.text.empty()) {
+      out.append(member.text.data(), member.text.size());
+      continue;
+    }
+    STATELOG_ASSIGN_OR_RETURN(std::string name, DumpJson(Json(key)));
+    // A member's value sits inside the root object: one level down.
+    STATELOG_ASSIGN_OR_RETURN(std::string value,
+                              DumpJson(member.value, /*base_depth=*/1));
+    out += name;
+    out += ':';
+    out += value;
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace statelog::internal

@@ -1,0 +1,353 @@
+// tests/store/text_state_test.cc
+//
+// TextState (compaction's state that keeps untouched top-level members as
+// text) against ApplyTransaction on the whole tree: the same status for
+// every transaction, the same state after it, and, for text DumpJson wrote,
+// the same bytes from Dump().
+
+#include "store/text_state.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/testing/test_util.h"
+#include "txn/apply.h"
+#include "util/json_util.h"
+
+namespace statelog::internal {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string DumpOrDie(const Json& value) {
+  absl::StatusOr<std::string> text = DumpJson(value);
+  EXPECT_OK(text);
+  return text.ok() ? *text : "";
+}
+
+// The state points into `text`, which must outlive it.
+TextState FromTextOrDie(const std::string& text) {
+  absl::StatusOr<TextState> state = TextState::FromText(text, "snap");
+  EXPECT_OK(state);
+  return std::move(state).value();
+}
+
+TextState FromTextOrDie(std::string&& text) = delete;
+
+// Applies `txn` both ways and checks that they agree; returns the status.
+absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* text) {
+  const absl::Status expected = ApplyTransaction(txn, tree);
+  const absl::Status got = text->Apply(txn);
+  EXPECT_EQ(got, expected) << txn.ToJson().dump();
+  absl::StatusOr<std::string> dumped = text->Dump();
+  EXPECT_OK(dumped);
+  if (dumped.ok()) {
+    EXPECT_EQ(*dumped, DumpOrDie(*tree)) << txn.ToJson().dump();
+  }
+  return got;
+}
+
+TEST(TextStateTest, UntouchedMembersAreNotParsed) {
+  const Json tree = {{"a", {{"x", 1}}}, {"b", {1, 2, 3}}, {"c", "text"},
+                     {"d", nullptr}};
+  const std::string text = DumpOrDie(tree);
+  TextState state = FromTextOrDie(text);
+  EXPECT_EQ(state.parsed_members(), 0u);
+  absl::StatusOr<std::string> same = state.Dump();
+  ASSERT_OK(same);
+  EXPECT_EQ(*same, text);
+
+  Json expected = tree;
+  ASSERT_OK(ApplyBoth(Transaction().Set("/b/0", 7), &expected, &state));
+  EXPECT_EQ(state.parsed_members(), 1u);
+  EXPECT_FALSE(state.whole());
+}
+
+TEST(TextStateTest, UntouchedMembersKeepTheirBytes) {
+  // Text DumpJson did not write: spacing, escapes and number spellings of
+  // untouched members survive; touched ones are written compactly.
+  const std::string text =
+      " {\n  \"b\" : 1.50 ,\"a\\u0041\": [ 1 ,2 ],\n\"c\":{}\t}\n";
+  TextState state = FromTextOrDie(text);
+  ASSERT_OK(state.Apply(Transaction().Set("/c/k", true)));
+  absl::StatusOr<std::string> dumped = state.Dump();
+  ASSERT_OK(dumped);
+  EXPECT_EQ(*dumped, "{\"a\\u0041\": [ 1 ,2 ],\"b\" : 1.50,\"c\":{\"k\":true}}");
+  absl::StatusOr<Json> back = ParseJson(*dumped, "dump");
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, Json::parse(R"({"aA":[1,2],"b":1.5,"c":{"k":true}})"));
+}
+
+TEST(TextStateTest, RepeatedKeyKeepsTheLastValueAsParseJsonDoes) {
+  const std::string text = R"({"k":1,"j":2,"k":{"deep":3}})";
+  absl::StatusOr<Json> tree = ParseJson(text, "snap");
+  ASSERT_OK(tree);
+  TextState state = FromTextOrDie(text);
+  absl::StatusOr<std::string> dumped = state.Dump();
+  ASSERT_OK(dumped);
+  absl::StatusOr<Json> back = ParseJson(*dumped, "dump");
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, *tree);
+  Json expected = *tree;
+  ASSERT_OK(ApplyBoth(Transaction().Set("/k/deep", 4), &expected, &state));
+}
+
+TEST(TextStateTest, RefusesWhatParseJsonRefusesWithTheSameError) {
+  const std::vector<std::string> bad = {
+      "",
+      "{",
+      R"({"a":1,})",
+      R"({"a":1} x)",
+      R"({"a":[1,2})",
+      R"({"a":"\x"})",
+      "{\"a\":\"\xff\"}",
+      R"({"a":1e999})",
+      std::string(600, '[') + std::string(600, ']'),
+      "{\"a\":" + std::string(600, '[') + std::string(600, ']') + "}",
+  };
+  for (const std::string& text : bad) {
+    const absl::Status parsed = ParseJson(text, "snap").status();
+    ASSERT_FALSE(parsed.ok()) << text;
+    const absl::Status checked = TextState::FromText(text, "snap").status();
+    EXPECT_EQ(checked, parsed) << text;
+    EXPECT_THAT(checked,
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("snap")));
+  }
+}
+
+TEST(TextStateTest, StatesThatAreNotObjectsAreParsedWhole) {
+  for (const std::string text :
+       {"[1,{\"a\":2}]", "\"s\"", "3", "null", "true"}) {
+    TextState state = FromTextOrDie(text);
+    EXPECT_TRUE(state.whole()) << text;
+    Json expected = Json::parse(text);
+    ApplyBoth(Transaction().Add("/0", 1), &expected, &state).IgnoreError();
+    ApplyBoth(Transaction().Merge({{"a", 1}}), &expected, &state)
+        .IgnoreError();
+  }
+}
+
+TEST(TextStateTest, RootOperationsParseEverything) {
+  const Json tree = {{"a", 1}, {"b", {{"c", 2}}}};
+  const std::string text = DumpOrDie(tree);  // outlives `state`
+  TextState state = FromTextOrDie(text);
+  Json expected = tree;
+  ASSERT_OK(ApplyBoth(Transaction().Test("", tree), &expected, &state));
+  EXPECT_TRUE(state.whole());
+  ASSERT_OK(ApplyBoth(Transaction().Replace("", {{"z", 0}}), &expected,
+                      &state));
+  ASSERT_OK(ApplyBoth(Transaction().Merge(Json::array({1})), &expected,
+                      &state));
+  EXPECT_EQ(expected, Json::array({1}));
+}
+
+TEST(TextStateTest, ObjectMergeTouchesOnlyTheMembersItNames) {
+  const Json tree = {{"a", 1}, {"b", {{"c", 2}, {"d", 3}}}, {"e", {4}}};
+  const std::string text = DumpOrDie(tree);  // outlives `state`
+  TextState state = FromTextOrDie(text);
+  Json expected = tree;
+  ASSERT_OK(ApplyBoth(
+      Transaction().Merge({{"b", {{"c", nullptr}}}, {"a", nullptr},
+                           {"new", {{"x", nullptr}, {"y", 1}}}}),
+      &expected, &state));
+  EXPECT_FALSE(state.whole());
+  EXPECT_EQ(state.parsed_members(), 2u);  // a and b; "new" did not exist
+}
+
+TEST(TextStateTest, MovesAndCopiesAcrossMembers) {
+  const Json tree = {{"a", {{"x", {1, 2}}}}, {"b", Json::object()}, {"c", 5}};
+  const std::string text = DumpOrDie(tree);  // outlives `state`
+  TextState state = FromTextOrDie(text);
+  Json expected = tree;
+  ASSERT_OK(ApplyBoth(Transaction().Move("/a/x", "/b/y"), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Copy("/b/y", "/d"), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Move("/c", "/a/c"), &expected, &state));
+  EXPECT_FALSE(state.whole());
+}
+
+TEST(TextStateTest, AFailingTransactionChangesNothing) {
+  const Json tree = {{"a", {{"x", 1}}}, {"b", {1}}, {"c", "s"}};
+  const std::string text = DumpOrDie(tree);
+  TextState state = FromTextOrDie(text);
+  Json expected = tree;
+  // Every operation but the last would apply.
+  const Transaction txn = Transaction()
+                              .Set("/a/x", 2)
+                              .Remove("/b/0")
+                              .Add("/new", 1)
+                              .Test("/c", "not s");
+  EXPECT_THAT(ApplyBoth(txn, &expected, &state),
+              StatusIs(absl::StatusCode::kAborted, ::testing::_));
+  absl::StatusOr<std::string> dumped = state.Dump();
+  ASSERT_OK(dumped);
+  EXPECT_EQ(*dumped, text);
+}
+
+TEST(TextStateTest, KeysThatNeedEscapingInPointersAndInJson) {
+  const Json tree = {{"a/b", 1},  {"m~n", {{"x", 1}}}, {"q\"uote", 2},
+                     {"é", 3},    {"", 4},             {"~", 5},
+                     {"tab\t", 6}, {"~1", 7}};
+  const std::string text = DumpOrDie(tree);  // outlives `state`
+  TextState state = FromTextOrDie(text);
+  Json expected = tree;
+  ASSERT_OK(ApplyBoth(Transaction().Set("/a~1b", 10), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Set("/m~0n/x", 11), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Remove("/q\"uote"), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Replace("/é", 13), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Replace("/", 14), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Replace("/~0", 15), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Move("/~01", "/tab\t"), &expected,
+                      &state));
+  EXPECT_FALSE(state.whole());
+  // Malformed pointers fail the same way on both.
+  EXPECT_FALSE(ApplyBoth(Transaction().Set("/a~2", 1), &expected, &state).ok());
+  EXPECT_FALSE(ApplyBoth(Transaction().Set("a", 1), &expected, &state).ok());
+}
+
+// Random transactions over a random state, side by side.
+class Differential {
+ public:
+  explicit Differential(uint32_t seed) : rng_(seed) {}
+
+  Json RandomValue(int depth) {
+    switch (Pick(depth > 2 ? 4 : 6)) {
+      case 0: return nullptr;
+      case 1: return Pick(100);
+      case 2: return Key();
+      case 3: return Pick(2) == 1;
+      case 4: {
+        Json array = Json::array();
+        for (int i = Pick(4); i > 0; --i) array.push_back(RandomValue(depth + 1));
+        return array;
+      }
+      default: {
+        Json object = Json::object();
+        for (int i = Pick(4); i > 0; --i) object[Key()] = RandomValue(depth + 1);
+        return object;
+      }
+    }
+  }
+
+  // A pointer into `state` most of the time, sometimes past it, rarely the
+  // root (which makes the TextState whole).
+  std::string Pointer(const Json& state) {
+    std::string pointer;
+    const Json* at = &state;
+    for (bool first = true; first ? Pick(20) != 0 : Pick(3) != 0;
+         first = false) {
+      if (at->is_object() && !at->empty() && Pick(4) != 0) {
+        auto it = at->begin();
+        std::advance(it, Pick(static_cast<int>(at->size())));
+        pointer += "/" + Escape(it.key());
+        at = &it.value();
+      } else if (at->is_array() && !at->empty() && Pick(4) != 0) {
+        const int i = Pick(static_cast<int>(at->size()));
+        pointer += "/" + std::to_string(i);
+        at = &(*at)[static_cast<size_t>(i)];
+      } else {
+        pointer += Pick(5) == 0 ? "/-" : "/" + Escape(Key());
+        break;
+      }
+    }
+    return pointer;
+  }
+
+  Transaction RandomTransaction(const Json& state) {
+    Transaction txn;
+    for (int n = 1 + Pick(3); n > 0; --n) {
+      switch (Pick(9)) {
+        case 0: txn.Add(Pointer(state), RandomValue(1)); break;
+        case 1: txn.Remove(Pointer(state)); break;
+        case 2: txn.Replace(Pointer(state), RandomValue(1)); break;
+        case 3: txn.Move(Pointer(state), Pointer(state)); break;
+        case 4: txn.Copy(Pointer(state), Pointer(state)); break;
+        case 5: {
+          const std::string path = Pointer(state);
+          Json value = RandomValue(1);
+          if (Pick(2) == 0) {
+            absl::StatusOr<Json::json_pointer> p = ParsePointer(path);
+            // Often the value that is there, so that tests also pass.
+            try {
+              if (p.ok()) value = state.at(*p);
+            } catch (const Json::exception&) {
+            }
+          }
+          txn.Test(path, value);
+          break;
+        }
+        case 6: txn.Merge(Pick(10) == 0 ? RandomValue(1) : RandomMerge()); break;
+        case 7: txn.Set(Pointer(state), RandomValue(1)); break;
+        default: txn.Unset(Pointer(state)); break;
+      }
+    }
+    return txn;
+  }
+
+  int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+
+ private:
+  Json RandomMerge() {
+    Json patch = Json::object();
+    for (int i = 1 + Pick(3); i > 0; --i) {
+      patch[Key()] = Pick(3) == 0 ? Json(nullptr) : RandomValue(1);
+    }
+    return patch;
+  }
+
+  std::string Key() {
+    static const char* const kKeys[] = {"a", "b", "c", "a/b", "m~n", "é",
+                                        "", "0", "-", "q\"q"};
+    return kKeys[Pick(10)];
+  }
+
+  static std::string Escape(const std::string& key) {
+    std::string out;
+    for (char c : key) {
+      if (c == '~') {
+        out += "~0";
+      } else if (c == '/') {
+        out += "~1";
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+
+  std::mt19937 rng_;
+};
+
+TEST(TextStateTest, RandomTransactionsAgreeWithApplyTransaction) {
+  int applied = 0;
+  int failed = 0;
+  for (uint32_t seed = 1; seed <= 300; ++seed) {
+    Differential random(seed);
+    Json tree = Json::object();
+    for (int i = random.Pick(6); i > 0; --i) {
+      tree[std::to_string(random.Pick(20))] = random.RandomValue(0);
+      Json more = random.RandomValue(0);
+      if (more.is_object()) tree.update(more);
+    }
+    const std::string text = DumpOrDie(tree);  // outlives `state`
+  TextState state = FromTextOrDie(text);
+    for (int step = 0; step < 20; ++step) {
+      const Transaction txn = random.RandomTransaction(tree);
+      const std::string before = DumpOrDie(tree);
+      const absl::Status status = ApplyBoth(txn, &tree, &state);
+      if (status.ok()) {
+        ++applied;
+      } else {
+        ++failed;
+        EXPECT_EQ(DumpOrDie(tree), before);
+      }
+      if (HasFailure()) return;
+    }
+  }
+  // Both outcomes were exercised in earnest.
+  EXPECT_GT(applied, 1000);
+  EXPECT_GT(failed, 1000);
+}
+
+}  // namespace
+}  // namespace statelog::internal
