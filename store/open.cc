@@ -47,6 +47,12 @@ absl::Status CheckOptions(const Options& o) {
   if (o.sync_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("Options.sync_interval must be positive");
   }
+  if (o.max_group_commit_wait < absl::ZeroDuration() ||
+      o.max_group_commit_wait > absl::Seconds(1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options.max_group_commit_wait must be in [0, 1s], got ",
+        absl::FormatDuration(o.max_group_commit_wait)));
+  }
   if (o.read_only && o.create_if_missing) {
     return absl::InvalidArgumentError(
         "Options.read_only and create_if_missing exclude each other");

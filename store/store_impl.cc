@@ -6,7 +6,11 @@
 
 #include "store/store_impl.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "journal/record.h"
 #include "store/snapshot_builder.h"
 #include "txn/apply.h"
@@ -189,12 +193,16 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
   last_chain_ = EncodeRecord(last_chain_, seq, durable_seq_,
                              RecordType::kTransaction, payload, &pending_);
   journal_bytes_since_snapshot_ += pending_.size() - before;
-  STATELOG_RETURN_IF_ERROR(
-      CommitLocked(seq, options_.durability == Durability::kSync));
+  const bool sync = options_.durability == Durability::kSync;
+  STATELOG_RETURN_IF_ERROR(CommitLocked(seq, sync, /*gather=*/sync));
   return seq;
 }
 
-absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync) {
+bool StoreImpl::GatheredLocked() const {
+  return last_seq_ >= gather_target_ || !poison_.ok();
+}
+
+absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync, bool gather) {
   while (true) {
     if (!poison_.ok()) return poison_;
     if (sync ? durable_seq_ >= seq : written_seq_ >= seq) {
@@ -206,18 +214,44 @@ absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync) {
     }
     // Become the leader for everything framed so far.
     io_busy_ = true;
+    if (gather && last_seq_ < gather_target_ && !gather_missed_ &&
+        options_.max_group_commit_wait > absl::ZeroDuration()) {
+      // The writers the last batch released are likely to be back with
+      // their next transaction within a fraction of a sync; without this
+      // wait they would miss this batch and wait out two syncs, and eight
+      // writers would settle into two alternating batches of four. Bounded
+      // by half the last sync (Options::max_group_commit_wait); after a
+      // wait that timed out (the writers went on to other work), the next
+      // leader does not wait.
+      const absl::Duration window =
+          std::min(last_sync_time_ / 2, options_.max_group_commit_wait);
+      gather_missed_ = !mu_.AwaitWithTimeout(
+          absl::Condition(this, &StoreImpl::GatheredLocked), window);
+    } else {
+      gather_missed_ = false;
+    }
     std::string batch;
     batch.swap(pending_);
     const uint64_t batch_last = last_seq_;
+    const uint64_t released = batch_last - durable_seq_;
     mu_.Unlock();
     absl::Status s = absl::OkStatus();
     if (!batch.empty()) s = writer_->Write(batch);
-    if (s.ok() && sync) s = writer_->Sync();
+    if (s.ok() && sync) {
+      const absl::Time start = absl::Now();
+      s = writer_->Sync();
+      last_sync_time_ = absl::Now() - start;
+    }
     mu_.Lock();
     io_busy_ = false;
     if (s.ok()) {
       written_seq_ = batch_last;
-      if (sync) durable_seq_ = batch_last;
+      if (sync) {
+        durable_seq_ = batch_last;
+        // Under kSync each writer has one record in flight: `released`
+        // writers return now, after what was framed during the sync.
+        gather_target_ = last_seq_ + released;
+      }
     } else {
       // The kernel may have dropped the dirty pages already; a retried
       // fsync could report success for data that is gone. Only recovery

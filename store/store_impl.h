@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "journal/journal_writer.h"
 #include "snapshot/snapshot_file.h"
 #include "statelog/env.h"
@@ -75,9 +76,13 @@ class StoreImpl {
                                        const std::string& payload)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Returns once record `seq` is written (and synced if `sync`), acting as
-  // the I/O leader when no one else is. REQUIRES: mu_ held.
-  absl::Status CommitLocked(uint64_t seq, bool sync)
+  // the I/O leader when no one else is. A leader that may `gather` first
+  // waits (briefly) for the writers the previous batch released to frame
+  // their next records. REQUIRES: mu_ held.
+  absl::Status CommitLocked(uint64_t seq, bool sync, bool gather = false)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether the records a gathering leader waits for are framed.
+  bool GatheredLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Status CheckWritable() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Builds state_ from the newest snapshot and the journal if the store was
   // opened with Options::load_state_lazily and it is not built yet.
@@ -126,6 +131,11 @@ class StoreImpl {
   uint64_t written_seq_ ABSL_GUARDED_BY(mu_);
   uint64_t durable_seq_ ABSL_GUARDED_BY(mu_);
   bool io_busy_ ABSL_GUARDED_BY(mu_) = false;
+  // Group commit's gathering (CommitLocked): the last_seq_ at which every
+  // writer the last synced batch released has framed again, whether the
+  // last wait for that timed out.
+  uint64_t gather_target_ ABSL_GUARDED_BY(mu_) = 0;
+  bool gather_missed_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status poison_ ABSL_GUARDED_BY(mu_);
   uint64_t journal_bytes_since_snapshot_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t snapshot_seq_ ABSL_GUARDED_BY(mu_);
@@ -137,6 +147,7 @@ class StoreImpl {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
   // Touched only by the I/O leader (io_busy_ set).
+  absl::Duration last_sync_time_;  // of the journal, the last time
   std::unique_ptr<JournalWriter> writer_;
   std::thread sync_thread_;
   std::thread compaction_thread_;

@@ -62,6 +62,14 @@ struct Options {
   Durability durability = Durability::kSync;
   // For Durability::kInterval.
   absl::Duration sync_interval = absl::Milliseconds(100);
+  // For Durability::kSync with concurrent writers (group commit): the
+  // longest a writer about to write and fdatasync a batch waits for the
+  // writers the previous batch released to add their next transactions, so
+  // that they share this fdatasync instead of waiting for the next one. The
+  // wait is also at most half the last fdatasync, ends as soon as they are
+  // all in, and is skipped after one that timed out. A single writer never
+  // waits. Zero disables it.
+  absl::Duration max_group_commit_wait = absl::Milliseconds(1);
 
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
 

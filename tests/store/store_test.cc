@@ -210,6 +210,64 @@ TEST(StoreTest, ConcurrentWritersAllLandInOrder) {
   }
 }
 
+// Eight writers under kSync on a journal whose fdatasync takes 20 ms;
+// returns the fdatasyncs of the journal their 160 transactions took.
+int JournalSyncsForEightWriters(absl::Duration max_group_commit_wait) {
+  MemEnv env;
+  std::atomic<int> syncs{0};
+  env.set_fault_hook([&](const std::string& op, const std::string& path) {
+    if (op == "sync" && path.find("wal-") != std::string::npos) {
+      ++syncs;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return absl::OkStatus();
+  });
+  Options o = Create();
+  o.env = &env;
+  o.max_group_commit_wait = max_group_commit_wait;
+  auto store = OpenOrDie("/s", o);
+  syncs = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        EXPECT_OK(store->Apply(Transaction().Set("/t" + std::to_string(t), i)));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const int taken = syncs;
+  EXPECT_EQ(store->LastSeq(), 160u);
+  for (int t = 0; t < 8; ++t) {
+    EXPECT_EQ(*store->Get("/t" + std::to_string(t)), 19);
+  }
+  return taken;
+}
+
+TEST(StoreTest, GroupCommitGathersTheWritersTheLastSyncReleased) {
+  // Without waiting, the writers a sync releases come back after the next
+  // batch has left and settle into two alternating halves: about four
+  // transactions per fdatasync. Waiting up to half a sync (here 10 ms, far
+  // more than they need to come back) brings them into one batch.
+  const int gathered = JournalSyncsForEightWriters(absl::Milliseconds(50));
+  EXPECT_LE(gathered, 160 / 6) << "fdatasyncs for 160 transactions";
+  const int alternating = JournalSyncsForEightWriters(absl::ZeroDuration());
+  EXPECT_GE(alternating, 160 / 5) << "fdatasyncs for 160 transactions";
+}
+
+TEST(StoreTest, RejectsAGroupCommitWaitOutOfRange) {
+  ScratchDir tmp;
+  Options o = Create();
+  o.max_group_commit_wait = absl::Milliseconds(-1);
+  EXPECT_THAT(Store::Open(tmp.Sub("s"), o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("max_group_commit_wait")));
+  o.max_group_commit_wait = absl::Seconds(2);
+  EXPECT_THAT(Store::Open(tmp.Sub("s"), o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("max_group_commit_wait")));
+}
+
 TEST(StoreTest, ConcurrentUpdatesNeverLoseAnIncrement) {
   ScratchDir tmp;
   auto store = OpenOrDie(tmp.Sub("s"), Create());
