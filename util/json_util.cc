@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "util/json_dom_builder.h"
 #include "util/printable.h"
+#include "util/status_macros.h"
 
 namespace statelog::internal {
 namespace {
@@ -128,40 +129,39 @@ std::string Location(const std::vector<Frame>& frames, size_t count) {
   return Printable(pointer);
 }
 
+// Runs `handler` (a SaxErrors) over `text`; every failure, thrown or
+// reported, becomes a Status naming `what`. `doing` ("parsing") goes into
+// the out-of-memory message.
+template <typename Handler>
+absl::Status RunSax(absl::string_view text, absl::string_view what,
+                    absl::string_view doing, Handler* handler) {
+  bool parsed = false;
+  try {
+    parsed = Json::sax_parse(text.data(), text.data() + text.size(), handler);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        what, ": out of memory ", doing, " ", text.size(), " bytes"));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": invalid JSON (byte offset unknown): ", Describe(e.what())));
+  }
+  if (!parsed) return ParseFailure(text, what, *handler);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Json> ParseJson(absl::string_view text, absl::string_view what) {
   Json result;
   JsonDomBuilder builder(&result, kMaxNestingDepth);
-  bool parsed = false;
-  try {
-    parsed = Json::sax_parse(text.data(), text.data() + text.size(), &builder);
-  } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(what, ": out of memory parsing ", text.size(), " bytes"));
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": invalid JSON (byte offset unknown): ", Describe(e.what())));
-  }
-  if (!parsed) return ParseFailure(text, what, builder);
+  STATELOG_RETURN_IF_ERROR(RunSax(text, what, "parsing", &builder));
   return result;
 }
 
 absl::Status CheckJson(absl::string_view text, absl::string_view what,
                        std::vector<std::string>* top_level_keys) {
   JsonChecker checker(kMaxNestingDepth, top_level_keys);
-  bool parsed = false;
-  try {
-    parsed = Json::sax_parse(text.data(), text.data() + text.size(), &checker);
-  } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(what, ": out of memory checking ", text.size(), " bytes"));
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": invalid JSON (byte offset unknown): ", Describe(e.what())));
-  }
-  if (!parsed) return ParseFailure(text, what, checker);
-  return absl::OkStatus();
+  return RunSax(text, what, "checking", &checker);
 }
 
 absl::Status ValidateValue(const Json& value, int base_depth,
