@@ -16,12 +16,12 @@ namespace statelog::internal {
 
 namespace {
 
-// The newest of `bases` at or before `seq` that verifies. Snapshots that do
-// not verify (or are gone) are named in `*unusable` and passed over; other
-// errors end the search.
+// The newest of `bases` at or before `seq` that verifies; its file name goes
+// to `*file`. Snapshots that do not verify (or are gone) are named in
+// `*unusable` and passed over; other errors end the search.
 absl::StatusOr<VerifiedSnapshot> NewestUsableBase(
     Env* env, const std::string& dir, const std::string& store_id,
-    const std::vector<SnapshotName>& bases, uint64_t seq,
+    const std::vector<SnapshotName>& bases, uint64_t seq, std::string* file,
     std::vector<std::string>* unusable) {
   std::string passed_over;
   for (const SnapshotName& base : bases) {
@@ -34,6 +34,7 @@ absl::StatusOr<VerifiedSnapshot> NewestUsableBase(
       absl::StrAppend(&passed_over, "; ", snapshot.status().message());
       continue;
     }
+    *file = base.file;
     return snapshot;
   }
   return absl::DataLossError(absl::StrCat(
@@ -41,15 +42,14 @@ absl::StatusOr<VerifiedSnapshot> NewestUsableBase(
       "verifies", passed_over));
 }
 
-// Applies the journal records after `base` up to record `seq` (whose
-// checksum must be `chain`) through `apply`. DataLoss if the journal does
-// not lead there.
+// Applies the journal records after the snapshot `from` (read from
+// `base_file`) up to record `seq` (whose checksum must be `chain`) through
+// `apply`. DataLoss if the journal does not lead there.
 absl::Status ReplayOnto(
     Env* env, const std::string& dir, const std::string& store_id,
-    const VerifiedSnapshot& base, const std::string& base_file, uint64_t seq,
+    const SnapshotHeader& from, const std::string& base_file, uint64_t seq,
     uint64_t chain,
     const std::function<absl::Status(absl::string_view payload)>& apply) {
-  const SnapshotHeader& from = base.header;
   if (from.seq == seq && from.chain == chain) return absl::OkStatus();
   STATELOG_ASSIGN_OR_RETURN(
       JournalReadResult read,
@@ -70,13 +70,6 @@ absl::Status ReplayOnto(
   return absl::OkStatus();
 }
 
-std::string FileOf(const std::vector<SnapshotName>& bases, uint64_t seq) {
-  for (const SnapshotName& base : bases) {
-    if (base.seq == seq) return base.file;
-  }
-  return "";
-}
-
 }  // namespace
 
 absl::StatusOr<Json> BuildState(Env* env, const std::string& dir,
@@ -84,14 +77,14 @@ absl::StatusOr<Json> BuildState(Env* env, const std::string& dir,
                                 const std::vector<SnapshotName>& bases,
                                 uint64_t seq, uint64_t chain,
                                 std::vector<std::string>* unusable) {
+  std::string file;
   STATELOG_ASSIGN_OR_RETURN(
       VerifiedSnapshot base,
-      NewestUsableBase(env, dir, store_id, bases, seq, unusable));
-  const std::string file = FileOf(bases, base.header.seq);
+      NewestUsableBase(env, dir, store_id, bases, seq, &file, unusable));
   STATELOG_ASSIGN_OR_RETURN(Json state, ParseJson(base.state_json, file));
   base.contents.reset();  // the bytes are no longer needed
   STATELOG_RETURN_IF_ERROR(
-      ReplayOnto(env, dir, store_id, base, file, seq, chain,
+      ReplayOnto(env, dir, store_id, base.header, file, seq, chain,
                  [&state](absl::string_view payload) {
                    return ApplyRecordPayload(payload, &state);
                  }));
@@ -102,10 +95,10 @@ absl::StatusOr<std::string> BuildSnapshotState(
     Env* env, const std::string& dir, const std::string& store_id,
     const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
     std::vector<std::string>* unusable) {
+  std::string file;
   STATELOG_ASSIGN_OR_RETURN(
       VerifiedSnapshot base,
-      NewestUsableBase(env, dir, store_id, bases, seq, unusable));
-  const std::string file = FileOf(bases, base.header.seq);
+      NewestUsableBase(env, dir, store_id, bases, seq, &file, unusable));
   if (base.header.seq == seq && base.header.chain == chain) {
     return std::string(base.state_json);
   }
@@ -113,7 +106,7 @@ absl::StatusOr<std::string> BuildSnapshotState(
   STATELOG_ASSIGN_OR_RETURN(TextState state,
                             TextState::FromText(base.state_json, file));
   STATELOG_RETURN_IF_ERROR(ReplayOnto(
-      env, dir, store_id, base, file, seq, chain,
+      env, dir, store_id, base.header, file, seq, chain,
       [&state](absl::string_view payload) -> absl::Status {
         STATELOG_ASSIGN_OR_RETURN(Transaction txn,
                                   DecodeRecordPayload(payload));
