@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "txn/apply.h"
+#include "txn/pointer_tokens.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
@@ -67,26 +68,17 @@ size_t SkipValue(absl::string_view text, size_t i) {
   return i;
 }
 
-// The top-level member an operation's pointer names: false for the root
-// (the empty pointer), which no single member holds.
-bool FirstToken(const std::string& pointer, std::string* token) {
-  if (pointer.empty() || pointer[0] != '/') return false;
-  token->clear();
-  for (size_t i = 1; i < pointer.size() && pointer[i] != '/'; ++i) {
-    if (pointer[i] == '~' && i + 1 < pointer.size()) {
-      *token += pointer[i + 1] == '1' ? '/' : '~';
-      ++i;
-    } else {
-      *token += pointer[i];
-    }
-  }
-  return true;
-}
-
 // The top-level members `txn` reads or writes, sorted and unique; false if
 // an operation works on the root as a whole.
 bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys) {
-  std::string token;
+  // The first token of each pointer; the root (no token) or a pointer that
+  // does not parse (the whole tree then reports it) names no one member.
+  auto first_token = [keys](const std::string& pointer) {
+    absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(pointer);
+    if (!tokens.ok() || tokens->empty()) return false;
+    keys->push_back(std::move(tokens->front()));
+    return true;
+  };
   for (const Operation& op : txn.ops()) {
     if (op.kind == OpKind::kMerge) {
       // A merge patch that is an object changes only the members it names
@@ -97,11 +89,10 @@ bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys) {
       }
       continue;
     }
-    if (!FirstToken(op.path, &token)) return false;
-    keys->push_back(token);
-    if (op.kind == OpKind::kMove || op.kind == OpKind::kCopy) {
-      if (!FirstToken(op.from, &token)) return false;
-      keys->push_back(token);
+    if (!first_token(op.path)) return false;
+    if ((op.kind == OpKind::kMove || op.kind == OpKind::kCopy) &&
+        !first_token(op.from)) {
+      return false;
     }
   }
   std::sort(keys->begin(), keys->end());
@@ -186,16 +177,17 @@ absl::Status TextState::Apply(const Transaction& txn) {
   // every pointer it follows starts at one of them, so it cannot tell the
   // difference. Parse them all before moving any, so a failure leaves
   // everything in place.
-  for (const std::string& key : keys) {
-    auto it = members_.find(key);
-    if (it != members_.end()) STATELOG_RETURN_IF_ERROR(Parse(&it->second));
-  }
-  Json part = Json::object();
-  Json::object_t& object = *part.get_ptr<Json::object_t*>();
+  std::vector<decltype(members_)::iterator> touched;
   for (const std::string& key : keys) {
     auto it = members_.find(key);
     if (it == members_.end()) continue;
-    object.emplace_hint(object.end(), key, std::move(it->second.value));
+    STATELOG_RETURN_IF_ERROR(Parse(&it->second));
+    touched.push_back(it);
+  }
+  Json part = Json::object();
+  Json::object_t& object = *part.get_ptr<Json::object_t*>();
+  for (auto it : touched) {
+    object.emplace_hint(object.end(), it->first, std::move(it->second.value));
     members_.erase(it);
   }
   // On failure ApplyTransaction leaves `part` as it was; either way, `part`
