@@ -13,6 +13,7 @@
 
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
+#include "txn/pointer_tokens.h"
 #include "util/json_util.h"
 
 namespace statelog::internal {
@@ -239,14 +240,14 @@ class Differential {
       if (at->is_object() && !at->empty() && Pick(4) != 0) {
         auto it = at->begin();
         std::advance(it, Pick(static_cast<int>(at->size())));
-        pointer += "/" + Escape(it.key());
+        pointer += JoinPointer({it.key()}, 1);
         at = &it.value();
       } else if (at->is_array() && !at->empty() && Pick(4) != 0) {
         const int i = Pick(static_cast<int>(at->size()));
         pointer += "/" + std::to_string(i);
         at = &(*at)[static_cast<size_t>(i)];
       } else {
-        pointer += Pick(5) == 0 ? "/-" : "/" + Escape(Key());
+        pointer += Pick(5) == 0 ? "/-" : JoinPointer({Key()}, 1);
         break;
       }
     }
@@ -299,20 +300,6 @@ class Differential {
     static const char* const kKeys[] = {"a", "b", "c", "a/b", "m~n", "é",
                                         "", "0", "-", "q\"q"};
     return kKeys[Pick(10)];
-  }
-
-  static std::string Escape(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-      if (c == '~') {
-        out += "~0";
-      } else if (c == '/') {
-        out += "~1";
-      } else {
-        out += c;
-      }
-    }
-    return out;
   }
 
   std::mt19937 rng_;
