@@ -7,7 +7,8 @@
 //   - nothing throws: every error is a Status (InvalidArgument for
 //     malformed input);
 //   - a decoded transaction validates, and its journal form round-trips:
-//     dumped, parsed and decoded again it has the same journal form;
+//     dumped, parsed and decoded again it has the same journal form, and
+//     EncodeJournalForm writes exactly the bytes of ToJson().dump();
 //   - replaying the journal form as a record (ApplyRecordPayload) has the
 //     same outcome as applying the decoded transaction;
 //   - applying is all or nothing: a failure (InvalidArgument, NotFound or
@@ -30,6 +31,7 @@
 #include "statelog/transaction.h"
 #include "store/text_state.h"
 #include "txn/apply.h"
+#include "txn/journal_form.h"
 #include "util/json_util.h"
 
 namespace statelog::fuzz {
@@ -92,6 +94,10 @@ void CheckTransaction(absl::string_view state_text, const Json& state,
   // The journal form round-trips.
   const Json journal_form = txn->ToJson();
   const std::string payload = Dump(journal_form);
+  absl::StatusOr<std::string> encoded = internal::EncodeJournalForm(*txn);
+  STATELOG_FUZZ_CHECK(encoded.ok() && *encoded == payload,
+                      "EncodeJournalForm differs from ToJson().dump(): ",
+                      encoded.ok() ? *encoded : encoded.status().ToString());
   absl::StatusOr<Json> reparsed = internal::ParseJson(payload, "payload");
   STATELOG_FUZZ_CHECK(reparsed.ok(), "journal form does not parse: ",
                       reparsed.status().ToString());

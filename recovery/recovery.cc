@@ -202,7 +202,7 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
 
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload) {
   STATELOG_ASSIGN_OR_RETURN(Json json, ParseJson(payload, "record payload"));
-  return Transaction::FromJson(json);
+  return Transaction::FromJson(std::move(json));
 }
 
 absl::Status ReplayFailure(const absl::Status& applied) {
@@ -214,8 +214,10 @@ absl::Status ReplayFailure(const absl::Status& applied) {
 }
 
 absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
+  // DecodeRecordPayload validated it (FromJson does).
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
-  return ReplayFailure(ApplyTransaction(txn, state));
+  return ReplayFailure(
+      ApplyTransaction(txn, state, Validation::kAlreadyValidated));
 }
 
 absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,

@@ -14,6 +14,7 @@
 #include "journal/record.h"
 #include "store/snapshot_builder.h"
 #include "txn/apply.h"
+#include "txn/journal_form.h"
 #include "txn/pointer_tokens.h"
 #include "txn/slot.h"
 #include "util/json_util.h"
@@ -136,7 +137,7 @@ absl::StatusOr<std::string> StoreImpl::EncodePayload(
     return absl::InvalidArgumentError("transaction has no operations");
   }
   STATELOG_RETURN_IF_ERROR(txn.Validate());
-  STATELOG_ASSIGN_OR_RETURN(std::string payload, DumpJson(txn.ToJson()));
+  STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodeJournalForm(txn));
   if (payload.size() > options_.max_record_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "transaction encodes to ", payload.size(),
@@ -186,7 +187,8 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
   if (state_loaded_.load(std::memory_order_relaxed) ||
       !AppliesToAnyState(txn)) {
     STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
-    STATELOG_RETURN_IF_ERROR(ApplyTransaction(txn, &state_));
+    STATELOG_RETURN_IF_ERROR(
+        ApplyTransaction(txn, &state_, Validation::kAlreadyValidated));
   }
   const uint64_t seq = ++last_seq_;
   const size_t before = pending_.size();

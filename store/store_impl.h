@@ -71,7 +71,8 @@ class StoreImpl {
   // Encodes a validated transaction; InvalidArgument if it is too large.
   absl::StatusOr<std::string> EncodePayload(const Transaction& txn) const;
   // Applies and frames one transaction, then waits for the durability
-  // policy. REQUIRES: mu_ held.
+  // policy. REQUIRES: mu_ held; `payload` is EncodePayload(txn), which
+  // validated `txn`.
   absl::StatusOr<uint64_t> ApplyLocked(const Transaction& txn,
                                        const std::string& payload)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -16,11 +16,17 @@ namespace statelog::internal {
 // InvalidArgument (malformed pointer, poison value, a path through a
 // non-container, an array index out of range), NotFound (a path that must
 // exist does not), Aborted (a `test` whose value differs).
-// REQUIRES: txn.Validate() is OK.
 // Cost: proportional to the touched values, not to the size of *state
 // (undo keeps copies of replaced values only).
-[[nodiscard]] absl::Status ApplyTransaction(const Transaction& txn,
-                                            Json* state);
+//
+// `txn` is validated first (a poison value or a too-deep path must never
+// reach the state), unless the caller says it has just done so itself:
+// kAlreadyValidated is for a transaction for which Transaction::Validate (or
+// FromJson, which calls it) returned OK and which has not changed since.
+enum class Validation { kValidate, kAlreadyValidated };
+[[nodiscard]] absl::Status ApplyTransaction(
+    const Transaction& txn, Json* state,
+    Validation validation = Validation::kValidate);
 
 }  // namespace statelog::internal
 

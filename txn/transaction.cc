@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "txn/journal_form.h"
 #include "txn/op_label.h"
 #include "txn/pointer_tokens.h"
 #include "util/json_type_name.h"
@@ -102,9 +103,10 @@ absl::StatusOr<std::string> StringMember(const Json::object_t& object,
 
 // One element of an RFC 6902 patch or of the journal form's "ops". Members
 // an operation does not use are ignored, as RFC 6902 section 4 requires.
-absl::StatusOr<Operation> ParseOperation(const Json& json, size_t index) {
+// Takes the value out of `json`.
+absl::StatusOr<Operation> ParseOperation(Json& json, size_t index) {
   const std::string context = absl::StrCat("op ", index);
-  const auto* object = json.get_ptr<const Json::object_t*>();
+  auto* object = json.get_ptr<Json::object_t*>();
   if (object == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         context, ": expected an object, got ", internal::JsonTypeName(json)));
@@ -133,7 +135,7 @@ absl::StatusOr<Operation> ParseOperation(const Json& json, size_t index) {
       return absl::InvalidArgumentError(absl::StrCat(
           internal::OpLabel(index, op), ": member \"value\" is missing"));
     }
-    op.value = it->second;
+    op.value = std::move(it->second);
   }
   return op;
 }
@@ -240,20 +242,24 @@ Json Transaction::ToJson() const {
 }
 
 absl::StatusOr<Transaction> Transaction::FromJson(const Json& json) {
+  return FromJson(Json(json));
+}
+
+absl::StatusOr<Transaction> Transaction::FromJson(Json&& json) {
   Transaction txn;
-  const Json::array_t* ops = json.get_ptr<const Json::array_t*>();
-  if (const auto* object = json.get_ptr<const Json::object_t*>()) {
+  Json::array_t* ops = json.get_ptr<Json::array_t*>();
+  if (auto* object = json.get_ptr<Json::object_t*>()) {
     // Exactly one member: anything else was written by something that
     // means more than this reader understands.
     if (object->size() == 1 && object->count("ops") == 1) {
-      ops = object->at("ops").get_ptr<const Json::array_t*>();
+      ops = object->at("ops").get_ptr<Json::array_t*>();
       if (ops == nullptr) {
         return absl::InvalidArgumentError(absl::StrCat(
             "transaction: \"ops\" is ",
             internal::JsonTypeName(object->at("ops")), ", not an array"));
       }
     } else if (object->size() == 1 && object->count("merge") == 1) {
-      txn.Merge(object->at("merge"));
+      txn.Merge(std::move(object->at("merge")));
     } else {
       return absl::InvalidArgumentError(
           "transaction: an object must have exactly one member, \"ops\" or "
@@ -278,4 +284,36 @@ absl::StatusOr<Transaction> Transaction::FromJson(const Json& json) {
   return txn;
 }
 
+namespace internal {
+
+absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn) {
+  // Members in the order ToJson's std::map keeps them: from, op, path, value.
+  std::string out = "{\"ops\":[";
+  bool first = true;
+  for (const Operation& op : txn.ops()) {
+    out += first ? "{" : ",{";
+    first = false;
+    if (HasFrom(op.kind)) {
+      out += "\"from\":";
+      AppendJsonString(op.from, &out);
+      out += ',';
+    }
+    out += "\"op\":\"";
+    out += OpKindName(op.kind);
+    out += '"';
+    if (HasPath(op.kind)) {
+      out += ",\"path\":";
+      AppendJsonString(op.path, &out);
+    }
+    if (HasValue(op.kind)) {
+      out += ",\"value\":";
+      STATELOG_RETURN_IF_ERROR(AppendValidatedJson(op.value, &out));
+    }
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace internal
 }  // namespace statelog

@@ -149,6 +149,75 @@ absl::Status RunSax(absl::string_view text, absl::string_view what,
   return absl::OkStatus();
 }
 
+
+// The recursion of AppendValidatedJson; `depth` guards it against a value
+// that was not validated after all.
+absl::Status AppendValue(const Json& value, int depth, std::string* out) {
+  if (depth > kMaxNestingDepth) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot serialize JSON: nested deeper than ", kMaxNestingDepth));
+  }
+  switch (value.type()) {
+    case Json::value_t::null:
+      out->append("null");
+      return absl::OkStatus();
+    case Json::value_t::boolean:
+      out->append(value.get<bool>() ? "true" : "false");
+      return absl::OkStatus();
+    case Json::value_t::number_integer:
+      absl::StrAppend(out, value.get<Json::number_integer_t>());
+      return absl::OkStatus();
+    case Json::value_t::number_unsigned:
+      absl::StrAppend(out, value.get<Json::number_unsigned_t>());
+      return absl::OkStatus();
+    case Json::value_t::number_float: {
+      const double x = value.get<double>();
+      if (!std::isfinite(x)) {
+        return absl::InvalidArgumentError(
+            "cannot serialize JSON: a number is not finite");
+      }
+      // nlohmann's own shortest round-trip formatting, as dump() uses.
+      char buffer[64];
+      const char* end =
+          nlohmann::detail::to_chars(buffer, buffer + sizeof(buffer), x);
+      out->append(buffer, static_cast<size_t>(end - buffer));
+      return absl::OkStatus();
+    }
+    case Json::value_t::string:
+      AppendJsonString(*value.get_ptr<const Json::string_t*>(), out);
+      return absl::OkStatus();
+    case Json::value_t::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const Json& element : *value.get_ptr<const Json::array_t*>()) {
+        if (!first) out->push_back(',');
+        first = false;
+        STATELOG_RETURN_IF_ERROR(AppendValue(element, depth + 1, out));
+      }
+      out->push_back(']');
+      return absl::OkStatus();
+    }
+    case Json::value_t::object: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [key, member] :
+           *value.get_ptr<const Json::object_t*>()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(key, out);
+        out->push_back(':');
+        STATELOG_RETURN_IF_ERROR(AppendValue(member, depth + 1, out));
+      }
+      out->push_back('}');
+      return absl::OkStatus();
+    }
+    case Json::value_t::binary:
+    case Json::value_t::discarded:
+      break;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "cannot serialize JSON: a ", value.type_name(), " value"));
+}
 }  // namespace
 
 absl::StatusOr<Json> ParseJson(absl::string_view text, absl::string_view what) {
@@ -282,14 +351,57 @@ absl::StatusOr<std::string> DumpJson(const Json& value, int base_depth) {
   if (absl::Status s = ValidateValue(value, base_depth, "value"); !s.ok()) {
     return s;
   }
+  std::string text;
+  STATELOG_RETURN_IF_ERROR(AppendValidatedJson(value, &text));
+  return text;
+}
+
+absl::Status AppendValidatedJson(const Json& value, std::string* out) {
   try {
-    return value.dump();
+    return AppendValue(value, 0, out);
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError("out of memory serializing JSON");
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot serialize JSON: ", Describe(e.what())));
   }
+}
+
+void AppendJsonString(absl::string_view text, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t plain = 0;  // start of the run of bytes that need no escape
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(text.data() + plain, i - plain);
+    plain = i + 1;
+    out->push_back('\\');
+    switch (c) {
+      case '"':
+      case '\\':
+        out->push_back(static_cast<char>(c));
+        break;
+      case '\b':
+        out->push_back('b');
+        break;
+      case '\f':
+        out->push_back('f');
+        break;
+      case '\n':
+        out->push_back('n');
+        break;
+      case '\r':
+        out->push_back('r');
+        break;
+      case '\t':
+        out->push_back('t');
+        break;
+      default:  // the other control characters, as nlohmann writes them
+        out->append("u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 0xF]);
+    }
+  }
+  out->append(text.data() + plain, text.size() - plain);
+  out->push_back('"');
 }
 
 absl::StatusOr<Json::json_pointer> ParsePointer(const std::string& pointer) {

@@ -73,6 +73,8 @@ class Transaction {
   // {"merge": patch}. InvalidArgument naming the operation index on any
   // malformed operation. Validates like `Validate()`.
   static absl::StatusOr<Transaction> FromJson(const Json& json);
+  // The same, taking the values out of `json` instead of copying them.
+  static absl::StatusOr<Transaction> FromJson(Json&& json);
 
  private:
   std::vector<Operation> ops_;

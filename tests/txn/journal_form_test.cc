@@ -1,0 +1,229 @@
+// tests/txn/journal_form_test.cc
+//
+// EncodeJournalForm must write exactly the bytes of ToJson().dump(): records
+// written before it existed and after must read back alike, and the txn
+// fuzzer compares them too. FromJson(Json&&) must decode as FromJson(const
+// Json&) does.
+
+#include "txn/journal_form.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+
+#include "statelog/transaction.h"
+#include "tests/testing/test_util.h"
+#include "txn/pointer_tokens.h"
+#include "util/json_util.h"
+
+namespace statelog::internal {
+namespace {
+
+std::string DumpOrDie(const Transaction& txn) {
+  absl::StatusOr<std::string> text = DumpJson(txn.ToJson());
+  EXPECT_OK(text.status());
+  return text.ok() ? *text : "";
+}
+
+void ExpectSameBytes(const Transaction& txn) {
+  ASSERT_OK(txn.Validate());
+  absl::StatusOr<std::string> encoded = EncodeJournalForm(txn);
+  ASSERT_OK(encoded.status());
+  EXPECT_EQ(*encoded, DumpOrDie(txn));
+}
+
+TEST(JournalFormTest, EveryKindOfOperation) {
+  Transaction txn;
+  txn.Add("/a", 1)
+      .Remove("/b")
+      .Replace("/c", "x")
+      .Move("/d", "/e")
+      .Copy("/f", "/g")
+      .Test("/h", nullptr)
+      .Merge({{"i", nullptr}, {"j", {{"k", {1, 2.5, -3}}}}})
+      .Set("/j/k", {1, 2})
+      .Unset("/l");
+  ExpectSameBytes(txn);
+  // And the one-operation forms, alone.
+  ExpectSameBytes(Transaction().Move("/x", "/y"));
+  ExpectSameBytes(Transaction().Merge(Json::object()));
+  ExpectSameBytes(Transaction().Set("", Json::array()));
+}
+
+TEST(JournalFormTest, StringsAreEscapedAsNlohmannEscapesThem) {
+  // Every ASCII byte but NUL alone, then NUL inside a string, in pointers,
+  // keys and values alike.
+  for (int c = 0; c < 0x80; ++c) {
+    const std::string s(1, static_cast<char>(c));
+    EXPECT_EQ(
+        [&] {
+          std::string out;
+          AppendJsonString(s, &out);
+          return out;
+        }(),
+        Json(s).dump())
+        << "byte " << c;
+    ExpectSameBytes(Transaction().Set(JoinPointer({s}, 1), Json{{s, s}}));
+    ExpectSameBytes(
+        Transaction().Copy(JoinPointer({"from" + s}, 1), JoinPointer({s}, 1)));
+  }
+  const std::string mixed = std::string("a\0b", 3) + "\"\\/\x1f\x7f é ✓ 😀";
+  ExpectSameBytes(Transaction().Set(JoinPointer({mixed, mixed}, 2), mixed));
+  ExpectSameBytes(Transaction().Set("/empty", ""));
+}
+
+TEST(JournalFormTest, NumbersAreWrittenAsNlohmannWritesThem) {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 20000; ++i) {
+    // Any bit pattern that is a finite double, and random integers.
+    const uint64_t bits = rng();
+    double x;
+    std::memcpy(&x, &bits, sizeof(x));
+    if (!std::isfinite(x)) continue;
+    for (const Json& value : {Json(x), Json(static_cast<int64_t>(bits)), Json(bits)}) {
+      std::string out;
+      ASSERT_OK(AppendValidatedJson(value, &out));
+      ASSERT_EQ(out, value.dump());
+    }
+  }
+  Json numbers = Json::array(
+      {0, -1, 1, std::numeric_limits<int64_t>::min(),
+       std::numeric_limits<int64_t>::max(),
+       std::numeric_limits<uint64_t>::max(), 0.1, -0.0, 1e300, 5e-324, 2.5,
+       1.0, 123456789.125, 1e21, 1e-7, 1e16, 0.30000000000000004,
+       std::numeric_limits<double>::max(), std::numeric_limits<double>::min(),
+       -123.456e-200});
+  ExpectSameBytes(Transaction().Set("/n", numbers).Test("/n", numbers));
+}
+
+// Random values of every type, with the strings most likely to be escaped
+// differently.
+class RandomTransactions {
+ public:
+  explicit RandomTransactions(uint32_t seed) : rng_(seed) {}
+
+  Transaction Next() {
+    Transaction txn;
+    for (int n = 1 + Pick(4); n > 0; --n) {
+      const std::string path = Pointer();
+      switch (Pick(9)) {
+        case 0: txn.Add(path, Value(0)); break;
+        case 1: txn.Remove(path); break;
+        case 2: txn.Replace(path, Value(0)); break;
+        case 3: txn.Move(Pointer(), path); break;
+        case 4: txn.Copy(Pointer(), path); break;
+        case 5: txn.Test(path, Value(0)); break;
+        case 6: txn.Merge(Value(0)); break;
+        case 7: txn.Set(path, Value(0)); break;
+        default: txn.Unset(path); break;
+      }
+    }
+    return txn;
+  }
+
+ private:
+  int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+
+  std::string Text() {
+    static const char* const kPieces[] = {"a", "é", "\"", "\\", "/", "~",
+                                          "\n", "\t", "\x01", "\x7f", "😀",
+                                          " ", "0", "-"};
+    std::string text;
+    for (int i = Pick(4); i > 0; --i) text += kPieces[Pick(14)];
+    return text;
+  }
+
+  std::string Pointer() {
+    std::vector<std::string> tokens;
+    for (int i = Pick(4); i > 0; --i) tokens.push_back(Text());
+    return JoinPointer(tokens, tokens.size());
+  }
+
+  Json Value(int depth) {
+    switch (Pick(depth > 3 ? 6 : 8)) {
+      case 0: return nullptr;
+      case 1: return Pick(2) == 1;
+      case 2: return Pick(2000) - 1000;
+      case 3: return static_cast<uint64_t>(rng_()) << 32 | rng_();
+      case 4: return std::uniform_real_distribution<double>(-1e9, 1e9)(rng_);
+      case 5: return Text();
+      case 6: {
+        Json array = Json::array();
+        for (int i = Pick(4); i > 0; --i) array.push_back(Value(depth + 1));
+        return array;
+      }
+      default: {
+        Json object = Json::object();
+        for (int i = Pick(4); i > 0; --i) object[Text()] = Value(depth + 1);
+        return object;
+      }
+    }
+  }
+
+  std::mt19937 rng_;
+};
+
+TEST(JournalFormTest, RandomTransactionsGiveTheSameBytes) {
+  RandomTransactions random(20261205);
+  for (int i = 0; i < 3000; ++i) {
+    const Transaction txn = random.Next();
+    SCOPED_TRACE(DumpOrDie(txn));
+    ExpectSameBytes(txn);
+    // And they decode back to the same transaction.
+    absl::StatusOr<std::string> encoded = EncodeJournalForm(txn);
+    ASSERT_OK(encoded.status());
+    absl::StatusOr<Json> parsed = ParseJson(*encoded, "journal form");
+    ASSERT_OK(parsed.status());
+    absl::StatusOr<Transaction> back = Transaction::FromJson(*parsed);
+    ASSERT_OK(back.status());
+    EXPECT_EQ(back->ToJson(), txn.ToJson());
+  }
+}
+
+TEST(FromJsonTest, TakingTheJsonDecodesAsCopyingIt) {
+  RandomTransactions random(7);
+  for (int i = 0; i < 500; ++i) {
+    const Json form = random.Next().ToJson();
+    absl::StatusOr<Transaction> copied = Transaction::FromJson(form);
+    absl::StatusOr<Transaction> taken = Transaction::FromJson(Json(form));
+    ASSERT_OK(copied.status());
+    ASSERT_OK(taken.status());
+    EXPECT_EQ(taken->ToJson(), copied->ToJson());
+  }
+  // The other accepted forms, and the errors, are the same too.
+  for (const char* text :
+       {R"([{"op":"add","path":"/a","value":1}])", R"({"merge":{"a":null}})",
+        R"({"ops":[{"op":"add","path":"/a"}]})", R"({"ops":[]})", R"(3)",
+        R"({"ops":[{"op":"set","path":"/a","value":1}],"x":1})"}) {
+    const Json json = Json::parse(text);
+    absl::StatusOr<Transaction> copied = Transaction::FromJson(json);
+    absl::StatusOr<Transaction> taken = Transaction::FromJson(Json(json));
+    EXPECT_EQ(taken.status(), copied.status()) << text;
+    if (copied.ok() && taken.ok()) {
+      EXPECT_EQ(taken->ToJson(), copied->ToJson()) << text;
+    }
+  }
+}
+
+TEST(AppendValidatedJsonTest, RefusesWhatCannotBeWrittenInsteadOfThrowing) {
+  std::string out;
+  EXPECT_THAT(AppendValidatedJson(Json{{"a", std::nan("")}}, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("not finite")));
+  out.clear();
+  EXPECT_THAT(AppendValidatedJson(Json::binary({1, 2}), &out),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("binary")));
+  Json deep = 0;
+  for (int i = 0; i < kMaxNestingDepth + 1; ++i) deep = Json::array({deep});
+  out.clear();
+  EXPECT_THAT(AppendValidatedJson(deep, &out),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("nested deeper than 256")));
+}
+
+}  // namespace
+}  // namespace statelog::internal
