@@ -6,17 +6,51 @@
 #include <utility>
 
 #include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
 namespace statelog::internal {
 
+namespace {
+
+// Splits a pointer that is valid (starts with '/', every '~' followed by '0'
+// or '1', valid UTF-8); false, with nothing to rely on in *tokens, if not.
+bool SplitValidPointer(absl::string_view pointer,
+                       std::vector<std::string>* tokens) {
+  if (pointer.empty()) return true;
+  if (pointer[0] != '/' || !IsValidUtf8(pointer)) return false;
+  size_t start = 1;
+  while (true) {
+    const size_t end = std::min(pointer.find('/', start), pointer.size());
+    std::string& token = tokens->emplace_back();
+    token.reserve(end - start);
+    for (size_t i = start; i < end; ++i) {
+      if (pointer[i] != '~') {
+        token.push_back(pointer[i]);
+        continue;
+      }
+      if (i + 1 == end || (pointer[i + 1] != '0' && pointer[i + 1] != '1')) {
+        return false;
+      }
+      token.push_back(pointer[++i] == '0' ? '~' : '/');
+    }
+    if (end == pointer.size()) return true;
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<std::string>> SplitPointer(
     const std::string& pointer) {
-  // nlohmann does the parsing and unescaping, so there is one definition of
-  // what a valid pointer is; its tokens are only reachable from the back.
-  STATELOG_ASSIGN_OR_RETURN(Json::json_pointer parsed, ParsePointer(pointer));
   std::vector<std::string> tokens;
+  if (SplitValidPointer(pointer, &tokens)) return tokens;
+  // Not valid: nlohmann parses it again for the error, so there is one
+  // definition of the messages (and, should the two ever disagree about a
+  // pointer, of what it means).
+  STATELOG_ASSIGN_OR_RETURN(Json::json_pointer parsed, ParsePointer(pointer));
+  tokens.clear();
   while (!parsed.empty()) {
     tokens.push_back(parsed.back());
     parsed.pop_back();
