@@ -12,6 +12,7 @@
 #include "bench/scratch_dir.h"
 #include "bench/workload.h"
 #include "benchmark/benchmark.h"
+#include "store/text_state.h"
 #include "journal/format.h"
 #include "snapshot/snapshot_file.h"
 #include "statelog/env.h"
@@ -107,6 +108,39 @@ void BM_ParseState(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * text.size());
 }
 BENCHMARK(BM_ParseState)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Checking the state and indexing its top-level members without building a
+// tree: what compaction's TextState does with the previous snapshot.
+void BM_IndexState(benchmark::State& state) {
+  const std::string& text = StateText();
+  for (auto _ : state) {
+    absl::StatusOr<internal::TextState> indexed =
+        internal::TextState::FromText(text, "state");
+    if (!indexed.ok()) state.SkipWithError("index failed");
+    benchmark::DoNotOptimize(indexed->parsed_members());
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_IndexState)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Indexing, then reading the whole state (a Read right after open): every
+// member parsed on its own, against BM_ParseState's one pass.
+void BM_IndexThenWholeState(benchmark::State& state) {
+  const std::string& text = StateText();
+  for (auto _ : state) {
+    absl::StatusOr<internal::TextState> indexed =
+        internal::TextState::FromText(text, "state");
+    if (!indexed.ok() || !indexed->Whole().ok()) {
+      state.SkipWithError("index or parse failed");
+      break;
+    }
+    benchmark::DoNotOptimize(indexed->tree()->size());
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_IndexThenWholeState)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // nlohmann's DOM parser, no depth bound: the reference ParseJson is held to.
 void BM_ParseStateNlohmannDom(benchmark::State& state) {

@@ -39,11 +39,16 @@ absl::Status RemoveTempFiles(Env* env, const std::string& dir,
 absl::StatusOr<SnapshotHeader> ReadForRecovery(Env* env, const std::string& dir,
                                                const std::string& store_id,
                                                const SnapshotName& name,
-                                               bool parse_state, Json* state) {
+                                               bool parse_state,
+                                               TextState* state) {
   if (!parse_state) return ReadSnapshotHeader(env, dir, name.file, store_id);
   STATELOG_ASSIGN_OR_RETURN(VerifiedSnapshot snap,
                             ReadSnapshot(env, dir, name.file, store_id));
-  STATELOG_ASSIGN_OR_RETURN(*state, ParseJson(snap.state_json, name.file));
+  // Checked whole (the same checks and messages as parsing it), indexed,
+  // and parsed member by member as they are used.
+  STATELOG_ASSIGN_OR_RETURN(
+      *state, TextState::FromContents(std::move(snap.contents), snap.state_json,
+                                      name.file));
   return snap.header;
 }
 
@@ -67,7 +72,7 @@ absl::Status LoadSnapshot(Env* env, const std::string& dir,
     SnapshotAttempt attempt;
     attempt.file = name.file;
     attempt.seq = name.seq;
-    Json state;
+    TextState state;
     absl::StatusOr<SnapshotHeader> snap =
         ReadForRecovery(env, dir, store_id, name, parse_state, &state);
     if (!snap.ok()) {
@@ -247,7 +252,11 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                     if (!out.state_loaded) {
                       return DecodeRecordPayload(payload).status();
                     }
-                    return ApplyRecordPayload(payload, &out.state);
+                    STATELOG_ASSIGN_OR_RETURN(Transaction txn,
+                                              DecodeRecordPayload(payload));
+                    // DecodeRecordPayload validated it (FromJson does).
+                    return ReplayFailure(out.state.Apply(
+                        txn, Validation::kAlreadyValidated));
                   }));
   out.last_seq = out.journal.last_seq;
   out.last_chain = out.journal.last_chain;

@@ -21,11 +21,14 @@
 #include "statelog/options.h"
 #include "statelog/recovery_report.h"
 #include "statelog/transaction.h"
+#include "store/text_state.h"
 
 namespace statelog::internal {
 
 struct RecoveredState {
-  Json state;  // null unless state_loaded
+  // Members stay as snapshot text until used (see store/text_state.h);
+  // null unless state_loaded.
+  TextState state;
   bool state_loaded = true;
   uint64_t last_seq = 0;
   uint64_t last_chain = 0;

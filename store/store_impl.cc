@@ -117,7 +117,7 @@ absl::Status StoreImpl::EnsureStateLocked() {
                                        " (opened lazily): ",
                                        state.status().message()));
     }
-    state_ = std::move(*state);
+    state_ = TextState::FromTree(std::move(*state));
     state_loaded_.store(true, std::memory_order_release);
   }
   return absl::OkStatus();
@@ -167,8 +167,9 @@ absl::StatusOr<uint64_t> StoreImpl::Update(
     absl::MutexLock lock(&mu_);
     STATELOG_RETURN_IF_ERROR(CheckWritable());
     STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
+    STATELOG_ASSIGN_OR_RETURN(const Json* whole, state_.Whole());
     Transaction txn;
-    STATELOG_RETURN_IF_ERROR(fn(state_, &txn));
+    STATELOG_RETURN_IF_ERROR(fn(*whole, &txn));
     if (txn.empty()) return last_seq_;
     STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodePayload(txn));
     STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload));
@@ -188,7 +189,7 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
       !AppliesToAnyState(txn)) {
     STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
     STATELOG_RETURN_IF_ERROR(
-        ApplyTransaction(txn, &state_, Validation::kAlreadyValidated));
+        state_.Apply(txn, Validation::kAlreadyValidated));
   }
   const uint64_t seq = ++last_seq_;
   const size_t before = pending_.size();
@@ -268,25 +269,40 @@ absl::StatusOr<Json> StoreImpl::Get(const std::string& pointer) {
   STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> tokens,
                             SplitPointer(pointer));
   STATELOG_RETURN_IF_ERROR(EnsureState());
-  absl::ReaderMutexLock lock(&mu_);
-  STATELOG_RETURN_IF_ERROR(poison_);
-  // FindValue only walks the document; it never changes it.
-  absl::StatusOr<Json*> found =
-      FindValue(const_cast<Json*>(&state_), tokens, tokens.size());
-  if (!found.ok()) {
-    return absl::Status(found.status().code(),
-                        absl::StrCat("no value at \"", pointer,
-                                     "\": ", found.status().message()));
+  {
+    // Readers share the lock once what they read is parsed.
+    absl::ReaderMutexLock lock(&mu_);
+    if (state_.Prepared(tokens)) return FindLocked(pointer, tokens);
   }
-  return **found;
+  absl::MutexLock lock(&mu_);
+  STATELOG_RETURN_IF_ERROR(state_.Prepare(tokens));
+  return FindLocked(pointer, tokens);
+}
+
+absl::StatusOr<Json> StoreImpl::FindLocked(
+    const std::string& pointer, const std::vector<std::string>& tokens) const {
+  STATELOG_RETURN_IF_ERROR(poison_);
+  absl::StatusOr<const Json*> value = state_.Find(tokens);
+  if (!value.ok()) {
+    return absl::Status(value.status().code(),
+                        absl::StrCat("no value at \"", pointer,
+                                     "\": ", value.status().message()));
+  }
+  return **value;
 }
 
 absl::Status StoreImpl::Read(
     const std::function<void(const Json&, uint64_t)>& fn) {
   STATELOG_RETURN_IF_ERROR(EnsureState());
+  {
+    absl::MutexLock lock(&mu_);
+    STATELOG_RETURN_IF_ERROR(poison_);
+    // Parses what is still text, once; the state is one tree from then on.
+    STATELOG_RETURN_IF_ERROR(state_.Whole().status());
+  }
   absl::ReaderMutexLock lock(&mu_);
   STATELOG_RETURN_IF_ERROR(poison_);
-  fn(state_, last_seq_);
+  fn(*state_.tree(), last_seq_);
   return absl::OkStatus();
 }
 

@@ -32,6 +32,7 @@
 #include "statelog/env.h"
 #include "statelog/options.h"
 #include "statelog/transaction.h"
+#include "store/text_state.h"
 
 namespace statelog::internal {
 
@@ -42,7 +43,7 @@ struct StoreImplInit {
   std::string store_id;
   std::unique_ptr<FileLock> lock;             // null when read-only
   std::unique_ptr<JournalWriter> writer;      // null when read-only
-  Json state;
+  TextState state;
   bool state_loaded = true;  // false: Options::load_state_lazily
   uint64_t last_seq = 0;
   uint64_t last_chain = 0;
@@ -85,6 +86,11 @@ class StoreImpl {
   // Whether the records a gathering leader waits for are framed.
   bool GatheredLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::Status CheckWritable() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Get's lookup of `pointer` (split into `tokens`). REQUIRES: mu_ held,
+  // state_.Prepared(tokens).
+  absl::StatusOr<Json> FindLocked(const std::string& pointer,
+                                  const std::vector<std::string>& tokens) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Builds state_ from the newest snapshot and the journal if the store was
   // opened with Options::load_state_lazily and it is not built yet.
   absl::Status EnsureStateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -121,7 +127,7 @@ class StoreImpl {
 
   mutable absl::Mutex mu_;
   absl::CondVar io_done_;
-  Json state_ ABSL_GUARDED_BY(mu_);
+  TextState state_ ABSL_GUARDED_BY(mu_);
   // False while a store opened lazily has not built state_. Set (once,
   // never cleared) under mu_; read without it by EnsureState.
   std::atomic<bool> state_loaded_;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "txn/apply.h"
 #include "txn/pointer_tokens.h"
+#include "txn/slot.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
@@ -110,10 +111,10 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
   state.text_bytes_ = text.size();
   size_t i = SkipSpace(text, 0);
   if (i == text.size() || text[i] != '{') {
-    state.whole_ = true;
     STATELOG_ASSIGN_OR_RETURN(state.tree_, ParseJson(text, what));
     return state;
   }
+  state.whole_ = false;
   i = SkipSpace(text, i + 1);
   size_t k = 0;
   while (i < text.size() && text[i] == '"') {
@@ -137,6 +138,21 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
         what, ": top-level members do not line up with the parser's (", k,
         " of ", keys.size(), " at byte ", i, ")"));
   }
+  state.text_members_ = state.members_.size();
+  return state;
+}
+
+absl::StatusOr<TextState> TextState::FromContents(
+    std::unique_ptr<FileContents> contents, absl::string_view text,
+    absl::string_view what) {
+  STATELOG_ASSIGN_OR_RETURN(TextState state, FromText(text, what));
+  if (!state.whole_) state.contents_ = std::move(contents);
+  return state;
+}
+
+TextState TextState::FromTree(Json tree) {
+  TextState state;
+  state.tree_ = std::move(tree);
   return state;
 }
 
@@ -147,6 +163,7 @@ absl::Status TextState::Parse(Member* member) {
       ParseJson(member->text.substr(member->value_offset), "state member"));
   member->text = {};
   ++parsed_members_;
+  --text_members_;
   return absl::OkStatus();
 }
 
@@ -163,16 +180,26 @@ absl::Status TextState::MakeWhole() {
   members_.clear();
   tree_ = std::move(tree);
   whole_ = true;
+  contents_.reset();
   return absl::OkStatus();
 }
 
-absl::Status TextState::Apply(const Transaction& txn) {
+absl::Status TextState::Apply(const Transaction& txn, Validation validation) {
   std::vector<std::string> keys;
   if (!whole_ && !TouchedMembers(txn, &keys)) {
     STATELOG_RETURN_IF_ERROR(MakeWhole());
   }
-  if (whole_) return ApplyTransaction(txn, &tree_);
+  if (whole_) return ApplyTransaction(txn, &tree_, validation);
+  absl::Status applied = ApplyToMembers(txn, keys, validation);
+  // Once every member is parsed, one tree serves better: no per-transaction
+  // moving of members, and reads need no preparing.
+  if (text_members_ == 0) STATELOG_RETURN_IF_ERROR(MakeWhole());
+  return applied;
+}
 
+absl::Status TextState::ApplyToMembers(const Transaction& txn,
+                                       const std::vector<std::string>& keys,
+                                       Validation validation) {
   // The transaction runs on an object of just the members it touches:
   // every pointer it follows starts at one of them, so it cannot tell the
   // difference. Parse them all before moving any, so a failure leaves
@@ -184,21 +211,71 @@ absl::Status TextState::Apply(const Transaction& txn) {
     STATELOG_RETURN_IF_ERROR(Parse(&it->second));
     touched.push_back(it);
   }
+  // The values move into `part` and back; the members' entries stay where
+  // they are (taking them out and putting them back cost two searches and
+  // an allocation each, which on a large state was most of a replay).
   Json part = Json::object();
   Json::object_t& object = *part.get_ptr<Json::object_t*>();
   for (auto it : touched) {
     object.emplace_hint(object.end(), it->first, std::move(it->second.value));
-    members_.erase(it);
   }
   // On failure ApplyTransaction leaves `part` as it was; either way, `part`
   // holds what the touched members now are.
-  absl::Status applied = ApplyTransaction(txn, &part);
-  for (auto& [key, value] : object) {
+  absl::Status applied = ApplyTransaction(txn, &part, validation);
+  for (auto it : touched) {
+    auto now = object.find(it->first);
+    if (now == object.end()) {
+      members_.erase(it);  // removed by the transaction
+      continue;
+    }
+    it->second.value = std::move(now->second);
+    object.erase(now);
+  }
+  for (auto& [key, value] : object) {  // added by the transaction
     Member& member = members_[key];
     member.text = {};
     member.value = std::move(value);
   }
   return applied;
+}
+
+bool TextState::Prepared(const std::vector<std::string>& tokens) const {
+  if (whole_) return true;
+  if (tokens.empty()) return false;
+  auto it = members_.find(tokens.front());
+  return it == members_.end() || it->second.text.empty();
+}
+
+absl::Status TextState::Prepare(const std::vector<std::string>& tokens) {
+  if (whole_) return absl::OkStatus();
+  if (tokens.empty()) return MakeWhole();
+  auto it = members_.find(tokens.front());
+  if (it == members_.end()) return absl::OkStatus();
+  STATELOG_RETURN_IF_ERROR(Parse(&it->second));
+  if (text_members_ == 0) return MakeWhole();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const Json*> TextState::Find(
+    const std::vector<std::string>& tokens) const {
+  // The walks only read; FindValue takes a mutable pointer because the
+  // operations that change the state share it.
+  if (whole_) {
+    return FindValue(const_cast<Json*>(&tree_), tokens, tokens.size());
+  }
+  auto it = members_.find(tokens.front());
+  if (it == members_.end()) {
+    // What ChildSlot finds for a missing member of the root object.
+    return absl::NotFoundError(
+        absl::StrCat(JoinPointer(tokens, 1), " does not exist"));
+  }
+  return FindValueBelow(const_cast<Json*>(&it->second.value), tokens, 1,
+                        tokens.size());
+}
+
+absl::StatusOr<const Json*> TextState::Whole() {
+  STATELOG_RETURN_IF_ERROR(MakeWhole());
+  return &tree_;
 }
 
 absl::StatusOr<std::string> TextState::Dump() const {

@@ -67,8 +67,13 @@ absl::StatusOr<Slot> ChildSlot(Json* parent,
 absl::StatusOr<Json*> FindValue(Json* root,
                                 const std::vector<std::string>& tokens,
                                 size_t count) {
-  Json* node = root;
-  for (size_t i = 1; i <= count; ++i) {
+  return FindValueBelow(root, tokens, 0, count);
+}
+
+absl::StatusOr<Json*> FindValueBelow(Json* node,
+                                     const std::vector<std::string>& tokens,
+                                     size_t depth, size_t count) {
+  for (size_t i = depth + 1; i <= count; ++i) {
     absl::StatusOr<Slot> slot = ChildSlot(node, tokens, i);
     if (!slot.ok()) return slot.status();
     if (slot->value == nullptr) {

@@ -45,6 +45,11 @@ std::optional<size_t> ParseArrayIndex(absl::string_view token);
 // does not exist; InvalidArgument as ChildSlot.
 [[nodiscard]] absl::StatusOr<Json*> FindValue(
     Json* root, const std::vector<std::string>& tokens, size_t count);
+// The same walk starting from `node`, the value at tokens[0, depth).
+// REQUIRES: depth <= count.
+[[nodiscard]] absl::StatusOr<Json*> FindValueBelow(
+    Json* node, const std::vector<std::string>& tokens, size_t depth,
+    size_t count);
 
 // The slot named by all of `tokens` (the root if there are none). Its parent
 // must exist, as for FindValue; the slot itself may be empty.

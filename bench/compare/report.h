@@ -24,12 +24,16 @@ Json SpreadJson(const Spread& s);
 void PrintUpdateTable(const Results& results, std::ostream& out);
 void PrintUpdateJson(const Results& results, std::ostream& out);
 
-// Per-round recovery figures: statelog open time ÷ SQLite open-and-read
-// time; records per second that replaying adds to an empty store's open; the
-// larger of the open and the open-plus-compact peak RSS ÷ the snapshot's size.
+// Per-round recovery figures: statelog's time until ready to read (Open and
+// one Get) ÷ SQLite open-and-read time, and the same with a Read of the
+// whole state; records per second that replaying adds to an empty store's
+// open; the larger of the ready and the open-plus-compact peak RSS ÷ the
+// snapshot's size, and the peak with the whole state read ÷ that size.
 Spread RecoveryRatio(const RecoveryResults& recovery);
+Spread WholeReadRatio(const RecoveryResults& recovery);
 Spread ReplayRate(const RecoveryResults& recovery);
 Spread PeakRssOverSnapshot(const RecoveryResults& recovery);
+Spread WholeRssOverSnapshot(const RecoveryResults& recovery);
 // `statelog apply` time ÷ the floor process's time, per round.
 Spread ApplyOverProcessFloor(const RecoveryResults& recovery);
 

@@ -95,12 +95,13 @@ std::vector<Target> Collect(const Results& results,
   }
   if (recovery.error.empty()) {
     out.push_back({"5a",
-                   "open time ÷ SQLite open + read all (" +
+                   "open until ready to read (Open + one Get) ÷ SQLite "
+                   "open + read all (" +
                        std::to_string(recovery.keys) + " keys)",
                    RecoveryRatio(recovery), false, 1, 2});
     out.push_back(
         {"5b", "replay, records/s", ReplayRate(recovery), true, 1000000, 0});
-    out.push_back({"7", "peak RSS ÷ snapshot size",
+    out.push_back({"7", "peak RSS (open until ready; open + Compact) ÷ snapshot size",
                    PeakRssOverSnapshot(recovery), false, 3, 2});
     out.push_back({"8",
                    "`statelog apply` of a merge patch (" +

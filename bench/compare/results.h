@@ -65,11 +65,13 @@ Spread CrossRatio(const Row& a, const Row& b,
                   const std::function<double(const Sample&)>& fn);
 
 struct RecoveryRound {
-  double statelog_seconds = 0;  // Store::Open until ready to read
+  double ready_seconds = 0;     // Store::Open + one Get: ready to read
+  double statelog_seconds = 0;  // that + a Read of the whole state
   double sqlite_seconds = 0;    // open + read every row into memory
   double replay_seconds = 0;    // Store::Open of the replay-only store
   double empty_seconds = 0;     // Store::Open of an empty store
-  uint64_t statelog_rss_kb = 0;
+  uint64_t ready_rss_kb = 0;     // peak RSS until ready
+  uint64_t statelog_rss_kb = 0;  // peak RSS with the whole state read
   uint64_t sqlite_rss_kb = 0;
   uint64_t records_replayed = 0;
 };
@@ -88,7 +90,7 @@ struct RecoveryResults {
   int replay_records = 0;
   uint64_t snapshot_bytes = 0;
   std::vector<RecoveryRound> rounds;
-  double compact_seconds = 0;  // open + Compact in one process
+  double compact_seconds = 0;  // Compact after open + one Get
   uint64_t compact_rss_kb = 0;
   std::string error;
   std::vector<ProcessRound> process_rounds;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
@@ -567,6 +568,79 @@ TEST(StoreTest, IntervalPolicySyncsInTheBackground) {
 
 namespace statelog {
 namespace {
+
+// A reopened store keeps its snapshot's members as text until they are used
+// (store/text_state.h): reads, writes and whole-state reads, from several
+// threads at once, see the state a fully parsed store would.
+TEST(StoreTest, AReopenedStoreReadsAndWritesMembersItHasNotParsedYet) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  auto key = [](int i) { return absl::StrCat("k", 1000 + i); };
+  Json expected = Json::object();
+  {
+    auto store = OpenOrDie(dir, Create());
+    Json patch = Json::object();
+    for (int i = 0; i < 200; ++i) patch[key(i)] = {{"v", i}};
+    ASSERT_OK(store->Apply(Transaction().Merge(patch)));
+    ASSERT_OK(store->Compact());
+    // A tail for recovery to replay onto the text.
+    ASSERT_OK(store->Apply(Transaction().Set("/" + key(5) + "/v", 500)));
+    ASSERT_OK(store->Apply(Transaction().Remove("/" + key(7))));
+    expected = *store->Get("");
+  }
+  auto store = OpenOrDie(dir, Options());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->Get("/" + key(5) + "/v"), 500);
+  EXPECT_EQ(*store->Get("/" + key(10)), Json({{"v", 10}}));
+  EXPECT_THAT(store->Get("/" + key(7)),
+              StatusIs(absl::StatusCode::kNotFound,
+                       ::testing::StrEq("no value at \"/k1007\": /k1007 does "
+                                        "not exist")));
+  EXPECT_THAT(store->Get("/" + key(11) + "/nope"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/k1011/nope")));
+  EXPECT_THAT(store->Get("/" + key(11) + "/v/0"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("/v/0")));
+
+  // Readers of members 0..99 while a writer changes members 100..199.
+  std::atomic<bool> wrong{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < 300; ++n) {
+        const int i = (n * 7 + t * 13) % 100;
+        absl::StatusOr<Json> got = store->Get("/" + key(i) + "/v");
+        const bool removed = i == 7;
+        if (removed ? got.ok()
+                    : !got.ok() || *got != (i == 5 ? 500 : i)) {
+          wrong = true;
+        }
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 100; i < 200; ++i) {
+      if (!store->Apply(Transaction().Set("/" + key(i) + "/v", -i)).ok()) {
+        wrong = true;
+      }
+    }
+  });
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_FALSE(wrong);
+  for (int i = 100; i < 200; ++i) expected[key(i)]["v"] = -i;
+
+  // Update and Read see the whole state.
+  ASSERT_OK(store->Update([&](const Json& state, Transaction* txn) {
+    EXPECT_EQ(state, expected);
+    txn->Set("/updated", true);
+    return absl::OkStatus();
+  }));
+  expected["updated"] = true;
+  ASSERT_OK(store->Read([&](const Json& state, uint64_t seq) {
+    EXPECT_EQ(state, expected);
+    EXPECT_EQ(seq, 104u);
+  }));
+  EXPECT_EQ(*store->Get(""), expected);
+}
 
 TEST(StoreGetTest, HugeOrMalformedArrayIndexIsAnErrorNotAnException) {
   ::statelog::testing::ScratchDir tmp;

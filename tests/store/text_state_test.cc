@@ -1,9 +1,10 @@
 // tests/store/text_state_test.cc
 //
-// TextState (compaction's state that keeps untouched top-level members as
-// text) against ApplyTransaction on the whole tree: the same status for
-// every transaction, the same state after it, and, for text DumpJson wrote,
-// the same bytes from Dump().
+// TextState (the state that keeps untouched top-level members as text, in
+// compaction and in an open store) against ApplyTransaction and FindValue
+// on the whole tree: the same status for every transaction, the same state
+// after it, for text DumpJson wrote the same bytes from Dump(), and the
+// same value or error for every lookup.
 
 #include "store/text_state.h"
 
@@ -14,6 +15,7 @@
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
 #include "txn/pointer_tokens.h"
+#include "txn/slot.h"
 #include "util/json_util.h"
 
 namespace statelog::internal {
@@ -157,7 +159,10 @@ TEST(TextStateTest, ObjectMergeTouchesOnlyTheMembersItNames) {
 }
 
 TEST(TextStateTest, MovesAndCopiesAcrossMembers) {
-  const Json tree = {{"a", {{"x", {1, 2}}}}, {"b", Json::object()}, {"c", 5}};
+  // "z" is never touched, so the state cannot become whole by having every
+  // member parsed (which it does once none is left as text).
+  const Json tree = {
+      {"a", {{"x", {1, 2}}}}, {"b", Json::object()}, {"c", 5}, {"z", 0}};
   const std::string text = DumpOrDie(tree);  // outlives `state`
   TextState state = FromTextOrDie(text);
   Json expected = tree;
@@ -188,7 +193,7 @@ TEST(TextStateTest, AFailingTransactionChangesNothing) {
 TEST(TextStateTest, KeysThatNeedEscapingInPointersAndInJson) {
   const Json tree = {{"a/b", 1},  {"m~n", {{"x", 1}}}, {"q\"uote", 2},
                      {"é", 3},    {"", 4},             {"~", 5},
-                     {"tab\t", 6}, {"~1", 7}};
+                     {"tab\t", 6}, {"~1", 7}, {"untouched", 8}};
   const std::string text = DumpOrDie(tree);  // outlives `state`
   TextState state = FromTextOrDie(text);
   Json expected = tree;
@@ -334,6 +339,151 @@ TEST(TextStateTest, RandomTransactionsAgreeWithApplyTransaction) {
   // Both outcomes were exercised in earnest.
   EXPECT_GT(applied, 1000);
   EXPECT_GT(failed, 1000);
+}
+
+// Find against FindValue on the whole tree: the same value or the same
+// error, after Prepare parsed what the pointer reaches into.
+void ExpectFindsAsTheTree(TextState* state, const Json& tree,
+                          const std::string& pointer) {
+  absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(pointer);
+  ASSERT_OK(tokens);
+  ASSERT_OK(state->Prepare(*tokens));
+  ASSERT_TRUE(state->Prepared(*tokens));
+  absl::StatusOr<const Json*> got = state->Find(*tokens);
+  absl::StatusOr<Json*> expected =
+      FindValue(const_cast<Json*>(&tree), *tokens, tokens->size());
+  ASSERT_EQ(got.status(), expected.status()) << pointer;
+  if (got.ok()) {
+    EXPECT_EQ(**got, **expected) << pointer;
+  }
+}
+
+TEST(TextStateTest, ReadingParsesOnlyTheMemberRead) {
+  const Json tree = {{"a", {{"x", {1, 2}}}}, {"b", "s"}, {"c", 5}};
+  const std::string text = DumpOrDie(tree);
+  TextState state = FromTextOrDie(text);
+  EXPECT_FALSE(state.Prepared({"a", "x"}));
+  EXPECT_TRUE(state.Prepared({"nope"}));  // nothing to parse for it
+  EXPECT_FALSE(state.Prepared({}));       // the root needs every member
+  ExpectFindsAsTheTree(&state, tree, "/a/x/1");
+  EXPECT_EQ(state.parsed_members(), 1u);
+  EXPECT_TRUE(state.Prepared({"a"}));
+  ExpectFindsAsTheTree(&state, tree, "/a/x/2");   // past the end
+  ExpectFindsAsTheTree(&state, tree, "/a/y");     // missing below a member
+  ExpectFindsAsTheTree(&state, tree, "/a/x/z");   // not an index
+  ExpectFindsAsTheTree(&state, tree, "/nope");    // missing member
+  ExpectFindsAsTheTree(&state, tree, "/nope/x");  // and below it
+  EXPECT_EQ(state.parsed_members(), 1u);
+  EXPECT_FALSE(state.whole());
+  EXPECT_EQ(state.tree(), nullptr);
+  // The root parses the rest and makes the state one tree.
+  ExpectFindsAsTheTree(&state, tree, "");
+  EXPECT_TRUE(state.whole());
+  ASSERT_NE(state.tree(), nullptr);
+  EXPECT_EQ(*state.tree(), tree);
+}
+
+TEST(TextStateTest, WholeGivesTheParsedTree) {
+  const Json tree = {{"a", {{"x", {1, 2}}}}, {"b", "s"}, {"c", 5}};
+  const std::string text = DumpOrDie(tree);
+  TextState state = FromTextOrDie(text);
+  ASSERT_OK(state.Apply(Transaction().Set("/b", "t")));
+  absl::StatusOr<const Json*> whole = state.Whole();
+  ASSERT_OK(whole);
+  Json expected = tree;
+  expected["b"] = "t";
+  EXPECT_EQ(**whole, expected);
+  EXPECT_EQ(state.tree(), *whole);
+}
+
+// Whole() after members were changed, added (at either end and between)
+// and removed, with most of them still text.
+TEST(TextStateTest, WholeLaysTheChangesOverTheText) {
+  Json tree = Json::object();
+  for (const char* key : {"a", "b", "c", "d", "e", "f", "g", "h"}) {
+    tree[key] = {{"v", key}};
+  }
+  const std::string text = DumpOrDie(tree);
+  TextState state = FromTextOrDie(text);
+  Json expected = tree;
+  ASSERT_OK(ApplyBoth(Transaction()
+                          .Set("/0", "first")
+                          .Set("/cc", "between")
+                          .Set("/zz", "last")
+                          .Remove("/a")
+                          .Remove("/h")
+                          .Set("/d/v", 4),
+                      &expected, &state));
+  EXPECT_FALSE(state.whole());
+  absl::StatusOr<const Json*> whole = state.Whole();
+  ASSERT_OK(whole);
+  EXPECT_EQ(**whole, expected);
+  EXPECT_EQ(DumpOrDie(**whole), DumpOrDie(expected));
+}
+
+TEST(TextStateTest, BecomesOneTreeOnceNoMemberIsLeftAsText) {
+  const Json tree = {{"a", 1}, {"b", 2}, {"c", 3}};
+  const std::string text = DumpOrDie(tree);
+  TextState state = FromTextOrDie(text);
+  Json expected = tree;
+  ASSERT_OK(ApplyBoth(Transaction().Set("/a", 10), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Remove("/b"), &expected, &state));
+  EXPECT_FALSE(state.whole());
+  ASSERT_OK(state.Prepare({"c"}));  // the last one, read
+  EXPECT_TRUE(state.whole());
+  ASSERT_NE(state.tree(), nullptr);
+  EXPECT_EQ(*state.tree(), expected);
+  // An empty object has no member to wait for: its first transaction
+  // makes it one tree.
+  const std::string empty_text = "{}";
+  TextState empty = FromTextOrDie(empty_text);
+  Json empty_tree = Json::object();
+  ASSERT_OK(ApplyBoth(Transaction().Set("/n", 1), &empty_tree, &empty));
+  EXPECT_TRUE(empty.whole());
+}
+
+// FileContents over a string of its own, as Env::ReadWhole gives.
+class OwnedText : public FileContents {
+ public:
+  explicit OwnedText(std::string text) : text_(std::move(text)) {}
+  absl::string_view data() const override { return text_; }
+
+ private:
+  std::string text_;
+};
+
+TEST(TextStateTest, KeepsTheContentsItWasGiven) {
+  const Json tree = {{"a", {{"x", "long enough to live on the heap"}}},
+                     {"b", 2}};
+  auto contents = std::make_unique<OwnedText>(DumpOrDie(tree));
+  const absl::string_view text = contents->data();
+  absl::StatusOr<TextState> state =
+      TextState::FromContents(std::move(contents), text, "snap");
+  ASSERT_OK(state);
+  // The only copy of the text is the one the state keeps.
+  ExpectFindsAsTheTree(&*state, tree, "/a/x");
+  absl::StatusOr<std::string> dumped = state->Dump();
+  ASSERT_OK(dumped);
+  EXPECT_EQ(*dumped, DumpOrDie(tree));
+}
+
+TEST(TextStateTest, RandomLookupsAgreeWithTheTree) {
+  for (uint32_t seed = 1; seed <= 200; ++seed) {
+    Differential random(seed);
+    Json tree = Json::object();
+    for (int i = random.Pick(6); i > 0; --i) {
+      tree[std::to_string(random.Pick(20))] = random.RandomValue(0);
+    }
+    const std::string text = DumpOrDie(tree);
+    TextState state = FromTextOrDie(text);
+    for (int step = 0; step < 20; ++step) {
+      // Reads and writes interleaved, as a store does them.
+      ExpectFindsAsTheTree(&state, tree, random.Pointer(tree));
+      if (HasFailure()) return;
+      (void)ApplyBoth(random.RandomTransaction(tree), &tree, &state);
+      if (HasFailure()) return;
+    }
+  }
 }
 
 }  // namespace
