@@ -9,7 +9,6 @@
 #include "journal/journal_reader.h"
 #include "recovery/recovery.h"
 #include "store/text_state.h"
-#include "util/json_util.h"
 #include "util/status_macros.h"
 
 namespace statelog::internal {
@@ -70,24 +69,40 @@ absl::Status ReplayOnto(
   return absl::OkStatus();
 }
 
+// ReplayOnto for a TextState: each record applies to the members it touches.
+absl::Status ReplayOntoText(Env* env, const std::string& dir,
+                            const std::string& store_id,
+                            const SnapshotHeader& from,
+                            const std::string& base_file, uint64_t seq,
+                            uint64_t chain, TextState* state) {
+  return ReplayOnto(
+      env, dir, store_id, from, base_file, seq, chain,
+      [state](absl::string_view payload) -> absl::Status {
+        STATELOG_ASSIGN_OR_RETURN(Transaction txn,
+                                  DecodeRecordPayload(payload));
+        // DecodeRecordPayload validated it (FromJson does).
+        return ReplayFailure(
+            state->Apply(txn, Validation::kAlreadyValidated));
+      });
+}
+
 }  // namespace
 
-absl::StatusOr<Json> BuildState(Env* env, const std::string& dir,
-                                const std::string& store_id,
-                                const std::vector<SnapshotName>& bases,
-                                uint64_t seq, uint64_t chain,
-                                std::vector<std::string>* unusable) {
+absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
+                                     const std::string& store_id,
+                                     const std::vector<SnapshotName>& bases,
+                                     uint64_t seq, uint64_t chain,
+                                     std::vector<std::string>* unusable) {
   std::string file;
   STATELOG_ASSIGN_OR_RETURN(
       VerifiedSnapshot base,
       NewestUsableBase(env, dir, store_id, bases, seq, &file, unusable));
-  STATELOG_ASSIGN_OR_RETURN(Json state, ParseJson(base.state_json, file));
-  base.contents.reset();  // the bytes are no longer needed
-  STATELOG_RETURN_IF_ERROR(
-      ReplayOnto(env, dir, store_id, base.header, file, seq, chain,
-                 [&state](absl::string_view payload) {
-                   return ApplyRecordPayload(payload, &state);
-                 }));
+  const absl::string_view text = base.state_json;
+  STATELOG_ASSIGN_OR_RETURN(
+      TextState state,
+      TextState::FromContents(std::move(base.contents), text, file));
+  STATELOG_RETURN_IF_ERROR(ReplayOntoText(env, dir, store_id, base.header,
+                                          file, seq, chain, &state));
   return state;
 }
 
@@ -105,13 +120,8 @@ absl::StatusOr<std::string> BuildSnapshotState(
   // Only the members the records touch are parsed (store/text_state.h).
   STATELOG_ASSIGN_OR_RETURN(TextState state,
                             TextState::FromText(base.state_json, file));
-  STATELOG_RETURN_IF_ERROR(ReplayOnto(
-      env, dir, store_id, base.header, file, seq, chain,
-      [&state](absl::string_view payload) -> absl::Status {
-        STATELOG_ASSIGN_OR_RETURN(Transaction txn,
-                                  DecodeRecordPayload(payload));
-        return ReplayFailure(state.Apply(txn));
-      }));
+  STATELOG_RETURN_IF_ERROR(ReplayOntoText(env, dir, store_id, base.header,
+                                          file, seq, chain, &state));
   return state.Dump();
 }
 

@@ -19,6 +19,7 @@
 #include "snapshot/snapshot_file.h"
 #include "statelog/env.h"
 #include "statelog/transaction.h"
+#include "store/text_state.h"
 
 namespace statelog::internal {
 
@@ -33,9 +34,10 @@ absl::StatusOr<std::string> BuildSnapshotState(
     const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
     std::vector<std::string>* unusable);
 
-// The same state as a tree: the live state of a store opened with
+// The same state, with its members left as the base snapshot's text until
+// they are used (store/text_state.h): the live state of a store opened with
 // Options::load_state_lazily, built on first use.
-absl::StatusOr<Json> BuildState(Env* env, const std::string& dir,
+absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
                                 const std::string& store_id,
                                 const std::vector<SnapshotName>& bases,
                                 uint64_t seq, uint64_t chain,

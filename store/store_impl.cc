@@ -108,8 +108,9 @@ absl::Status StoreImpl::EnsureStateLocked() {
     // only checked by its header at open; if its state does not verify, an
     // older one (and more of the journal) serves, as in an eager open.
     std::vector<std::string> unusable;
-    absl::StatusOr<Json> state = BuildState(env_, dir_, store_id_, snapshots_,
-                                            last_seq_, last_chain_, &unusable);
+    absl::StatusOr<TextState> state =
+        BuildState(env_, dir_, store_id_, snapshots_, last_seq_, last_chain_,
+                   &unusable);
     ForgetSnapshotsLocked(unusable);
     if (!state.ok()) {
       return absl::Status(state.status().code(),
@@ -117,7 +118,7 @@ absl::Status StoreImpl::EnsureStateLocked() {
                                        " (opened lazily): ",
                                        state.status().message()));
     }
-    state_ = TextState::FromTree(std::move(*state));
+    state_ = std::move(*state);
     state_loaded_.store(true, std::memory_order_release);
   }
   return absl::OkStatus();

@@ -150,12 +150,6 @@ absl::StatusOr<TextState> TextState::FromContents(
   return state;
 }
 
-TextState TextState::FromTree(Json tree) {
-  TextState state;
-  state.tree_ = std::move(tree);
-  return state;
-}
-
 absl::Status TextState::Parse(Member* member) {
   if (member->text.empty()) return absl::OkStatus();
   STATELOG_ASSIGN_OR_RETURN(

@@ -52,8 +52,6 @@ class TextState {
   static absl::StatusOr<TextState> FromContents(
       std::unique_ptr<FileContents> contents, absl::string_view text,
       absl::string_view what);
-  // A state that is one tree from the start.
-  static TextState FromTree(Json tree);
 
   // A null state, one tree.
   TextState() = default;
