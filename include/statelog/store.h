@@ -84,10 +84,14 @@ class Store {
           fn);
 
   // The value at `pointer` ("" is the whole state). NotFound if absent,
-  // InvalidArgument if `pointer` is malformed.
+  // InvalidArgument if `pointer` is malformed. Cost: after an open, the
+  // state's top-level members stay as snapshot text until used; Get parses
+  // only the member `pointer` starts in, once (docs/tuning.md, "What an
+  // open store holds").
   [[nodiscard]] absl::StatusOr<Json> Get(const std::string& pointer) const;
   // Calls `fn` with the whole state, consistent, under a shared lock. `fn`
-  // must not call back into the store.
+  // must not call back into the store. The first Read or Update after an
+  // open parses every member still left as text.
   [[nodiscard]] absl::Status Read(
       const std::function<void(const Json& state, uint64_t seq)>& fn) const;
 
