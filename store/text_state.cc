@@ -145,8 +145,10 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
 absl::StatusOr<TextState> TextState::FromContents(
     std::unique_ptr<FileContents> contents, absl::string_view text,
     absl::string_view what) {
-  STATELOG_ASSIGN_OR_RETURN(TextState state, FromText(text, what));
-  if (!state.whole_) state.contents_ = std::move(contents);
+  auto owned = std::make_unique<const std::string>(text);
+  contents.reset();
+  STATELOG_ASSIGN_OR_RETURN(TextState state, FromText(*owned, what));
+  if (!state.whole_) state.owned_text_ = std::move(owned);
   return state;
 }
 
@@ -174,7 +176,7 @@ absl::Status TextState::MakeWhole() {
   members_.clear();
   tree_ = std::move(tree);
   whole_ = true;
-  contents_.reset();
+  owned_text_.reset();
   return absl::OkStatus();
 }
 

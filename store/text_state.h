@@ -47,12 +47,14 @@ class TextState {
   // the TextState. A state that is not an object is parsed whole.
   static absl::StatusOr<TextState> FromText(absl::string_view text,
                                             absl::string_view what);
-  // The same, over `text` inside `contents`, which the state keeps for as
-  // long as it has members left as text.
+  // The same, over `text` inside `contents` (a file's bytes, often a
+  // mapping of it): the state copies `text` and releases `contents` before
+  // indexing, so nothing done to the file later (a truncation by another
+  // program would make a mapping fault) reaches the state, and the copy
+  // does not raise the peak memory (the index is built after the release).
   static absl::StatusOr<TextState> FromContents(
       std::unique_ptr<FileContents> contents, absl::string_view text,
       absl::string_view what);
-
   // A null state, one tree.
   TextState() = default;
   TextState(TextState&&) = default;
@@ -102,8 +104,9 @@ class TextState {
                               const std::vector<std::string>& keys,
                               Validation validation);
 
-  // Keeps the text alive while members refer to it; dropped once whole.
-  std::unique_ptr<FileContents> contents_;
+  // The text members refer to, when the state owns it (FromContents);
+  // dropped once whole. A pointer, so that its address survives moves.
+  std::unique_ptr<const std::string> owned_text_;
   size_t text_members_ = 0;  // members still as text
   bool whole_ = true;
   Json tree_;  // the state, once whole_

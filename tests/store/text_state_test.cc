@@ -442,27 +442,37 @@ TEST(TextStateTest, BecomesOneTreeOnceNoMemberIsLeftAsText) {
   EXPECT_TRUE(empty.whole());
 }
 
-// FileContents over a string of its own, as Env::ReadWhole gives.
+// FileContents over a string of its own, as Env::ReadWhole gives, that
+// says when it is released.
 class OwnedText : public FileContents {
  public:
-  explicit OwnedText(std::string text) : text_(std::move(text)) {}
+  OwnedText(std::string text, bool* released)
+      : text_(std::move(text)), released_(released) {}
+  ~OwnedText() override { *released_ = true; }
   absl::string_view data() const override { return text_; }
 
  private:
   std::string text_;
+  bool* released_;
 };
 
-TEST(TextStateTest, KeepsTheContentsItWasGiven) {
+TEST(TextStateTest, KeepsItsOwnCopyOfTheContents) {
   const Json tree = {{"a", {{"x", "long enough to live on the heap"}}},
                      {"b", 2}};
-  auto contents = std::make_unique<OwnedText>(DumpOrDie(tree));
+  bool released = false;
+  auto contents = std::make_unique<OwnedText>(DumpOrDie(tree), &released);
   const absl::string_view text = contents->data();
   absl::StatusOr<TextState> state =
       TextState::FromContents(std::move(contents), text, "snap");
   ASSERT_OK(state);
-  // The only copy of the text is the one the state keeps.
+  // The file's bytes are gone (a mapping would be unmapped); the members
+  // still read, from the state's copy.
+  EXPECT_TRUE(released);
+  EXPECT_EQ(state->parsed_members(), 0u);
   ExpectFindsAsTheTree(&*state, tree, "/a/x");
-  absl::StatusOr<std::string> dumped = state->Dump();
+  // Moving the state keeps the copy where the members point.
+  TextState moved = std::move(*state);
+  absl::StatusOr<std::string> dumped = moved.Dump();
   ASSERT_OK(dumped);
   EXPECT_EQ(*dumped, DumpOrDie(tree));
 }
