@@ -225,6 +225,12 @@ absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
       ApplyTransaction(txn, state, Validation::kAlreadyValidated));
 }
 
+absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state) {
+  // DecodeRecordPayload validated it (FromJson does).
+  STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
+  return ReplayFailure(state->Apply(txn, Validation::kAlreadyValidated));
+}
+
 absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                                        const std::string& store_id,
                                        const Options& options, bool created) {
@@ -252,11 +258,7 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                     if (!out.state_loaded) {
                       return DecodeRecordPayload(payload).status();
                     }
-                    STATELOG_ASSIGN_OR_RETURN(Transaction txn,
-                                              DecodeRecordPayload(payload));
-                    // DecodeRecordPayload validated it (FromJson does).
-                    return ReplayFailure(out.state.Apply(
-                        txn, Validation::kAlreadyValidated));
+                    return ApplyRecordPayload(payload, &out.state);
                   }));
   out.last_seq = out.journal.last_seq;
   out.last_chain = out.journal.last_chain;

@@ -63,6 +63,8 @@ absl::Status ReplayFailure(const absl::Status& applied);
 
 // Parses a transaction record's payload and applies it to `*state`.
 absl::Status ApplyRecordPayload(absl::string_view payload, Json* state);
+// The same on a state whose members may still be text.
+absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state);
 
 }  // namespace statelog::internal
 

@@ -77,12 +77,8 @@ absl::Status ReplayOntoText(Env* env, const std::string& dir,
                             uint64_t chain, TextState* state) {
   return ReplayOnto(
       env, dir, store_id, from, base_file, seq, chain,
-      [state](absl::string_view payload) -> absl::Status {
-        STATELOG_ASSIGN_OR_RETURN(Transaction txn,
-                                  DecodeRecordPayload(payload));
-        // DecodeRecordPayload validated it (FromJson does).
-        return ReplayFailure(
-            state->Apply(txn, Validation::kAlreadyValidated));
+      [state](absl::string_view payload) {
+        return ApplyRecordPayload(payload, state);
       });
 }
 

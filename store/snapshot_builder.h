@@ -38,10 +38,10 @@ absl::StatusOr<std::string> BuildSnapshotState(
 // they are used (store/text_state.h): the live state of a store opened with
 // Options::load_state_lazily, built on first use.
 absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
-                                const std::string& store_id,
-                                const std::vector<SnapshotName>& bases,
-                                uint64_t seq, uint64_t chain,
-                                std::vector<std::string>* unusable);
+                                     const std::string& store_id,
+                                     const std::vector<SnapshotName>& bases,
+                                     uint64_t seq, uint64_t chain,
+                                     std::vector<std::string>* unusable);
 
 }  // namespace statelog::internal
 

@@ -285,11 +285,10 @@ absl::StatusOr<std::string> TextState::Dump() const {
       out.append(member.text.data(), member.text.size());
       continue;
     }
-    STATELOG_ASSIGN_OR_RETURN(std::string name, DumpJson(Json(key)));
     // A member's value sits inside the root object: one level down.
     STATELOG_ASSIGN_OR_RETURN(std::string value,
                               DumpJson(member.value, /*base_depth=*/1));
-    out += name;
+    AppendJsonString(key, &out);  // a key the text or a checked record gave
     out += ':';
     out += value;
   }

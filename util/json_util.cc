@@ -149,7 +149,6 @@ absl::Status RunSax(absl::string_view text, absl::string_view what,
   return absl::OkStatus();
 }
 
-
 // The recursion of AppendValidatedJson; `depth` guards it against a value
 // that was not validated after all.
 absl::Status AppendValue(const Json& value, int depth, std::string* out) {
@@ -218,6 +217,7 @@ absl::Status AppendValue(const Json& value, int depth, std::string* out) {
   return absl::InvalidArgumentError(absl::StrCat(
       "cannot serialize JSON: a ", value.type_name(), " value"));
 }
+
 }  // namespace
 
 absl::StatusOr<Json> ParseJson(absl::string_view text, absl::string_view what) {
