@@ -8,6 +8,7 @@
 // reference. The recovery target depends on the load figures.
 
 #include <string>
+#include <vector>
 
 #include "bench/scratch_dir.h"
 #include "bench/workload.h"
@@ -16,6 +17,8 @@
 #include "journal/format.h"
 #include "snapshot/snapshot_file.h"
 #include "statelog/env.h"
+#include "util/json_dom_builder.h"
+#include "util/json_scan.h"
 #include "util/json_util.h"
 
 namespace statelog::bench {
@@ -108,6 +111,34 @@ void BM_ParseState(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * text.size());
 }
 BENCHMARK(BM_ParseState)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Checking the state with the fast scanner alone (util/json_scan.h), and
+// with nlohmann's lexer (what CheckJson fell back to, and used before).
+void BM_ScanState(benchmark::State& state) {
+  const std::string& text = StateText();
+  std::vector<internal::MemberSpan> spans;
+  for (auto _ : state) {
+    spans.clear();
+    if (!internal::ScanJson(text, kMaxNestingDepth, &spans)) {
+      state.SkipWithError("scan failed");
+    }
+    benchmark::DoNotOptimize(spans.size());
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_ScanState)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_CheckStateNlohmann(benchmark::State& state) {
+  const std::string& text = StateText();
+  for (auto _ : state) {
+    internal::JsonChecker checker(kMaxNestingDepth);
+    const bool ok = Json::sax_parse(text.data(), text.data() + text.size(),
+                                    &checker);
+    if (!ok) state.SkipWithError("check failed");
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_CheckStateNlohmann)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Checking the state and indexing its top-level members without building a
 // tree: what compaction's TextState does with the previous snapshot.

@@ -277,6 +277,29 @@ void TxnSeeds(const std::string& dir) {
   for (const auto& [tag, text] : seeds) w.Add(tag, text);
 }
 
+// ---- json ----
+
+void JsonSeeds(const std::string& dir) {
+  CorpusWriter w(dir, "json");
+  const std::vector<std::pair<std::string, std::string>> seeds = {
+      {"object", R"({"a": [1, 2.5, -3e2], "b": {"c": null}, "a": true})"},
+      {"escapes", R"({"k\n\u0041": "\" \\ \/ \b \f \r \t \ud83d\ude00"})"},
+      {"utf8", "[\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"]"},
+      {"long-string", "{\"s\": \"" + std::string(100, 'x') + "\"}"},
+      {"numbers", "[0, -0, 1.5e308, 1e400, 4.9e-324, 1e-400, " +
+                      std::string(309, '1') + "]"},
+      {"bom", "\xEF\xBB\xBF{\"a\": 1}"},
+      {"nul-after", std::string("{\"a\": 1}\0tail", 13)},
+      {"deep", std::string(256, '[') + std::string(256, ']')},
+      {"too-deep", std::string(257, '[') + std::string(257, ']')},
+      {"bad-utf8", "[\"\xED\xA0\x80\", \"\xC0\xAF\"]"},
+      {"lone-surrogate", R"(["\ud83d", "\ude00"])"},
+      {"trailing", R"({"a": 1} [2])"},
+      {"scalar", R"("just a string")"},
+  };
+  for (const auto& [tag, text] : seeds) w.Add(tag, text);
+}
+
 // ---- model ----
 
 void ModelSeeds(const std::string& dir) {
@@ -316,6 +339,7 @@ int main(int argc, char** argv) {
   }
   statelog::fuzz::JournalSeeds(argv[1]);
   statelog::fuzz::RecoverySeeds(argv[1]);
+  statelog::fuzz::JsonSeeds(argv[1]);
   statelog::fuzz::TxnSeeds(argv[1]);
   statelog::fuzz::ModelSeeds(argv[1]);
   return 0;

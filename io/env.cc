@@ -15,6 +15,7 @@ class StringContents final : public FileContents {
  public:
   explicit StringContents(std::string bytes) : bytes_(std::move(bytes)) {}
   absl::string_view data() const override { return bytes_; }
+  bool private_copy() const override { return true; }
 
  private:
   const std::string bytes_;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -160,6 +161,69 @@ class MappedContents final : public FileContents {
   const size_t size_;
 };
 
+// A whole file read into private memory of its own.
+class ReadContents final : public FileContents {
+ public:
+  ReadContents(void* region, size_t region_size, const char* bytes,
+               size_t size)
+      : region_(region), region_size_(region_size), bytes_(bytes),
+        size_(size) {}
+  ~ReadContents() override { ::munmap(region_, region_size_); }
+  absl::string_view data() const override {
+    return absl::string_view(bytes_, size_);
+  }
+  bool private_copy() const override { return true; }
+
+ private:
+  void* const region_;
+  const size_t region_size_;
+  const char* const bytes_;
+  const size_t size_;
+};
+
+// Files from this size on are read rather than mapped (env.h says why).
+constexpr size_t kReadIntoMemoryBytes = size_t{4} << 20;
+constexpr size_t kHugePageBytes = size_t{2} << 20;
+
+// Reads the `size` bytes of `fd` into a region whose start is aligned to
+// a huge page. Transparent huge pages are advised, not required: where
+// they are off, the region is ordinary pages.
+absl::StatusOr<std::unique_ptr<FileContents>> ReadIntoMemory(
+    int fd, size_t size, const std::string& path) {
+  const size_t region_size = size + kHugePageBytes;
+  void* region = ::mmap(nullptr, region_size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region == MAP_FAILED) {
+    return ErrnoStatus(errno, absl::StrCat("allocate ", size,
+                                           " bytes to read ", path));
+  }
+  auto contents = std::make_unique<ReadContents>(
+      region, region_size,
+      reinterpret_cast<char*>(
+          (reinterpret_cast<uintptr_t>(region) + kHugePageBytes - 1) &
+          ~(kHugePageBytes - 1)),
+      size);
+  char* const bytes = const_cast<char*>(contents->data().data());
+  (void)::madvise(bytes, size, MADV_HUGEPAGE);
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, bytes + done, size - done,
+                              static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return ErrnoStatus(errno, absl::StrCat("read ", path, " at offset ",
+                                             done));
+    }
+    if (n == 0) {
+      return absl::DataLossError(absl::StrCat(
+          path, " shrank to ", done, " bytes while being read (", size,
+          " when opened)"));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return std::unique_ptr<FileContents>(std::move(contents));
+}
+
 class PosixEnv final : public Env {
  public:
   absl::StatusOr<std::unique_ptr<FileContents>> ReadWhole(
@@ -173,6 +237,12 @@ class PosixEnv final : public Env {
       return Env::ReadWhole(path);  // nothing to map
     }
     const size_t size = static_cast<size_t>(bytes);
+    if (size >= kReadIntoMemoryBytes) {
+      absl::StatusOr<std::unique_ptr<FileContents>> read =
+          ReadIntoMemory(fd, size, path);
+      ::close(fd);
+      return read;
+    }
     // Populated up front: every caller reads the whole file, and one call
     // costs less than a page fault per few pages.
     void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);

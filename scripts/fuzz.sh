@@ -13,7 +13,7 @@
 #   --ci      a fixed number of runs per target with a fixed seed, about
 #             15 s each, so that a run does the same work every time
 #             (scripts/test.sh uses it)
-#   target    journal, recovery, txn, model (default: all)
+#   target    journal, recovery, txn, json, model (default: all)
 # Environment: STATELOG_JOBS (build parallelism, default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."

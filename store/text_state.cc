@@ -16,59 +16,6 @@
 namespace statelog::internal {
 namespace {
 
-// The scanners below run only over text CheckJson accepted, so every string
-// is closed, every bracket matched and every value well formed.
-
-size_t SkipSpace(absl::string_view text, size_t i) {
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' ||
-                             text[i] == '\n' || text[i] == '\r')) {
-    ++i;
-  }
-  return i;
-}
-
-// `i` is at an opening quote; returns the index after the closing one.
-size_t SkipString(absl::string_view text, size_t i) {
-  for (++i; i < text.size(); ++i) {
-    if (text[i] == '\\') {
-      ++i;  // an escaped character is never the closing quote
-    } else if (text[i] == '"') {
-      return i + 1;
-    }
-  }
-  return text.size();
-}
-
-// `i` is at the first byte of a value; returns the index after its last.
-size_t SkipValue(absl::string_view text, size_t i) {
-  const char first = text[i];
-  if (first == '"') return SkipString(text, i);
-  if (first == '{' || first == '[') {
-    size_t depth = 0;
-    while (i < text.size()) {
-      const char c = text[i];
-      if (c == '"') {
-        i = SkipString(text, i);
-        continue;
-      }
-      if (c == '{' || c == '[') {
-        ++depth;
-      } else if ((c == '}' || c == ']') && --depth == 0) {
-        return i + 1;
-      }
-      ++i;
-    }
-    return text.size();
-  }
-  // A number or a literal: up to the next delimiter.
-  while (i < text.size() && text[i] != ',' && text[i] != '}' &&
-         text[i] != ']' && text[i] != ' ' && text[i] != '\t' &&
-         text[i] != '\n' && text[i] != '\r') {
-    ++i;
-  }
-  return i;
-}
-
 // The top-level members `txn` reads or writes, sorted and unique; false if
 // an operation works on the root as a whole.
 bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys) {
@@ -105,38 +52,32 @@ bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys) {
 
 absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
                                               absl::string_view what) {
-  std::vector<std::string> keys;
-  STATELOG_RETURN_IF_ERROR(CheckJson(text, what, &keys));
+  std::vector<MemberSpan> spans;
+  STATELOG_RETURN_IF_ERROR(CheckJson(text, what, &spans));
   TextState state;
   state.text_bytes_ = text.size();
-  size_t i = SkipSpace(text, 0);
-  if (i == text.size() || text[i] != '{') {
+  const size_t first = text.find_first_not_of(" \t\n\r");
+  if (first == absl::string_view::npos || text[first] != '{') {
     STATELOG_ASSIGN_OR_RETURN(state.tree_, ParseJson(text, what));
     return state;
   }
   state.whole_ = false;
-  i = SkipSpace(text, i + 1);
-  size_t k = 0;
-  while (i < text.size() && text[i] == '"') {
-    const size_t start = i;
-    i = SkipSpace(text, SkipString(text, i));  // now at ':'
-    const size_t value_start = SkipSpace(text, i + 1);
-    i = SkipValue(text, value_start);
-    if (k == keys.size()) break;
+  for (const MemberSpan& span : spans) {
+    const absl::string_view quoted =
+        text.substr(span.key_begin, span.key_end - span.key_begin);
+    std::string key;
+    if (span.key_escaped) {
+      STATELOG_ASSIGN_OR_RETURN(key, UnquoteJsonString(quoted, what));
+    } else {
+      key.assign(quoted.data() + 1, quoted.size() - 2);
+    }
     Member member;
-    member.text = text.substr(start, i - start);
-    member.value_offset = value_start - start;
+    member.text = text.substr(span.key_begin, span.value_end - span.key_begin);
+    member.value_offset = span.value_begin - span.key_begin;
     // Keys arrive sorted when DumpJson wrote the text, and the hint then
     // spares a search; a repeated key keeps its last value, as in ParseJson.
-    state.members_.insert_or_assign(state.members_.end(), std::move(keys[k++]),
+    state.members_.insert_or_assign(state.members_.end(), std::move(key),
                                     member);
-    i = SkipSpace(text, i);
-    if (i < text.size() && text[i] == ',') i = SkipSpace(text, i + 1);
-  }
-  if (k != keys.size() || i >= text.size() || text[i] != '}') {
-    return absl::InternalError(absl::StrCat(
-        what, ": top-level members do not line up with the parser's (", k,
-        " of ", keys.size(), " at byte ", i, ")"));
   }
   state.text_members_ = state.members_.size();
   return state;
@@ -145,6 +86,11 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
 absl::StatusOr<TextState> TextState::FromContents(
     std::unique_ptr<FileContents> contents, absl::string_view text,
     absl::string_view what) {
+  if (contents->private_copy()) {
+    STATELOG_ASSIGN_OR_RETURN(TextState state, FromText(text, what));
+    if (!state.whole_) state.contents_ = std::move(contents);
+    return state;
+  }
   auto owned = std::make_unique<const std::string>(text);
   contents.reset();
   STATELOG_ASSIGN_OR_RETURN(TextState state, FromText(*owned, what));
@@ -177,6 +123,7 @@ absl::Status TextState::MakeWhole() {
   tree_ = std::move(tree);
   whole_ = true;
   owned_text_.reset();
+  contents_.reset();
   return absl::OkStatus();
 }
 

@@ -47,11 +47,12 @@ class TextState {
   // the TextState. A state that is not an object is parsed whole.
   static absl::StatusOr<TextState> FromText(absl::string_view text,
                                             absl::string_view what);
-  // The same, over `text` inside `contents` (a file's bytes, often a
-  // mapping of it): the state copies `text` and releases `contents` before
-  // indexing, so nothing done to the file later (a truncation by another
-  // program would make a mapping fault) reaches the state, and the copy
-  // does not raise the peak memory (the index is built after the release).
+  // The same, over `text` inside `contents` (a file's bytes). Contents
+  // that are a private copy (FileContents::private_copy) are kept as they
+  // are. Others (a mapping) are copied and released before indexing, so
+  // nothing done to the file later (a truncation by another program would
+  // make a mapping fault) reaches the state, and the copy does not raise
+  // the peak memory (the index is built after the release).
   static absl::StatusOr<TextState> FromContents(
       std::unique_ptr<FileContents> contents, absl::string_view text,
       absl::string_view what);
@@ -107,6 +108,7 @@ class TextState {
   // The text members refer to, when the state owns it (FromContents);
   // dropped once whole. A pointer, so that its address survives moves.
   std::unique_ptr<const std::string> owned_text_;
+  std::unique_ptr<FileContents> contents_;  // or the file's, kept whole
   size_t text_members_ = 0;  // members still as text
   bool whole_ = true;
   Json tree_;  // the state, once whole_

@@ -110,17 +110,8 @@ Json* JsonDomBuilder::Put(Json value) {
   return member_;
 }
 
-JsonChecker::JsonChecker(int max_depth,
-                         std::vector<std::string>* top_level_keys)
-    : max_depth_(max_depth < 0 ? 0 : max_depth),
-      top_level_keys_(top_level_keys) {}
-
-bool JsonChecker::key(Json::string_t& name) {
-  if (depth_ == 1 && top_level_keys_ != nullptr) {
-    top_level_keys_->push_back(name);
-  }
-  return true;
-}
+JsonChecker::JsonChecker(int max_depth)
+    : max_depth_(max_depth < 0 ? 0 : max_depth) {}
 
 bool JsonChecker::Open() {
   // The same rule as JsonDomBuilder::Open.

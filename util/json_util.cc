@@ -228,9 +228,27 @@ absl::StatusOr<Json> ParseJson(absl::string_view text, absl::string_view what) {
 }
 
 absl::Status CheckJson(absl::string_view text, absl::string_view what,
-                       std::vector<std::string>* top_level_keys) {
-  JsonChecker checker(kMaxNestingDepth, top_level_keys);
-  return RunSax(text, what, "checking", &checker);
+                       std::vector<MemberSpan>* members) {
+  const size_t members_before = members != nullptr ? members->size() : 0;
+  if (ScanJson(text, kMaxNestingDepth, members)) return absl::OkStatus();
+  if (members != nullptr) members->resize(members_before);
+  JsonChecker checker(kMaxNestingDepth);
+  STATELOG_RETURN_IF_ERROR(RunSax(text, what, "checking", &checker));
+  if (members != nullptr) {
+    std::vector<MemberSpan> found = FindMemberSpans(text);
+    members->insert(members->end(), found.begin(), found.end());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> UnquoteJsonString(absl::string_view literal,
+                                              absl::string_view what) {
+  STATELOG_ASSIGN_OR_RETURN(Json value, ParseJson(literal, what));
+  if (!value.is_string()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": not a JSON string: ", Printable(literal)));
+  }
+  return std::move(*value.get_ptr<std::string*>());
 }
 
 absl::Status ValidateValue(const Json& value, int base_depth,

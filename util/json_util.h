@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "statelog/transaction.h"
+#include "util/json_scan.h"
 
 namespace statelog::internal {
 
@@ -25,11 +26,18 @@ namespace statelog::internal {
                                              absl::string_view what);
 
 // Accepts and rejects exactly what ParseJson does, with the same messages,
-// but builds nothing. If `text` is an object and `top_level_keys` is not
-// null, appends its keys (unescaped, in text order, repeats included).
+// but builds nothing. If `members` is not null and the text's first byte
+// after whitespace is '{', appends where its members are (text order,
+// repeats included; see json_scan.h). Valid text takes ScanJson's fast
+// path; text it leaves undecided goes through nlohmann.
 [[nodiscard]] absl::Status CheckJson(absl::string_view text,
                                      absl::string_view what,
-                                     std::vector<std::string>* top_level_keys);
+                                     std::vector<MemberSpan>* members);
+
+// The string a JSON string literal (quotes included) stands for.
+// InvalidArgument naming `what` if it is not one.
+[[nodiscard]] absl::StatusOr<std::string> UnquoteJsonString(
+    absl::string_view literal, absl::string_view what);
 
 // Checks that `value`, placed at depth `base_depth`, nests at most
 // kMaxNestingDepth deep, that every key and string is valid UTF-8, and that

@@ -52,6 +52,11 @@ class FileContents {
  public:
   virtual ~FileContents() = default;
   virtual absl::string_view data() const = 0;
+  // Whether the bytes are a private copy in memory, which nothing done to
+  // the file afterwards can change or take away. A mapping's bytes are not
+  // (reading them after someone truncated the file faults), so holders
+  // that keep contents long copy them unless this is true.
+  virtual bool private_copy() const { return false; }
 };
 
 // Held while alive; released by the destructor (and by the kernel when the
@@ -96,10 +101,13 @@ class Env {
   [[nodiscard]] virtual absl::Status SyncDir(const std::string& dir) = 0;
 
   // The whole of the regular file `path` (no symlink). The default reads
-  // it through OpenFile and File::Read; the POSIX Env maps it read-only
-  // instead (no copy, and pages never touched are never read). A file
-  // truncated by someone else while it is mapped ends the process with
-  // SIGBUS; statelog itself never truncates a store's files.
+  // it through OpenFile and File::Read. The POSIX Env maps a file below
+  // 4 MiB read-only (no copy), and reads a larger one into memory aligned
+  // to and advised for transparent huge pages: on a VM a page fault costs
+  // microseconds, and faulting in 4 KiB pages was most of the time to load
+  // a 10 MiB snapshot. A file truncated by someone else while it is mapped
+  // ends the process with SIGBUS; statelog itself never truncates a
+  // store's files.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<FileContents>>
   ReadWhole(const std::string& path);
 

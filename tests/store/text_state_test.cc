@@ -442,19 +442,40 @@ TEST(TextStateTest, BecomesOneTreeOnceNoMemberIsLeftAsText) {
   EXPECT_TRUE(empty.whole());
 }
 
-// FileContents over a string of its own, as Env::ReadWhole gives, that
-// says when it is released.
+// FileContents over a string of its own that says when it is released,
+// and passes for a mapping unless `private_copy`.
 class OwnedText : public FileContents {
  public:
-  OwnedText(std::string text, bool* released)
-      : text_(std::move(text)), released_(released) {}
+  OwnedText(std::string text, bool* released, bool private_copy = false)
+      : text_(std::move(text)), released_(released),
+        private_copy_(private_copy) {}
   ~OwnedText() override { *released_ = true; }
   absl::string_view data() const override { return text_; }
+  bool private_copy() const override { return private_copy_; }
 
  private:
   std::string text_;
   bool* released_;
+  bool private_copy_;
 };
+
+TEST(TextStateTest, KeepsContentsThatArePrivateCopiesInsteadOfCopying) {
+  const Json tree = {{"a", {{"x", "long enough to live on the heap"}}},
+                     {"b", 2}};
+  bool released = false;
+  auto contents = std::make_unique<OwnedText>(DumpOrDie(tree), &released,
+                                              /*private_copy=*/true);
+  const absl::string_view text = contents->data();
+  absl::StatusOr<TextState> state =
+      TextState::FromContents(std::move(contents), text, "snap");
+  ASSERT_OK(state);
+  EXPECT_FALSE(released);
+  TextState moved = std::move(*state);
+  ExpectFindsAsTheTree(&moved, tree, "/a/x");
+  // Once the state is one tree, the text is no longer needed.
+  ASSERT_OK(moved.Whole());
+  EXPECT_TRUE(released);
+}
 
 TEST(TextStateTest, KeepsItsOwnCopyOfTheContents) {
   const Json tree = {{"a", {{"x", "long enough to live on the heap"}}},

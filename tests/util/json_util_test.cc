@@ -180,14 +180,51 @@ TEST(CheckJsonTest, AcceptsAndRefusesExactlyWhatParseJsonDoes) {
   }
 }
 
-TEST(CheckJsonTest, CollectsTopLevelKeysInTextOrderOnly) {
-  std::vector<std::string> keys;
-  ASSERT_OK(CheckJson(R"({"z": {"inner": 1}, "a\u0041": [{"no": 2}], "z": 3})",
-                      "input", &keys));
-  EXPECT_THAT(keys, ::testing::ElementsAre("z", "aA", "z"));
-  keys.clear();
-  ASSERT_OK(CheckJson(R"([{"a": 1}])", "input", &keys));
-  EXPECT_TRUE(keys.empty());
+// The member spans, as (key literal, value text) pairs.
+std::vector<std::pair<std::string, std::string>> Members(
+    absl::string_view text) {
+  std::vector<MemberSpan> spans;
+  EXPECT_OK(CheckJson(text, "input", &spans));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const MemberSpan& span : spans) {
+    out.emplace_back(
+        text.substr(span.key_begin, span.key_end - span.key_begin),
+        text.substr(span.value_begin, span.value_end - span.value_begin));
+  }
+  return out;
+}
+
+TEST(CheckJsonTest, FindsTopLevelMembersInTextOrderOnly) {
+  using Pair = std::pair<std::string, std::string>;
+  EXPECT_THAT(
+      Members(R"( { "z" : {"inner": 1} , "a\u0041":[{"no": 2}],"z":3 } )"),
+      ::testing::ElementsAre(Pair("\"z\"", R"({"inner": 1})"),
+                             Pair(R"("a\u0041")", R"([{"no": 2}])"),
+                             Pair("\"z\"", "3")));
+  EXPECT_TRUE(Members(R"([{"a": 1}])").empty());
+  EXPECT_TRUE(Members("{}").empty());
+  // Text only nlohmann decides (a NUL after the value ends nlohmann's
+  // input) gets the same spans from the slow path.
+  const std::string with_nul("{\"a\":[1],\"b\":-2e-400}\0junk", 27);
+  EXPECT_THAT(Members(with_nul),
+              ::testing::ElementsAre(Pair("\"a\"", "[1]"),
+                                     Pair("\"b\"", "-2e-400")));
+}
+
+TEST(CheckJsonTest, MarksEscapedKeys) {
+  std::vector<MemberSpan> spans;
+  ASSERT_OK(CheckJson(R"({"plain": 1, "t\u0041b": 2, "q\"": 3})", "input",
+                      &spans));
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_FALSE(spans[0].key_escaped);
+  EXPECT_TRUE(spans[1].key_escaped);
+  EXPECT_TRUE(spans[2].key_escaped);
+  absl::StatusOr<std::string> key = UnquoteJsonString(R"("t\u0041b")", "key");
+  ASSERT_OK(key);
+  EXPECT_EQ(*key, "tAb");
+  EXPECT_THAT(UnquoteJsonString("12", "key"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("key: not a JSON string")));
 }
 
 TEST(ValidateValueTest, AcceptsOrdinaryValues) {

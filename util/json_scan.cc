@@ -1,0 +1,361 @@
+// util/json_scan.cc
+//
+// The grammar is RFC 8259's, with nlohmann's limits on top: strict UTF-8
+// (no overlong forms, no encoded surrogates, nothing above U+10FFFF), a
+// \u escape of a high surrogate must be followed by one of a low
+// surrogate, and a number must be finite as a double.
+
+#include "util/json_scan.h"
+
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+namespace statelog::internal {
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+// Whether any of the eight bytes in `v` ends a run of plain string bytes:
+// a control character, '"', '\\', or a byte of a multibyte UTF-8 sequence.
+// A byte can be flagged that is not one of these (a borrow runs into the
+// byte above a real match), never the other way round, and a flagged word
+// is read byte by byte.
+inline bool HasSpecialByte(uint64_t v) {
+  const uint64_t quote = v ^ (kOnes * '"');
+  const uint64_t backslash = v ^ (kOnes * '\\');
+  const uint64_t flagged = ((v - kOnes * 0x20) & ~v) |
+                           ((quote - kOnes) & ~quote) |
+                           ((backslash - kOnes) & ~backslash) | v;
+  return (flagged & kHighBits) != 0;
+}
+
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+inline const char* SkipSpace(const char* p, const char* end) {
+  while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+    ++p;
+  }
+  return p;
+}
+
+// Four hex digits at `p`, or false.
+bool ReadHex4(const char* p, const char* end, uint32_t* out) {
+  if (end - p < 4) return false;
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = p[i];
+    uint32_t digit;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<uint32_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digit = static_cast<uint32_t>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      digit = static_cast<uint32_t>(c - 'A' + 10);
+    } else {
+      return false;
+    }
+    value = value * 16 + digit;
+  }
+  *out = value;
+  return true;
+}
+
+inline bool IsContinuation(const char* p, const char* end) {
+  return p < end && (static_cast<unsigned char>(*p) & 0xC0) == 0x80;
+}
+
+// The length of the UTF-8 sequence of two or more bytes at `p`, or 0 if
+// it is not one (RFC 3629's table of well-formed sequences).
+size_t MultibyteLength(const char* p, const char* end) {
+  const auto lead = static_cast<unsigned char>(p[0]);
+  auto second_in = [&](unsigned lo, unsigned hi) {
+    if (end - p < 2) return false;
+    const auto b = static_cast<unsigned char>(p[1]);
+    return b >= lo && b <= hi;
+  };
+  if (lead >= 0xC2 && lead <= 0xDF) return IsContinuation(p + 1, end) ? 2 : 0;
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    const bool second = lead == 0xE0   ? second_in(0xA0, 0xBF)
+                        : lead == 0xED ? second_in(0x80, 0x9F)
+                                       : IsContinuation(p + 1, end);
+    return second && IsContinuation(p + 2, end) ? 3 : 0;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    const bool second = lead == 0xF0   ? second_in(0x90, 0xBF)
+                        : lead == 0xF4 ? second_in(0x80, 0x8F)
+                                       : IsContinuation(p + 1, end);
+    return second && IsContinuation(p + 2, end) && IsContinuation(p + 3, end)
+               ? 4
+               : 0;
+  }
+  return 0;
+}
+
+// `p` is at an opening quote; returns the byte after the closing one, or
+// null. Sets *escaped if the string holds a backslash escape.
+const char* ScanString(const char* p, const char* end, bool* escaped) {
+  ++p;
+  for (;;) {
+    while (end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, sizeof(word));
+      if (HasSpecialByte(word)) break;
+      p += 8;
+    }
+    if (p == end) return nullptr;
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"') return p + 1;
+    if (c >= 0x20 && c < 0x80 && c != '\\') {
+      ++p;
+      continue;
+    }
+    if (c < 0x20) return nullptr;
+    if (c >= 0x80) {
+      const size_t length = MultibyteLength(p, end);
+      if (length == 0) return nullptr;
+      p += length;
+      continue;
+    }
+    *escaped = true;
+    if (end - p < 2) return nullptr;
+    switch (p[1]) {
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
+        p += 2;
+        continue;
+      case 'u':
+        break;
+      default:
+        return nullptr;
+    }
+    uint32_t unit;
+    if (!ReadHex4(p + 2, end, &unit)) return nullptr;
+    p += 6;
+    if (unit >= 0xDC00 && unit <= 0xDFFF) return nullptr;  // a lone low half
+    if (unit >= 0xD800 && unit <= 0xDBFF) {
+      uint32_t low;
+      if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+          !ReadHex4(p + 2, end, &low) || low < 0xDC00 || low > 0xDFFF) {
+        return nullptr;
+      }
+      p += 6;
+    }
+  }
+}
+
+// `p` is at '-' or a digit; returns the byte after the number, or null.
+const char* ScanNumber(const char* p, const char* end) {
+  const char* const start = p;
+  if (*p == '-') ++p;
+  if (p == end || !IsDigit(*p)) return nullptr;
+  const char* const integer = p;
+  if (*p == '0') {
+    ++p;
+  } else {
+    while (p != end && IsDigit(*p)) ++p;
+  }
+  const size_t integer_digits = static_cast<size_t>(p - integer);
+  if (p != end && *p == '.') {
+    ++p;
+    if (p == end || !IsDigit(*p)) return nullptr;
+    while (p != end && IsDigit(*p)) ++p;
+  }
+  bool exponent = false;
+  if (p != end && (*p == 'e' || *p == 'E')) {
+    exponent = true;
+    ++p;
+    if (p != end && (*p == '+' || *p == '-')) ++p;
+    if (p == end || !IsDigit(*p)) return nullptr;
+    while (p != end && IsDigit(*p)) ++p;
+  }
+  // Without an exponent, fewer than 309 integer digits is below 1e308 and
+  // so finite. Anything else is converted; a result out of range (overflow,
+  // which ParseJson refuses, or underflow, which it takes as 0) is left to
+  // nlohmann.
+  if (!exponent && integer_digits <= 308) return p;
+  double value;
+  const std::from_chars_result result = std::from_chars(start, p, value);
+  if (result.ec != std::errc() || result.ptr != p) return nullptr;
+  return p;
+}
+
+// `p` is at the first letter of `word`; returns the byte after it, or null.
+const char* ScanLiteral(const char* p, const char* end, const char* word,
+                        size_t length) {
+  if (static_cast<size_t>(end - p) < length ||
+      std::memcmp(p, word, length) != 0) {
+    return nullptr;
+  }
+  return p + length;
+}
+
+// The scanners below trust the text to be valid JSON.
+
+// `i` is at an opening quote; returns the index after the closing one.
+size_t SkipValidString(absl::string_view text, size_t i) {
+  for (++i; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;  // an escaped character is never the closing quote
+    } else if (text[i] == '"') {
+      return i + 1;
+    }
+  }
+  return text.size();
+}
+
+// `i` is at the first byte of a value; returns the index after its last.
+size_t SkipValidValue(absl::string_view text, size_t i) {
+  const char first = text[i];
+  if (first == '"') return SkipValidString(text, i);
+  if (first == '{' || first == '[') {
+    size_t depth = 0;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (c == '"') {
+        i = SkipValidString(text, i);
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return i + 1;
+      }
+      ++i;
+    }
+    return text.size();
+  }
+  // A number or a literal: up to the next delimiter (or a NUL byte, which
+  // nlohmann takes as the end of the input).
+  while (i < text.size() && text[i] != ',' && text[i] != '}' &&
+         text[i] != ']' && text[i] != ' ' && text[i] != '\t' &&
+         text[i] != '\n' && text[i] != '\r' && text[i] != '\0') {
+    ++i;
+  }
+  return i;
+}
+
+size_t SkipValidSpace(absl::string_view text, size_t i) {
+  const char* const begin = text.data();
+  return static_cast<size_t>(SkipSpace(begin + i, begin + text.size()) - begin);
+}
+
+}  // namespace
+
+std::vector<MemberSpan> FindMemberSpans(absl::string_view text) {
+  std::vector<MemberSpan> members;
+  size_t i = SkipValidSpace(text, 0);
+  if (i == text.size() || text[i] != '{') return members;
+  i = SkipValidSpace(text, i + 1);
+  while (i < text.size() && text[i] == '"') {
+    MemberSpan span;
+    span.key_begin = i;
+    span.key_end = SkipValidString(text, i);
+    span.key_escaped =
+        text.substr(i, span.key_end - i).find('\\') != absl::string_view::npos;
+    i = SkipValidSpace(text, span.key_end);  // now at ':'
+    span.value_begin = SkipValidSpace(text, i + 1);
+    span.value_end = SkipValidValue(text, span.value_begin);
+    members.push_back(span);
+    i = SkipValidSpace(text, span.value_end);
+    if (i < text.size() && text[i] == ',') i = SkipValidSpace(text, i + 1);
+  }
+  return members;
+}
+
+bool ScanJson(absl::string_view text, int max_depth,
+              std::vector<MemberSpan>* members) {
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const size_t limit = max_depth < 0 ? 0 : static_cast<size_t>(max_depth);
+  std::string open;  // '{' or '[' per open container, outermost first
+  const char* p = begin;
+  // What the text holds next: a value, an object's key, or (after a value
+  // ended) a comma, a closing bracket or the end.
+  enum class Next { kValue, kKey, kAfterValue } next = Next::kValue;
+  for (;;) {
+    p = SkipSpace(p, end);
+    if (next == Next::kAfterValue) {
+      if (open.empty()) return p == end;
+      if (p == end) return false;
+      const char c = *p++;
+      if (c == ',') {
+        next = open.back() == '{' ? Next::kKey : Next::kValue;
+      } else if ((c == '}' && open.back() == '{') ||
+                 (c == ']' && open.back() == '[')) {
+        open.pop_back();
+        if (members != nullptr && open.size() == 1 && open[0] == '{') {
+          members->back().value_end = static_cast<size_t>(p - begin);
+        }
+      } else {
+        return false;
+      }
+      continue;
+    }
+    if (p == end) return false;
+    if (next == Next::kKey) {
+      const char* const key = p;
+      bool escaped = false;
+      if (*p != '"' || (p = ScanString(p, end, &escaped)) == nullptr) {
+        return false;
+      }
+      const char* const key_end = p;
+      p = SkipSpace(p, end);
+      if (p == end || *p != ':') return false;
+      p = SkipSpace(p + 1, end);
+      if (members != nullptr && open.size() == 1) {
+        MemberSpan span;
+        span.key_begin = static_cast<size_t>(key - begin);
+        span.key_end = static_cast<size_t>(key_end - begin);
+        span.key_escaped = escaped;
+        span.value_begin = static_cast<size_t>(p - begin);
+        members->push_back(span);
+      }
+      next = Next::kValue;
+      continue;
+    }
+    // A value.
+    const char c = *p;
+    if (c == '{' || c == '[') {
+      if (open.size() >= limit) return false;
+      open.push_back(c);
+      p = SkipSpace(p + 1, end);
+      if (p != end && *p == (c == '{' ? '}' : ']')) {
+        open.pop_back();
+        ++p;
+      } else {
+        next = c == '{' ? Next::kKey : Next::kValue;
+        continue;
+      }
+    } else if (c == '"') {
+      bool escaped = false;
+      p = ScanString(p, end, &escaped);
+    } else if (c == '-' || IsDigit(c)) {
+      p = ScanNumber(p, end);
+    } else if (c == 't') {
+      p = ScanLiteral(p, end, "true", 4);
+    } else if (c == 'f') {
+      p = ScanLiteral(p, end, "false", 5);
+    } else if (c == 'n') {
+      p = ScanLiteral(p, end, "null", 4);
+    } else {
+      return false;
+    }
+    if (p == nullptr) return false;
+    if (members != nullptr && open.size() == 1 && open[0] == '{') {
+      members->back().value_end = static_cast<size_t>(p - begin);
+    }
+    next = Next::kAfterValue;
+  }
+}
+
+}  // namespace statelog::internal
