@@ -2,7 +2,10 @@
 //
 // Fuzz target: the fast JSON check (util/json_scan.h) against nlohmann's
 // parser. Input: any bytes, taken as JSON text. Properties:
-//   - ScanJson never accepts what ParseJson refuses;
+//   - ScanJson never accepts what ParseJson refuses, ParseJsonFast
+//     accepts what ScanJson does and builds what nlohmann's parser
+//     builds (the same types at every node, the same dump), and ParseJson
+//     gives nlohmann's status;
 //   - valid text it leaves undecided holds a NUL byte, a byte order mark or
 //     a number with an exponent (the cases it leaves to nlohmann);
 //   - CheckJson gives exactly ParseJson's status;
@@ -42,6 +45,27 @@ bool SameSpan(const MemberSpan& a, const MemberSpan& b) {
          a.key_escaped == b.key_escaped;
 }
 
+// Equal, with the same type at every node (nlohmann's == takes 1 and
+// 1.0, or unsigned and signed 0, as equal) and the same dump (so the same
+// double, sign of zero included).
+bool SameTypes(const Json& a, const Json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
+      if (it.key() != jt.key() || !SameTypes(*it, *jt)) return false;
+    }
+  } else if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!SameTypes(a[i], b[i])) return false;
+    }
+  }
+  return true;
+}
+
+bool SameJson(const Json& a, const Json& b) {
+  return SameTypes(a, b) && a.dump() == b.dump();
+}
+
 void CheckText(absl::string_view text) {
   std::vector<MemberSpan> scanned_spans;
   const bool scanned =
@@ -55,6 +79,20 @@ void CheckText(absl::string_view text) {
   STATELOG_FUZZ_CHECK(
       !scanned || parsed.ok(),
       "ScanJson accepted what ParseJson refuses: ", parsed.status().ToString());
+  Json fast;
+  const bool fast_parsed =
+      internal::ParseJsonFast(text, kMaxNestingDepth, &fast);
+  STATELOG_FUZZ_CHECK(fast_parsed == scanned, "ScanJson says ", scanned,
+                      ", ParseJsonFast ", fast_parsed);
+  const absl::StatusOr<Json> slow =
+      internal::ParseJsonWithNlohmann(text, "input");
+  STATELOG_FUZZ_CHECK(slow.status() == parsed.status(), "ParseJson says ",
+                      parsed.status().ToString(), ", nlohmann alone ",
+                      slow.status().ToString());
+  if (fast_parsed) {
+    STATELOG_FUZZ_CHECK(SameJson(fast, *slow), "ParseJsonFast built ",
+                        fast.dump(), ", nlohmann ", slow->dump());
+  }
   if (!parsed.ok()) return;
   STATELOG_FUZZ_CHECK(scanned || text.find('\0') != absl::string_view::npos ||
                           absl::StartsWith(text, "\xEF") || HasExponent(text),

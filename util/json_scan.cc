@@ -95,10 +95,31 @@ size_t MultibyteLength(const char* p, const char* end) {
   return 0;
 }
 
+void AppendUtf8(uint32_t code_point, std::string* out) {
+  if (code_point < 0x80) {
+    out->push_back(static_cast<char>(code_point));
+  } else if (code_point < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (code_point >> 6)));
+    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+  } else if (code_point < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (code_point >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (code_point >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
+  }
+}
+
 // `p` is at an opening quote; returns the byte after the closing one, or
-// null. Sets *escaped if the string holds a backslash escape.
-const char* ScanString(const char* p, const char* end, bool* escaped) {
+// null. Sets *escaped if the string holds a backslash escape. If `out` is
+// not null, the string's value is appended to it.
+const char* ScanString(const char* p, const char* end, bool* escaped,
+                       std::string* out) {
   ++p;
+  const char* run = p;  // start of the bytes not yet appended to `out`
   for (;;) {
     while (end - p >= 8) {
       uint64_t word;
@@ -108,7 +129,10 @@ const char* ScanString(const char* p, const char* end, bool* escaped) {
     }
     if (p == end) return nullptr;
     const auto c = static_cast<unsigned char>(*p);
-    if (c == '"') return p + 1;
+    if (c == '"') {
+      if (out != nullptr) out->append(run, static_cast<size_t>(p - run));
+      return p + 1;
+    }
     if (c >= 0x20 && c < 0x80 && c != '\\') {
       ++p;
       continue;
@@ -121,22 +145,41 @@ const char* ScanString(const char* p, const char* end, bool* escaped) {
       continue;
     }
     *escaped = true;
+    if (out != nullptr) out->append(run, static_cast<size_t>(p - run));
     if (end - p < 2) return nullptr;
+    char plain;
     switch (p[1]) {
       case '"':
       case '\\':
       case '/':
+        plain = p[1];
+        break;
       case 'b':
+        plain = '\b';
+        break;
       case 'f':
+        plain = '\f';
+        break;
       case 'n':
+        plain = '\n';
+        break;
       case 'r':
+        plain = '\r';
+        break;
       case 't':
-        p += 2;
-        continue;
+        plain = '\t';
+        break;
       case 'u':
+        plain = 0;
         break;
       default:
         return nullptr;
+    }
+    if (p[1] != 'u') {
+      if (out != nullptr) out->push_back(plain);
+      p += 2;
+      run = p;
+      continue;
     }
     uint32_t unit;
     if (!ReadHex4(p + 2, end, &unit)) return nullptr;
@@ -149,14 +192,21 @@ const char* ScanString(const char* p, const char* end, bool* escaped) {
         return nullptr;
       }
       p += 6;
+      unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
     }
+    if (out != nullptr) AppendUtf8(unit, out);
+    run = p;
   }
 }
 
 // `p` is at '-' or a digit; returns the byte after the number, or null.
-const char* ScanNumber(const char* p, const char* end) {
+// If `out` is not null, the number goes there as nlohmann's lexer types
+// it: an integer without fraction or exponent that fits is unsigned if
+// positive and signed if negative (-0 included), anything else a double.
+const char* ScanNumber(const char* p, const char* end, Json* out) {
   const char* const start = p;
-  if (*p == '-') ++p;
+  const bool negative = *p == '-';
+  if (negative) ++p;
   if (p == end || !IsDigit(*p)) return nullptr;
   const char* const integer = p;
   if (*p == '0') {
@@ -164,8 +214,11 @@ const char* ScanNumber(const char* p, const char* end) {
   } else {
     while (p != end && IsDigit(*p)) ++p;
   }
+  const char* const integer_end = p;
   const size_t integer_digits = static_cast<size_t>(p - integer);
+  bool fraction = false;
   if (p != end && *p == '.') {
+    fraction = true;
     ++p;
     if (p == end || !IsDigit(*p)) return nullptr;
     while (p != end && IsDigit(*p)) ++p;
@@ -178,14 +231,36 @@ const char* ScanNumber(const char* p, const char* end) {
     if (p == end || !IsDigit(*p)) return nullptr;
     while (p != end && IsDigit(*p)) ++p;
   }
+  if (out != nullptr && !fraction && !exponent && integer_digits <= 20) {
+    uint64_t magnitude = 0;
+    bool fits = true;
+    for (const char* d = integer; d != integer_end; ++d) {
+      const auto digit = static_cast<uint64_t>(*d - '0');
+      if (magnitude > (UINT64_MAX - digit) / 10) {
+        fits = false;
+        break;
+      }
+      magnitude = magnitude * 10 + digit;
+    }
+    if (fits && !negative) {
+      *out = Json(static_cast<Json::number_unsigned_t>(magnitude));
+      return p;
+    }
+    if (fits && magnitude <= (uint64_t{1} << 63)) {
+      // Two's complement: 2^63 becomes the smallest int64_t.
+      *out = Json(static_cast<Json::number_integer_t>(0 - magnitude));
+      return p;
+    }
+  }
   // Without an exponent, fewer than 309 integer digits is below 1e308 and
   // so finite. Anything else is converted; a result out of range (overflow,
   // which ParseJson refuses, or underflow, which it takes as 0) is left to
   // nlohmann.
-  if (!exponent && integer_digits <= 308) return p;
+  if (out == nullptr && !exponent && integer_digits <= 308) return p;
   double value;
   const std::from_chars_result result = std::from_chars(start, p, value);
   if (result.ec != std::errc() || result.ptr != p) return nullptr;
+  if (out != nullptr) *out = Json(static_cast<Json::number_float_t>(value));
   return p;
 }
 
@@ -272,12 +347,37 @@ std::vector<MemberSpan> FindMemberSpans(absl::string_view text) {
   return members;
 }
 
-bool ScanJson(absl::string_view text, int max_depth,
-              std::vector<MemberSpan>* members) {
+namespace {
+
+// The one reader behind ScanJson and ParseJsonFast: checks `text` and, if
+// `root` is not null, builds its value there.
+bool ReadJson(absl::string_view text, int max_depth,
+              std::vector<MemberSpan>* members, Json* root) {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
   const size_t limit = max_depth < 0 ? 0 : static_cast<size_t>(max_depth);
   std::string open;  // '{' or '[' per open container, outermost first
+  // When building: the open containers, and where the next value of the
+  // innermost open object goes. Only the innermost container ever grows,
+  // so the pointers to the others stay good.
+  std::vector<Json*> containers;
+  Json* member = nullptr;
+  std::string key;
+  Json scalar;
+  // Puts `value` where the text is; returns where it went.
+  auto place = [&](Json&& value) -> Json* {
+    if (containers.empty()) {
+      *root = std::move(value);
+      return root;
+    }
+    if (open.back() == '[') {
+      Json::array_t& array = *containers.back()->get_ptr<Json::array_t*>();
+      array.push_back(std::move(value));
+      return &array.back();
+    }
+    *member = std::move(value);
+    return member;
+  };
   const char* p = begin;
   // What the text holds next: a value, an object's key, or (after a value
   // ended) a comma, a closing bracket or the end.
@@ -293,6 +393,7 @@ bool ScanJson(absl::string_view text, int max_depth,
       } else if ((c == '}' && open.back() == '{') ||
                  (c == ']' && open.back() == '[')) {
         open.pop_back();
+        if (root != nullptr) containers.pop_back();
         if (members != nullptr && open.size() == 1 && open[0] == '{') {
           members->back().value_end = static_cast<size_t>(p - begin);
         }
@@ -303,18 +404,29 @@ bool ScanJson(absl::string_view text, int max_depth,
     }
     if (p == end) return false;
     if (next == Next::kKey) {
-      const char* const key = p;
+      const char* const key_begin = p;
       bool escaped = false;
-      if (*p != '"' || (p = ScanString(p, end, &escaped)) == nullptr) {
+      key.clear();
+      if (*p != '"' ||
+          (p = ScanString(p, end, &escaped, root != nullptr ? &key : nullptr)) ==
+              nullptr) {
         return false;
       }
       const char* const key_end = p;
       p = SkipSpace(p, end);
       if (p == end || *p != ':') return false;
       p = SkipSpace(p + 1, end);
+      if (root != nullptr) {
+        // A repeated key keeps its last value, as in nlohmann. Keys that
+        // arrive sorted (DumpJson's) go in at the end without a search.
+        Json::object_t& object = *containers.back()->get_ptr<Json::object_t*>();
+        member = &object.insert_or_assign(object.end(), std::move(key), Json())
+                      ->second;
+        key = std::string();
+      }
       if (members != nullptr && open.size() == 1) {
         MemberSpan span;
-        span.key_begin = static_cast<size_t>(key - begin);
+        span.key_begin = static_cast<size_t>(key_begin - begin);
         span.key_end = static_cast<size_t>(key_end - begin);
         span.key_escaped = escaped;
         span.value_begin = static_cast<size_t>(p - begin);
@@ -327,28 +439,45 @@ bool ScanJson(absl::string_view text, int max_depth,
     const char c = *p;
     if (c == '{' || c == '[') {
       if (open.size() >= limit) return false;
+      if (root != nullptr) {
+        containers.push_back(
+            place(Json(c == '{' ? Json::value_t::object : Json::value_t::array)));
+      }
       open.push_back(c);
       p = SkipSpace(p + 1, end);
       if (p != end && *p == (c == '{' ? '}' : ']')) {
         open.pop_back();
+        if (root != nullptr) containers.pop_back();
         ++p;
       } else {
         next = c == '{' ? Next::kKey : Next::kValue;
         continue;
       }
-    } else if (c == '"') {
-      bool escaped = false;
-      p = ScanString(p, end, &escaped);
-    } else if (c == '-' || IsDigit(c)) {
-      p = ScanNumber(p, end);
-    } else if (c == 't') {
-      p = ScanLiteral(p, end, "true", 4);
-    } else if (c == 'f') {
-      p = ScanLiteral(p, end, "false", 5);
-    } else if (c == 'n') {
-      p = ScanLiteral(p, end, "null", 4);
     } else {
-      return false;
+      if (c == '"') {
+        bool escaped = false;
+        std::string* const value =
+            root != nullptr ? place(Json(Json::value_t::string))
+                                  ->get_ptr<std::string*>()
+                            : nullptr;
+        p = ScanString(p, end, &escaped, value);
+      } else {
+        if (c == '-' || IsDigit(c)) {
+          p = ScanNumber(p, end, root != nullptr ? &scalar : nullptr);
+        } else if (c == 't') {
+          p = ScanLiteral(p, end, "true", 4);
+          scalar = true;
+        } else if (c == 'f') {
+          p = ScanLiteral(p, end, "false", 5);
+          scalar = false;
+        } else if (c == 'n') {
+          p = ScanLiteral(p, end, "null", 4);
+          scalar = nullptr;
+        } else {
+          return false;
+        }
+        if (p != nullptr && root != nullptr) place(std::move(scalar));
+      }
     }
     if (p == nullptr) return false;
     if (members != nullptr && open.size() == 1 && open[0] == '{') {
@@ -356,6 +485,17 @@ bool ScanJson(absl::string_view text, int max_depth,
     }
     next = Next::kAfterValue;
   }
+}
+
+}  // namespace
+
+bool ScanJson(absl::string_view text, int max_depth,
+              std::vector<MemberSpan>* members) {
+  return ReadJson(text, max_depth, members, nullptr);
+}
+
+bool ParseJsonFast(absl::string_view text, int max_depth, Json* out) {
+  return ReadJson(text, max_depth, nullptr, out);
 }
 
 }  // namespace statelog::internal

@@ -1,19 +1,24 @@
 // util/json_scan.h
 //
-// A fast, strict check of JSON text, in front of nlohmann's parser. Opening
+// A fast, strict check and parse of JSON text, in front of nlohmann's. Opening
 // a store checks its whole snapshot text before indexing it; nlohmann's
 // lexer copies every string into a buffer a byte at a time, and that was a
 // third of the time to open a 100,000-key store. ScanJson reads the text
 // once, eight bytes at a time inside strings, allocates nothing per value,
 // and says where the top-level members of an object are.
 //
-// It decides only the common case. True means ParseJson accepts the text;
+// ParseJsonFast builds the value in the same pass, for records and members
+// (nlohmann's parser, through its SAX interface, was most of the cost of
+// replaying a record).
+//
+// Both decide only the common case. True means ParseJson accepts the text;
 // false means "not decided here": the text is invalid, or valid in a way
-// ScanJson leaves to nlohmann (a byte order mark, a NUL byte after the
-// value, a number that only strtod can round), and the caller asks
-// nlohmann for the verdict and the error message. So ScanJson may refuse
-// more than nlohmann does, never less; tests/util/json_scan_test.cc and the
-// json fuzzer hold the two against each other. Internal to statelog.
+// they leave to nlohmann (a byte order mark, a NUL byte after the value, a
+// number with an exponent that under- or overflows), and the caller asks
+// nlohmann for the verdict and the error message. So they may refuse more
+// than nlohmann does, never less, and what ParseJsonFast builds is what
+// nlohmann builds; tests/util/json_scan_test.cc and the json fuzzer hold
+// them to that. Internal to statelog.
 
 #ifndef STATELOG_UTIL_JSON_SCAN_H_
 #define STATELOG_UTIL_JSON_SCAN_H_
@@ -22,6 +27,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "statelog/transaction.h"
 
 namespace statelog::internal {
 
@@ -40,6 +46,12 @@ struct MemberSpan {
 // false, `*members` holds a partial list.
 bool ScanJson(absl::string_view text, int max_depth,
               std::vector<MemberSpan>* members);
+
+// Parses `text` into `*out` if ScanJson accepts it, with the value and
+// the number types ParseJson gives; false otherwise (and `*out` is then
+// unspecified). Objects are built with a hint at their end, so keys that
+// arrive sorted (as DumpJson writes them) cost no search.
+bool ParseJsonFast(absl::string_view text, int max_depth, Json* out);
 
 // The members of the object in `text`, in text order, if its first byte
 // after whitespace is '{'; none otherwise. REQUIRES: ParseJson accepts

@@ -222,6 +222,20 @@ absl::Status AppendValue(const Json& value, int depth, std::string* out) {
 
 absl::StatusOr<Json> ParseJson(absl::string_view text, absl::string_view what) {
   Json result;
+  try {
+    if (ParseJsonFast(text, kMaxNestingDepth, &result)) return result;
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        what, ": out of memory parsing ", text.size(), " bytes"));
+  }
+  // Invalid, or valid in a way only nlohmann decides: its verdict and
+  // message.
+  return ParseJsonWithNlohmann(text, what);
+}
+
+absl::StatusOr<Json> ParseJsonWithNlohmann(absl::string_view text,
+                                           absl::string_view what) {
+  Json result;
   JsonDomBuilder builder(&result, kMaxNestingDepth);
   STATELOG_RETURN_IF_ERROR(RunSax(text, what, "parsing", &builder));
   return result;

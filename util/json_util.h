@@ -25,6 +25,12 @@ namespace statelog::internal {
 [[nodiscard]] absl::StatusOr<Json> ParseJson(absl::string_view text,
                                              absl::string_view what);
 
+// ParseJson through nlohmann's parser alone, without the fast path
+// (util/json_scan.h): for the tests and benchmarks that hold the two side
+// by side.
+[[nodiscard]] absl::StatusOr<Json> ParseJsonWithNlohmann(
+    absl::string_view text, absl::string_view what);
+
 // Accepts and rejects exactly what ParseJson does, with the same messages,
 // but builds nothing. If `members` is not null and the text's first byte
 // after whitespace is '{', appends where its members are (text order,

@@ -3,6 +3,7 @@
 #include "util/json_scan.h"
 
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -289,7 +290,24 @@ bool OnlyNlohmannDecides(absl::string_view text) {
   return false;
 }
 
-// Holds ScanJson to nlohmann on `text`; returns whether it was valid.
+// Whether `a` and `b` have the same type at every node (nlohmann's ==
+// takes 1 and 1.0, or unsigned and signed 0, as equal).
+bool SameTypes(const Json& a, const Json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
+      if (it.key() != jt.key() || !SameTypes(*it, *jt)) return false;
+    }
+  } else if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!SameTypes(a[i], b[i])) return false;
+    }
+  }
+  return true;
+}
+
+// Holds ScanJson and ParseJsonFast to nlohmann on `text`; returns whether
+// it was valid.
 bool CheckAgainstNlohmann(absl::string_view text) {
   std::vector<MemberSpan> spans;
   const bool scanned = ScanJson(text, kMaxNestingDepth, &spans);
@@ -301,6 +319,14 @@ bool CheckAgainstNlohmann(absl::string_view text) {
   } else if (parsed.ok()) {
     EXPECT_TRUE(OnlyNlohmannDecides(text))
         << "valid text left undecided: " << text;
+  }
+  Json fast;
+  EXPECT_EQ(ParseJsonFast(text, kMaxNestingDepth, &fast), scanned) << text;
+  const absl::StatusOr<Json> slow = ParseJsonWithNlohmann(text, "input");
+  EXPECT_EQ(slow.status(), parsed.status()) << text;
+  if (scanned && slow.ok()) {
+    EXPECT_TRUE(SameTypes(fast, *slow)) << text;
+    EXPECT_EQ(fast.dump(), slow->dump()) << text;
   }
   if (!parsed.ok()) return false;
   const size_t first = text.find_first_not_of(" \t\n\r");
@@ -353,6 +379,45 @@ TEST(ScanJsonTest, AgreesWithNlohmannOnRandomAndDamagedText) {
   // The generator writes valid text, and damage leaves some of it valid.
   EXPECT_EQ(valid, 3000);
   EXPECT_GT(damaged_valid, 1000);
+}
+
+TEST(ParseJsonFastTest, TypesNumbersAsNlohmannDoes) {
+  struct Case {
+    const char* text;
+    Json::value_t type;
+  };
+  const Case cases[] = {
+      {"0", Json::value_t::number_unsigned},
+      {"-0", Json::value_t::number_integer},
+      {"18446744073709551615", Json::value_t::number_unsigned},
+      {"18446744073709551616", Json::value_t::number_float},
+      {"-9223372036854775808", Json::value_t::number_integer},
+      {"-9223372036854775809", Json::value_t::number_float},
+      {"1.0", Json::value_t::number_float},
+      {"1e2", Json::value_t::number_float},
+      {"-0.0", Json::value_t::number_float}};
+  for (const Case& c : cases) {
+    Json fast;
+    ASSERT_TRUE(ParseJsonFast(c.text, kMaxNestingDepth, &fast)) << c.text;
+    absl::StatusOr<Json> slow = ParseJsonWithNlohmann(c.text, "input");
+    ASSERT_OK(slow);
+    EXPECT_EQ(fast.type(), c.type) << c.text;
+    EXPECT_EQ(slow->type(), c.type) << c.text;
+    EXPECT_EQ(fast.dump(), slow->dump()) << c.text;
+  }
+  Json min;
+  ASSERT_TRUE(ParseJsonFast("-9223372036854775808", kMaxNestingDepth, &min));
+  EXPECT_EQ(min.get<int64_t>(), std::numeric_limits<int64_t>::min());
+}
+
+TEST(ParseJsonFastTest, DecodesEscapesAndKeepsTheLastOfRepeatedKeys) {
+  Json fast;
+  ASSERT_TRUE(ParseJsonFast(
+      R"({"b": 1, "a\u00e9": "x\ty\ud83d\ude00\"\\\/", "b": [true, null]})",
+      kMaxNestingDepth, &fast));
+  const Json expected = {{"a\xC3\xA9", "x\ty\xF0\x9F\x98\x80\"\\/"},
+                         {"b", {true, nullptr}}};
+  EXPECT_EQ(fast, expected);
 }
 
 TEST(ScanJsonTest, FindsMembersOfTheTopLevelObjectOnly) {
