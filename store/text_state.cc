@@ -48,6 +48,17 @@ bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys) {
   return true;
 }
 
+// The first 8 bytes of `key` as a big-endian number, zero-padded: keys
+// whose prefixes differ compare as their prefixes do.
+uint64_t KeyPrefix(absl::string_view key) {
+  uint64_t prefix = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    prefix <<= 8;
+    if (i < key.size()) prefix |= static_cast<unsigned char>(key[i]);
+  }
+  return prefix;
+}
+
 }  // namespace
 
 absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
@@ -66,24 +77,46 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
     return state;
   }
   state.whole_ = false;
+  state.text_ = text;
+  std::vector<TextMember>& index = state.text_index_;
+  index.reserve(spans.size());
+  bool sorted = true;
   for (const MemberSpan& span : spans) {
+    TextMember member;
     const absl::string_view quoted =
         text.substr(span.key_begin, span.key_end - span.key_begin);
-    std::string key;
     if (span.key_escaped) {
-      STATELOG_ASSIGN_OR_RETURN(key, UnquoteJsonString(quoted, what));
+      STATELOG_ASSIGN_OR_RETURN(std::string key,
+                                UnquoteJsonString(quoted, what));
+      state.escaped_keys_.push_back(
+          std::make_unique<const std::string>(std::move(key)));
+      member.key = *state.escaped_keys_.back();
     } else {
-      key.assign(quoted.data() + 1, quoted.size() - 2);
+      member.key = quoted.substr(1, quoted.size() - 2);
     }
-    Member member;
-    member.text = text.substr(span.key_begin, span.value_end - span.key_begin);
-    member.value_offset = span.value_begin - span.key_begin;
-    // Keys arrive sorted when DumpJson wrote the text, and the hint then
-    // spares a search; a repeated key keeps its last value, as in ParseJson.
-    state.members_.insert_or_assign(state.members_.end(), std::move(key),
-                                    member);
+    member.key_prefix = KeyPrefix(member.key);
+    member.begin = span.key_begin;
+    member.end = span.value_end;
+    member.value_begin = span.value_begin;
+    if (!index.empty() && !(index.back().key < member.key)) sorted = false;
+    index.push_back(member);
   }
-  state.text_members_ = state.members_.size();
+  spans = std::vector<MemberSpan>();
+  // DumpJson writes keys sorted and unique, so this is for text from
+  // elsewhere. A repeated key keeps its last value, as in ParseJson.
+  if (!sorted) {
+    std::stable_sort(index.begin(), index.end(),
+                     [](const TextMember& a, const TextMember& b) {
+                       return a.key < b.key;
+                     });
+    size_t kept = 0;
+    for (size_t i = 0; i < index.size(); ++i) {
+      if (i + 1 < index.size() && index[i + 1].key == index[i].key) continue;
+      index[kept++] = index[i];
+    }
+    index.resize(kept);
+  }
+  state.text_members_ = index.size();
   return state;
 }
 
@@ -102,12 +135,25 @@ absl::StatusOr<TextState> TextState::FromContents(
   return state;
 }
 
-absl::Status TextState::Parse(Member* member) {
-  if (member->text.empty()) return absl::OkStatus();
+const TextState::TextMember* TextState::FindText(absl::string_view key) const {
+  const uint64_t prefix = KeyPrefix(key);
+  auto it = std::lower_bound(
+      text_index_.begin(), text_index_.end(), key,
+      [prefix](const TextMember& m, absl::string_view k) {
+        if (m.key_prefix != prefix) return m.key_prefix < prefix;
+        return m.key < k;
+      });
+  if (it == text_index_.end() || it->key != key || it->parsed) return nullptr;
+  return &*it;
+}
+
+absl::Status TextState::Parse(TextMember* member) {
   STATELOG_ASSIGN_OR_RETURN(
-      member->value,
-      ParseJson(member->text.substr(member->value_offset), "state member"));
-  member->text = {};
+      Json value, ParseJson(text_.substr(member->value_begin,
+                                         member->end - member->value_begin),
+                            "state member"));
+  parsed_.emplace(std::string(member->key), std::move(value));
+  member->parsed = true;
   ++parsed_members_;
   --text_members_;
   return absl::OkStatus();
@@ -115,17 +161,45 @@ absl::Status TextState::Parse(Member* member) {
 
 absl::Status TextState::MakeWhole() {
   if (whole_) return absl::OkStatus();
-  for (auto& [key, member] : members_) {
-    STATELOG_RETURN_IF_ERROR(Parse(&member));
+  // Everything is parsed before anything moves, so a failure leaves the
+  // state as it was.
+  std::vector<Json> values;
+  values.reserve(text_members_);
+  for (const TextMember& member : text_index_) {
+    if (member.parsed) continue;
+    STATELOG_ASSIGN_OR_RETURN(
+        Json value, ParseJson(text_.substr(member.value_begin,
+                                           member.end - member.value_begin),
+                              "state member"));
+    values.push_back(std::move(value));
   }
+  // Both sequences are sorted by key: merged, every member goes in at the
+  // end of the tree's object, without a search.
   Json tree = Json::object();
   Json::object_t& object = *tree.get_ptr<Json::object_t*>();
-  for (auto& [key, member] : members_) {
-    object.emplace_hint(object.end(), key, std::move(member.value));
+  auto next_parsed = parsed_.begin();
+  auto take_parsed_below = [&](const absl::string_view* key) {
+    while (next_parsed != parsed_.end() &&
+           (key == nullptr || next_parsed->first < *key)) {
+      object.insert(object.end(), parsed_.extract(next_parsed++));
+    }
+  };
+  size_t v = 0;
+  for (const TextMember& member : text_index_) {
+    if (member.parsed) continue;
+    take_parsed_below(&member.key);
+    object.emplace_hint(object.end(), std::string(member.key),
+                        std::move(values[v++]));
   }
-  members_.clear();
+  take_parsed_below(nullptr);
+  parsed_members_ += v;
+  text_members_ = 0;
   tree_ = std::move(tree);
   whole_ = true;
+  parsed_.clear();
+  text_index_ = std::vector<TextMember>();
+  escaped_keys_.clear();
+  text_ = {};
   owned_text_.reset();
   contents_.reset();
   return absl::OkStatus();
@@ -151,54 +225,39 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   // every pointer it follows starts at one of them, so it cannot tell the
   // difference. Parse them all before moving any, so a failure leaves
   // everything in place.
-  std::vector<decltype(members_)::iterator> touched;
   for (const std::string& key : keys) {
-    auto it = members_.find(key);
-    if (it == members_.end()) continue;
-    STATELOG_RETURN_IF_ERROR(Parse(&it->second));
-    touched.push_back(it);
+    if (TextMember* member = FindText(key)) {
+      STATELOG_RETURN_IF_ERROR(Parse(member));
+    }
   }
-  // The values move into `part` and back; the members' entries stay where
-  // they are (taking them out and putting them back cost two searches and
-  // an allocation each, which on a large state was most of a replay).
+  // The members move as map nodes, into `part` and back: no copy, no
+  // allocation.
   Json part = Json::object();
   Json::object_t& object = *part.get_ptr<Json::object_t*>();
-  for (auto it : touched) {
-    object.emplace_hint(object.end(), it->first, std::move(it->second.value));
+  for (const std::string& key : keys) {
+    auto it = parsed_.find(key);
+    if (it != parsed_.end()) object.insert(object.end(), parsed_.extract(it));
   }
   // On failure ApplyTransaction leaves `part` as it was; either way, `part`
-  // holds what the touched members now are.
+  // holds what the touched members now are (the removed ones are gone, the
+  // added ones new), and none of their keys is left in parsed_.
   absl::Status applied = ApplyTransaction(txn, &part, validation);
-  for (auto it : touched) {
-    auto now = object.find(it->first);
-    if (now == object.end()) {
-      members_.erase(it);  // removed by the transaction
-      continue;
-    }
-    it->second.value = std::move(now->second);
-    object.erase(now);
-  }
-  for (auto& [key, value] : object) {  // added by the transaction
-    Member& member = members_[key];
-    member.text = {};
-    member.value = std::move(value);
-  }
+  parsed_.merge(object);
   return applied;
 }
 
 bool TextState::Prepared(const std::vector<std::string>& tokens) const {
   if (whole_) return true;
   if (tokens.empty()) return false;
-  auto it = members_.find(tokens.front());
-  return it == members_.end() || it->second.text.empty();
+  return FindText(tokens.front()) == nullptr;
 }
 
 absl::Status TextState::Prepare(const std::vector<std::string>& tokens) {
   if (whole_) return absl::OkStatus();
   if (tokens.empty()) return MakeWhole();
-  auto it = members_.find(tokens.front());
-  if (it == members_.end()) return absl::OkStatus();
-  STATELOG_RETURN_IF_ERROR(Parse(&it->second));
+  TextMember* member = FindText(tokens.front());
+  if (member == nullptr) return absl::OkStatus();
+  STATELOG_RETURN_IF_ERROR(Parse(member));
   if (text_members_ == 0) return MakeWhole();
   return absl::OkStatus();
 }
@@ -210,13 +269,13 @@ absl::StatusOr<const Json*> TextState::Find(
   if (whole_) {
     return FindValue(const_cast<Json*>(&tree_), tokens, tokens.size());
   }
-  auto it = members_.find(tokens.front());
-  if (it == members_.end()) {
+  auto it = parsed_.find(tokens.front());
+  if (it == parsed_.end()) {
     // What ChildSlot finds for a missing member of the root object.
     return absl::NotFoundError(
         absl::StrCat(JoinPointer(tokens, 1), " does not exist"));
   }
-  return FindValueBelow(const_cast<Json*>(&it->second.value), tokens, 1,
+  return FindValueBelow(const_cast<Json*>(&it->second), tokens, 1,
                         tokens.size());
 }
 
@@ -230,18 +289,33 @@ absl::StatusOr<std::string> TextState::Dump() const {
   std::string out;
   out.reserve(text_bytes_ + text_bytes_ / 8 + 2);
   out += '{';
-  for (const auto& [key, member] : members_) {
+  auto append_parsed = [&out](const std::string& key,
+                              const Json& value) -> absl::Status {
     if (out.size() > 1) out += ',';
-    if (!member.text.empty()) {
-      out.append(member.text.data(), member.text.size());
-      continue;
-    }
     // A member's value sits inside the root object: one level down.
-    STATELOG_ASSIGN_OR_RETURN(std::string value,
-                              DumpJson(member.value, /*base_depth=*/1));
+    STATELOG_ASSIGN_OR_RETURN(std::string dumped,
+                              DumpJson(value, /*base_depth=*/1));
     AppendJsonString(key, &out);  // a key the text or a checked record gave
     out += ':';
-    out += value;
+    out += dumped;
+    return absl::OkStatus();
+  };
+  // Both sequences are sorted by key; merged, the members come out in
+  // DumpJson's order.
+  auto next_parsed = parsed_.begin();
+  for (const TextMember& member : text_index_) {
+    if (member.parsed) continue;
+    for (; next_parsed != parsed_.end() && next_parsed->first < member.key;
+         ++next_parsed) {
+      STATELOG_RETURN_IF_ERROR(
+          append_parsed(next_parsed->first, next_parsed->second));
+    }
+    if (out.size() > 1) out += ',';
+    out.append(text_.data() + member.begin, member.end - member.begin);
+  }
+  for (; next_parsed != parsed_.end(); ++next_parsed) {
+    STATELOG_RETURN_IF_ERROR(
+        append_parsed(next_parsed->first, next_parsed->second));
   }
   out += '}';
   return out;

@@ -26,9 +26,10 @@
 #define STATELOG_STORE_TEXT_STATE_H_
 
 #include <cstddef>
-#include <map>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -91,28 +92,50 @@ class TextState {
   bool whole() const { return whole_; }
 
  private:
-  struct Member {
-    absl::string_view text;  // `"key":value` as in the source; empty once parsed
-    size_t value_offset = 0;  // where the value starts in `text`
-    Json value;               // once parsed
+  // A top-level member as it stands in the source text.
+  struct TextMember {
+    // The key's first 8 bytes, big-endian, zero-padded: most comparisons
+    // of a lookup end here, without reading the key from the text (a cache
+    // miss each, in a text of megabytes).
+    uint64_t key_prefix = 0;
+    absl::string_view key;  // unescaped: in the text, or in escaped_keys_
+    size_t begin = 0;       // `"key":value` is text_[begin, end)
+    size_t end = 0;
+    size_t value_begin = 0;
+    bool parsed = false;  // moved to parsed_ (and maybe removed since)
   };
 
-  absl::Status Parse(Member* member);
+  // The member `key` if it is still text, else null.
+  const TextMember* FindText(absl::string_view key) const;
+  TextMember* FindText(absl::string_view key) {
+    return const_cast<TextMember*>(std::as_const(*this).FindText(key));
+  }
+  absl::Status Parse(TextMember* member);
   absl::Status MakeWhole();
-  // Parses `txn`'s touched members into a tree of their own and applies it
-  // there; the rest stays as it is.
+  // Parses `txn`'s touched members, moves them into a tree of their own
+  // and applies it there; the rest stays as it is.
   absl::Status ApplyToMembers(const Transaction& txn,
                               const std::vector<std::string>& keys,
                               Validation validation);
 
-  // The text members refer to, when the state owns it (FromContents);
-  // dropped once whole. A pointer, so that its address survives moves.
+  // The source text, which one of these keeps alive when the state owns
+  // it (FromContents); dropped once whole. Pointers, so that the text's
+  // address survives moves.
   std::unique_ptr<const std::string> owned_text_;
-  std::unique_ptr<FileContents> contents_;  // or the file's, kept whole
-  size_t text_members_ = 0;  // members still as text
+  std::unique_ptr<FileContents> contents_;
+  absl::string_view text_;
+  // Not a map: one sorted array, a few bytes per member and no allocation
+  // each, where a map node per member took three times the memory and
+  // most of the time to open a 100,000-member state.
+  std::vector<TextMember> text_index_;  // sorted by key, keys unique
+  std::vector<std::unique_ptr<const std::string>> escaped_keys_;
+  // The members parsed or added so far (a key is here or live in
+  // text_index_, never both). The tree's own object type, so that members
+  // move between it and a transaction's tree as map nodes, uncopied.
+  Json::object_t parsed_;
+  size_t text_members_ = 0;  // live entries of text_index_
   bool whole_ = true;
   Json tree_;  // the state, once whole_
-  std::map<std::string, Member, std::less<>> members_;
   size_t parsed_members_ = 0;
   size_t text_bytes_ = 0;  // of the source, to size Dump's output
 };
