@@ -219,16 +219,17 @@ absl::Status ReplayFailure(const absl::Status& applied) {
 }
 
 absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
-  // DecodeRecordPayload validated it (FromJson does).
+  // DecodeRecordPayload validated it (FromJson does), and the transaction
+  // is dropped afterwards, so its values move into the state.
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
-  return ReplayFailure(
-      ApplyTransaction(txn, state, Validation::kAlreadyValidated));
+  return ReplayFailure(ApplyTransaction(
+      txn, state, Validation::kAlreadyValidated, Values::kMove));
 }
 
 absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state) {
-  // DecodeRecordPayload validated it (FromJson does).
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
-  return ReplayFailure(state->Apply(txn, Validation::kAlreadyValidated));
+  return ReplayFailure(
+      state->Apply(txn, Validation::kAlreadyValidated, Values::kMove));
 }
 
 absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,

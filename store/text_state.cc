@@ -205,13 +205,14 @@ absl::Status TextState::MakeWhole() {
   return absl::OkStatus();
 }
 
-absl::Status TextState::Apply(const Transaction& txn, Validation validation) {
+absl::Status TextState::Apply(const Transaction& txn, Validation validation,
+                              Values values) {
   std::vector<std::string> keys;
   if (!whole_ && !TouchedMembers(txn, &keys)) {
     STATELOG_RETURN_IF_ERROR(MakeWhole());
   }
-  if (whole_) return ApplyTransaction(txn, &tree_, validation);
-  absl::Status applied = ApplyToMembers(txn, keys, validation);
+  if (whole_) return ApplyTransaction(txn, &tree_, validation, values);
+  absl::Status applied = ApplyToMembers(txn, keys, validation, values);
   // Once every member is parsed, one tree serves better: no per-transaction
   // moving of members, and reads need no preparing.
   if (text_members_ == 0) STATELOG_RETURN_IF_ERROR(MakeWhole());
@@ -220,7 +221,8 @@ absl::Status TextState::Apply(const Transaction& txn, Validation validation) {
 
 absl::Status TextState::ApplyToMembers(const Transaction& txn,
                                        const std::vector<std::string>& keys,
-                                       Validation validation) {
+                                       Validation validation,
+                                       Values values) {
   // The transaction runs on an object of just the members it touches:
   // every pointer it follows starts at one of them, so it cannot tell the
   // difference. Parse them all before moving any, so a failure leaves
@@ -241,7 +243,7 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   // On failure ApplyTransaction leaves `part` as it was; either way, `part`
   // holds what the touched members now are (the removed ones are gone, the
   // added ones new), and none of their keys is left in parsed_.
-  absl::Status applied = ApplyTransaction(txn, &part, validation);
+  absl::Status applied = ApplyTransaction(txn, &part, validation, values);
   parsed_.merge(object);
   return applied;
 }

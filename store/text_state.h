@@ -63,10 +63,11 @@ class TextState {
   TextState& operator=(TextState&&) = default;
 
   // Applies `txn` all or nothing, with ApplyTransaction's results and
-  // errors. An operation on the root other than an object merge patch
+  // errors (and its meaning of `values`). An operation on the root other than an object merge patch
   // parses every member first.
   absl::Status Apply(const Transaction& txn,
-                     Validation validation = Validation::kValidate);
+                     Validation validation = Validation::kValidate,
+                     Values values = Values::kCopy);
 
   // Reading a value is two steps, so that a reader that finds everything
   // parsed needs no exclusive access: Prepare parses what the pointer
@@ -116,7 +117,7 @@ class TextState {
   // and applies it there; the rest stays as it is.
   absl::Status ApplyToMembers(const Transaction& txn,
                               const std::vector<std::string>& keys,
-                              Validation validation);
+                              Validation validation, Values values);
 
   // The source text, which one of these keeps alive when the state owns
   // it (FromContents); dropped once whole. Pointers, so that the text's

@@ -83,11 +83,11 @@ absl::Status CheckDepthAt(const Json& value, const Tokens& from,
   return ValidateValue(value, depth, "value at its new place");
 }
 
-absl::Status Add(const Tokens& path, const Json& value, Json* state,
-                 UndoLog* undo) {
+// Add, Replace and Set take the value to put by value: a copy of the
+// operation's, or the operation's own when the transaction is consumed.
+absl::Status Add(const Tokens& path, Json value, Json* state, UndoLog* undo) {
   STATELOG_ASSIGN_OR_RETURN(Slot slot, FindSlot(state, path));
-  Json copy = value;
-  return PutValue(slot, path, &copy, ArrayPut::kInsert, undo);
+  return PutValue(slot, path, &value, ArrayPut::kInsert, undo);
 }
 
 absl::Status Remove(const Tokens& path, Json* state, UndoLog* undo) {
@@ -98,12 +98,11 @@ absl::Status Remove(const Tokens& path, Json* state, UndoLog* undo) {
   return absl::OkStatus();
 }
 
-absl::Status Replace(const Tokens& path, const Json& value, Json* state,
+absl::Status Replace(const Tokens& path, Json value, Json* state,
                      UndoLog* undo) {
   STATELOG_ASSIGN_OR_RETURN(Slot slot, FindSlot(state, path));
   if (slot.value == nullptr) return NotFound(path);
-  Json copy = value;
-  return PutValue(slot, path, &copy, ArrayPut::kOverwrite, undo);
+  return PutValue(slot, path, &value, ArrayPut::kOverwrite, undo);
 }
 
 absl::Status Move(const Tokens& from, const Tokens& path, Json* state,
@@ -155,8 +154,7 @@ absl::Status Test(const Tokens& path, const Json& value, Json* state) {
   return absl::OkStatus();
 }
 
-absl::Status Set(const Tokens& path, const Json& value, Json* state,
-                 UndoLog* undo) {
+absl::Status Set(const Tokens& path, Json value, Json* state, UndoLog* undo) {
   Json* node = state;
   for (size_t i = 1; i < path.size(); ++i) {
     STATELOG_ASSIGN_OR_RETURN(Slot slot, ChildSlot(node, path, i));
@@ -170,7 +168,7 @@ absl::Status Set(const Tokens& path, const Json& value, Json* state,
     }
     // The missing parents and the value go in as one new member, so one
     // undo entry takes them all out again.
-    Json chain = value;
+    Json chain = std::move(value);
     for (size_t j = path.size() - 1; j >= i; --j) {
       Json::object_t parent;
       parent.emplace(path[j], std::move(chain));
@@ -185,8 +183,7 @@ absl::Status Set(const Tokens& path, const Json& value, Json* state,
   STATELOG_ASSIGN_OR_RETURN(Slot slot,
                             path.empty() ? FindSlot(state, path)
                                          : ChildSlot(node, path, path.size()));
-  Json copy = value;
-  return PutValue(slot, path, &copy, ArrayPut::kOverwrite, undo);
+  return PutValue(slot, path, &value, ArrayPut::kOverwrite, undo);
 }
 
 absl::Status Unset(const Tokens& path, Json* state, UndoLog* undo) {
@@ -199,7 +196,14 @@ absl::Status Unset(const Tokens& path, Json* state, UndoLog* undo) {
   return absl::OkStatus();
 }
 
-absl::Status ApplyOperation(const Operation& op, Json* state, UndoLog* undo) {
+absl::Status ApplyOperation(const Operation& op, Values values, Json* state,
+                            UndoLog* undo) {
+  // The value to put into the state. With kMove the caller owns the
+  // transaction, which is therefore not const, and gives its values up.
+  auto value = [&op, values]() -> Json {
+    if (values == Values::kMove) return std::move(const_cast<Json&>(op.value));
+    return op.value;
+  };
   if (op.kind == OpKind::kMerge) {
     ApplyMergePatch(op.value, state, undo);
     return absl::OkStatus();
@@ -207,11 +211,11 @@ absl::Status ApplyOperation(const Operation& op, Json* state, UndoLog* undo) {
   STATELOG_ASSIGN_OR_RETURN(Tokens path, SplitPointer(op.path));
   switch (op.kind) {
     case OpKind::kAdd:
-      return Add(path, op.value, state, undo);
+      return Add(path, value(), state, undo);
     case OpKind::kRemove:
       return Remove(path, state, undo);
     case OpKind::kReplace:
-      return Replace(path, op.value, state, undo);
+      return Replace(path, value(), state, undo);
     case OpKind::kMove:
     case OpKind::kCopy: {
       STATELOG_ASSIGN_OR_RETURN(Tokens from, SplitPointer(op.from));
@@ -221,7 +225,7 @@ absl::Status ApplyOperation(const Operation& op, Json* state, UndoLog* undo) {
     case OpKind::kTest:
       return Test(path, op.value, state);
     case OpKind::kSet:
-      return Set(path, op.value, state, undo);
+      return Set(path, value(), state, undo);
     case OpKind::kUnset:
       return Unset(path, state, undo);
     case OpKind::kMerge:
@@ -233,7 +237,7 @@ absl::Status ApplyOperation(const Operation& op, Json* state, UndoLog* undo) {
 }  // namespace
 
 absl::Status ApplyTransaction(const Transaction& txn, Json* state,
-                              Validation validation) {
+                              Validation validation, Values values) {
   const std::vector<Operation>& ops = txn.ops();
   UndoLog undo;
   absl::Status status;
@@ -244,7 +248,7 @@ absl::Status ApplyTransaction(const Transaction& txn, Json* state,
   try {
     if (validation == Validation::kValidate) status = txn.Validate();
     for (index = 0; status.ok() && index < ops.size(); ++index) {
-      status = ApplyOperation(ops[index], state, &undo);
+      status = ApplyOperation(ops[index], values, state, &undo);
       if (!status.ok()) status = labeled(status);
     }
   } catch (const std::bad_alloc&) {

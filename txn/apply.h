@@ -23,10 +23,19 @@ namespace statelog::internal {
 // reach the state), unless the caller says it has just done so itself:
 // kAlreadyValidated is for a transaction for which Transaction::Validate (or
 // FromJson, which calls it) returned OK and which has not changed since.
+//
+// The values that operations put into the state are copies of the
+// transaction's, unless the caller says it owns the transaction and is
+// done with it: kMove moves them instead (replay, which decodes each
+// record into a transaction of its own, then drops it). With kMove the
+// transaction's values are unspecified afterwards, whatever the outcome,
+// and it must not be a const object.
 enum class Validation { kValidate, kAlreadyValidated };
+enum class Values { kCopy, kMove };
 [[nodiscard]] absl::Status ApplyTransaction(
     const Transaction& txn, Json* state,
-    Validation validation = Validation::kValidate);
+    Validation validation = Validation::kValidate,
+    Values values = Values::kCopy);
 
 }  // namespace statelog::internal
 

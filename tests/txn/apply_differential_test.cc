@@ -172,6 +172,14 @@ TEST(ApplyAtomicityTest, RandomPatchesMatchNlohmannOrFailCleanly) {
       ++failed;
       EXPECT_EQ(state.dump(), start.dump()) << patch << "\n" << status;
     }
+    // Moving the values in (as replay does) instead of copying them gives
+    // the same outcome.
+    Json moved_into = start;
+    EXPECT_EQ(ApplyTransaction(*txn, &moved_into, Validation::kValidate,
+                               Values::kMove),
+              status)
+        << patch;
+    EXPECT_EQ(moved_into.dump(), state.dump()) << patch;
     if (!comparable) continue;
     ++compared;
     if (nlohmann_ok) {

@@ -15,10 +15,17 @@ constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
 
 absl::Status Apply(Json* state, const Transaction& txn) {
   const Json before = *state;
+  // The values moved in (as replay does) rather than copied: the same.
+  Transaction consumed = txn;
+  Json moved_into = *state;
+  const absl::Status moved = ApplyTransaction(
+      consumed, &moved_into, Validation::kValidate, Values::kMove);
   absl::Status status = ApplyTransaction(txn, state);
   if (!status.ok()) {
     EXPECT_EQ(state->dump(), before.dump()) << status;
   }
+  EXPECT_EQ(moved, status);
+  EXPECT_EQ(moved_into.dump(), state->dump());
   return status;
 }
 
