@@ -19,18 +19,29 @@ namespace {
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
 constexpr uint64_t kHighBits = 0x8080808080808080ULL;
 
-// Whether any of the eight bytes in `v` ends a run of plain string bytes:
-// a control character, '"', '\\', or a byte of a multibyte UTF-8 sequence.
-// A byte can be flagged that is not one of these (a borrow runs into the
-// byte above a real match), never the other way round, and a flagged word
-// is read byte by byte.
-inline bool HasSpecialByte(uint64_t v) {
+// The bytes of `v` (eight, loaded from memory) that end a run of plain
+// string bytes: a control character, '"', '\\', or a byte of a multibyte
+// UTF-8 sequence. Each such byte has its high bit set in the result. A
+// byte above one of these can be flagged wrongly (a borrow runs into it),
+// never one below, so the lowest flag is exact.
+inline uint64_t SpecialBytes(uint64_t v) {
   const uint64_t quote = v ^ (kOnes * '"');
   const uint64_t backslash = v ^ (kOnes * '\\');
   const uint64_t flagged = ((v - kOnes * 0x20) & ~v) |
                            ((quote - kOnes) & ~quote) |
                            ((backslash - kOnes) & ~backslash) | v;
-  return (flagged & kHighBits) != 0;
+  return flagged & kHighBits;
+}
+
+// How many bytes of a word loaded from memory come before the lowest
+// flagged one (SpecialBytes(v) != 0); 0 where that is not known.
+inline size_t BytesBeforeFlag(uint64_t flags) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return static_cast<size_t>(__builtin_ctzll(flags)) / 8;
+#else
+  (void)flags;
+  return 0;
+#endif
 }
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -124,7 +135,11 @@ const char* ScanString(const char* p, const char* end, bool* escaped,
     while (end - p >= 8) {
       uint64_t word;
       std::memcpy(&word, p, sizeof(word));
-      if (HasSpecialByte(word)) break;
+      const uint64_t flags = SpecialBytes(word);
+      if (flags != 0) {
+        p += BytesBeforeFlag(flags);
+        break;
+      }
       p += 8;
     }
     if (p == end) return nullptr;
