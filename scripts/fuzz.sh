@@ -70,6 +70,7 @@ for t in "${targets[@]}"; do
       journal) runs_wanted=30000 ;;
       txn) runs_wanted=40000 ;;
       recovery) runs_wanted=2000 ;;
+      json) runs_wanted=100000 ;;
       *) runs_wanted=200 ;;
     esac
     budget=(-runs="$runs_wanted" -seed=20261125)
