@@ -194,8 +194,9 @@ absl::StatusOr<std::unique_ptr<FileContents>> ReadIntoMemory(
   void* region = ::mmap(nullptr, region_size, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (region == MAP_FAILED) {
-    return ErrnoStatus(errno, absl::StrCat("allocate ", size,
-                                           " bytes to read ", path));
+    const int err = errno;
+    return ErrnoStatus(err, absl::StrCat("allocate ", size,
+                                         " bytes to read ", path));
   }
   auto contents = std::make_unique<ReadContents>(
       region, region_size,
@@ -209,10 +210,11 @@ absl::StatusOr<std::unique_ptr<FileContents>> ReadIntoMemory(
   while (done < size) {
     const ssize_t n = ::pread(fd, bytes + done, size - done,
                               static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      return ErrnoStatus(errno, absl::StrCat("read ", path, " at offset ",
-                                             done));
+      const int err = errno;  // before anything else can change it
+      if (err == EINTR) continue;
+      return ErrnoStatus(err, absl::StrCat("read ", path, " at offset ",
+                                           done));
     }
     if (n == 0) {
       return absl::DataLossError(absl::StrCat(
