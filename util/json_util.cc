@@ -244,13 +244,23 @@ absl::StatusOr<Json> ParseJsonWithNlohmann(absl::string_view text,
 absl::Status CheckJson(absl::string_view text, absl::string_view what,
                        std::vector<MemberSpan>* members) {
   const size_t members_before = members != nullptr ? members->size() : 0;
-  if (ScanJson(text, kMaxNestingDepth, members)) return absl::OkStatus();
+  try {
+    if (ScanJson(text, kMaxNestingDepth, members)) return absl::OkStatus();
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        what, ": out of memory checking ", text.size(), " bytes"));
+  }
   if (members != nullptr) members->resize(members_before);
   JsonChecker checker(kMaxNestingDepth);
   STATELOG_RETURN_IF_ERROR(RunSax(text, what, "checking", &checker));
   if (members != nullptr) {
-    std::vector<MemberSpan> found = FindMemberSpans(text);
-    members->insert(members->end(), found.begin(), found.end());
+    try {
+      std::vector<MemberSpan> found = FindMemberSpans(text);
+      members->insert(members->end(), found.begin(), found.end());
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          what, ": out of memory indexing ", text.size(), " bytes"));
+    }
   }
   return absl::OkStatus();
 }
