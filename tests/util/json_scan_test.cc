@@ -8,16 +8,19 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "statelog/transaction.h"
+#include "tests/testing/json_scan_properties.h"
 #include "tests/testing/test_util.h"
 #include "util/json_util.h"
 
 namespace statelog::internal {
 namespace {
+
+using ::statelog::testing::OnlyNlohmannDecides;
+using ::statelog::testing::SameTypes;
 
 bool Scan(absl::string_view text) {
   return ScanJson(text, kMaxNestingDepth, nullptr);
@@ -274,37 +277,6 @@ class TextGenerator {
 
   std::mt19937_64 rng_;
 };
-
-// What ScanJson may leave to nlohmann although it is valid: a byte order
-// mark, a NUL byte (nlohmann's end of input), a number with an exponent
-// (an underflow).
-bool OnlyNlohmannDecides(absl::string_view text) {
-  if (text.find('\0') != absl::string_view::npos) return true;
-  if (absl::StartsWith(text, "\xEF")) return true;
-  for (size_t i = 1; i < text.size(); ++i) {
-    if ((text[i] == 'e' || text[i] == 'E') && text[i - 1] >= '0' &&
-        text[i - 1] <= '9') {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Whether `a` and `b` have the same type at every node (nlohmann's ==
-// takes 1 and 1.0, or unsigned and signed 0, as equal).
-bool SameTypes(const Json& a, const Json& b) {
-  if (a.type() != b.type() || a.size() != b.size()) return false;
-  if (a.is_object()) {
-    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
-      if (it.key() != jt.key() || !SameTypes(*it, *jt)) return false;
-    }
-  } else if (a.is_array()) {
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!SameTypes(a[i], b[i])) return false;
-    }
-  }
-  return true;
-}
 
 // Holds ScanJson and ParseJsonFast to nlohmann on `text`; returns whether
 // it was valid.

@@ -1,0 +1,51 @@
+// tests/testing/json_scan_properties.h
+//
+// What tests/util/json_scan_test.cc and fuzz/json_fuzzer.cc both hold the
+// fast JSON reader (util/json_scan.h) to. Header only, so that the fuzz
+// build, which does not link statelog_testing, can use it too.
+
+#ifndef STATELOG_TESTS_TESTING_JSON_SCAN_PROPERTIES_H_
+#define STATELOG_TESTS_TESTING_JSON_SCAN_PROPERTIES_H_
+
+#include <cstddef>
+
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "statelog/transaction.h"
+
+namespace statelog::testing {
+
+// What ScanJson may leave to nlohmann although it is valid: a byte order
+// mark, a NUL byte (nlohmann's end of input), a number with an exponent
+// (an underflow).
+inline bool OnlyNlohmannDecides(absl::string_view text) {
+  if (text.find('\0') != absl::string_view::npos) return true;
+  if (absl::StartsWith(text, "\xEF")) return true;
+  for (size_t i = 1; i < text.size(); ++i) {
+    if ((text[i] == 'e' || text[i] == 'E') && text[i - 1] >= '0' &&
+        text[i - 1] <= '9') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether `a` and `b` have the same type at every node (nlohmann's ==
+// takes 1 and 1.0, or unsigned and signed 0, as equal).
+inline bool SameTypes(const Json& a, const Json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
+      if (it.key() != jt.key() || !SameTypes(*it, *jt)) return false;
+    }
+  } else if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!SameTypes(a[i], b[i])) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace statelog::testing
+
+#endif  // STATELOG_TESTS_TESTING_JSON_SCAN_PROPERTIES_H_
