@@ -147,11 +147,14 @@ const TextState::TextMember* TextState::FindText(absl::string_view key) const {
   return &*it;
 }
 
+absl::StatusOr<Json> TextState::ParseValue(const TextMember& member) const {
+  return ParseJson(
+      text_.substr(member.value_begin, member.end - member.value_begin),
+      "state member");
+}
+
 absl::Status TextState::Parse(TextMember* member) {
-  STATELOG_ASSIGN_OR_RETURN(
-      Json value, ParseJson(text_.substr(member->value_begin,
-                                         member->end - member->value_begin),
-                            "state member"));
+  STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(*member));
   parsed_.emplace(std::string(member->key), std::move(value));
   member->parsed = true;
   ++parsed_members_;
@@ -167,10 +170,7 @@ absl::Status TextState::MakeWhole() {
   values.reserve(text_members_);
   for (const TextMember& member : text_index_) {
     if (member.parsed) continue;
-    STATELOG_ASSIGN_OR_RETURN(
-        Json value, ParseJson(text_.substr(member.value_begin,
-                                           member.end - member.value_begin),
-                              "state member"));
+    STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(member));
     values.push_back(std::move(value));
   }
   // Both sequences are sorted by key: merged, every member goes in at the

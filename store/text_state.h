@@ -111,6 +111,8 @@ class TextState {
   TextMember* FindText(absl::string_view key) {
     return const_cast<TextMember*>(std::as_const(*this).FindText(key));
   }
+  // The member's value as a tree; Parse also moves it to parsed_.
+  absl::StatusOr<Json> ParseValue(const TextMember& member) const;
   absl::Status Parse(TextMember* member);
   absl::Status MakeWhole();
   // Parses `txn`'s touched members, moves them into a tree of their own
