@@ -273,6 +273,23 @@ void TxnSeeds(const std::string& dir) {
       {"deep-value", "[{\"op\":\"set\",\"path\":\"/a\",\"value\":" +
                          std::string(250, '[') + std::string(250, ']') + "}]"},
       {"not-json", "{\"ops\":[{\"op\":"},
+      // The journal form exactly as EncodeJournalForm writes it, which the
+      // fast record decoder takes.
+      {"journal-form-all-kinds",
+       std::string(R"({"a":{"b":[1,2,3]},"c":"x"})") + '\0' +
+           R"({"ops":[{"op":"add","path":"/a/b/-","value":4},)"
+           R"({"op":"remove","path":"/c"},)"
+           R"({"op":"replace","path":"/a/b/0","value":{"z":null}},)"
+           R"({"from":"/a/b/1","op":"move","path":"/m"},)"
+           R"({"from":"/a","op":"copy","path":"/a2"},)"
+           R"({"op":"test","path":"/m","value":2},)"
+           R"({"op":"merge","value":{"a2":null,"n":{"o":1}}},)"
+           R"({"op":"set","path":"/p/q/r","value":true},)"
+           R"({"op":"unset","path":"/zz"}]})"},
+      {"journal-form-escapes",
+       "{\"ops\":[{\"op\":\"set\",\"path\":\"/a~1b/\xc3\xa9\\n\",\"value\":"
+       "[\"x\\\"\\\\\\u0001\xf0\x9f\x98\x80\",-0.0,18446744073709551615,"
+       "-9223372036854775808,1.5e-7]}]}"},
   };
   for (const auto& [tag, text] : seeds) w.Add(tag, text);
 }

@@ -18,6 +18,10 @@
 //     its compact JSON;
 //   - applying the operations one at a time has the same outcome: all of
 //     them apply and give the same state, or the transaction fails;
+//   - the fast record decoder (DecodeJournalFormFast) decodes every
+//     journal form EncodeJournalForm writes, and whatever it decodes, input
+//     or journal form, the general path (ParseJson, FromJson) decodes to
+//     the same operations with the same value types;
 //   - compaction's TextState (store/text_state.h), built from the state's
 //     text as given and from its compact dump, accepts and rejects the
 //     text as ParseJson does, applies the transaction with the same status,
@@ -30,6 +34,7 @@
 #include "recovery/recovery.h"
 #include "statelog/transaction.h"
 #include "store/text_state.h"
+#include "tests/testing/json_scan_properties.h"
 #include "txn/apply.h"
 #include "txn/journal_form.h"
 #include "util/json_util.h"
@@ -53,6 +58,25 @@ void CheckReadableBack(const Json& state) {
   STATELOG_FUZZ_CHECK(again.ok(), "the state's own JSON does not parse: ",
                       again.status().ToString());
   STATELOG_FUZZ_CHECK(*again == state, "the state changes through its JSON");
+}
+
+// What the fast record decoder takes, the general path takes alike.
+// `written_here`: `payload` is EncodeJournalForm's, so it must be taken.
+void CheckFastDecode(absl::string_view payload, bool written_here) {
+  Transaction fast;
+  const bool decoded = internal::DecodeJournalFormFast(payload, &fast);
+  STATELOG_FUZZ_CHECK(decoded || !written_here,
+                      "the fast decoder left a journal form this build ",
+                      "writes to the general path");
+  if (!decoded) return;
+  absl::StatusOr<Json> json = internal::ParseJson(payload, "payload");
+  STATELOG_FUZZ_CHECK(json.ok(), "the fast decoder took a payload that ",
+                      "does not parse: ", json.status().ToString());
+  absl::StatusOr<Transaction> general = Transaction::FromJson(*json);
+  STATELOG_FUZZ_CHECK(general.ok(), "the fast decoder took a payload that ",
+                      "does not decode: ", general.status().ToString());
+  STATELOG_FUZZ_CHECK(testing::SameOperations(fast, *general),
+                      "the fast decoder built another transaction");
 }
 
 // `text` is a JSON text of `state`; `canonical` says it is DumpJson's.
@@ -98,6 +122,7 @@ void CheckTransaction(absl::string_view state_text, const Json& state,
   STATELOG_FUZZ_CHECK(encoded.ok() && *encoded == payload,
                       "EncodeJournalForm differs from ToJson().dump(): ",
                       encoded.ok() ? *encoded : encoded.status().ToString());
+  CheckFastDecode(payload, /*written_here=*/true);
   absl::StatusOr<Json> reparsed = internal::ParseJson(payload, "payload");
   STATELOG_FUZZ_CHECK(reparsed.ok(), "journal form does not parse: ",
                       reparsed.status().ToString());
@@ -206,6 +231,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       state = Json::object();
       state_text = "";
     }
+    fuzz::CheckFastDecode(txn_text, /*written_here=*/false);
     absl::StatusOr<Json> txn_json = internal::ParseJson(txn_text, "txn");
     if (!txn_json.ok()) {
       STATELOG_FUZZ_CHECK(absl::IsInvalidArgument(txn_json.status()),

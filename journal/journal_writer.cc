@@ -32,15 +32,18 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
   STATELOG_ASSIGN_OR_RETURN(w->capacity_, w->file_->Size());
   w->file_name_ = file;
   w->offset_ = offset;
-  if (rewrite_from < offset) {
-    std::string unproven;
-    STATELOG_RETURN_IF_ERROR(
-        w->file_->Read(rewrite_from, offset - rewrite_from, &unproven));
-    if (unproven.size() != offset - rewrite_from) {
+  // In pieces: the unproven tail can be most of a segment, and a buffer for
+  // all of it is that much memory zeroed and faulted in before the read.
+  constexpr uint64_t kRewriteBytes = 256 << 10;
+  std::string unproven;
+  for (uint64_t at = rewrite_from; at < offset; at += unproven.size()) {
+    const uint64_t want = std::min(kRewriteBytes, offset - at);
+    STATELOG_RETURN_IF_ERROR(w->file_->Read(at, want, &unproven));
+    if (unproven.size() != want) {
       return absl::DataLossError(absl::StrCat(
-          file, ": short read of the journal tail at offset ", rewrite_from));
+          file, ": short read of the journal tail at offset ", at));
     }
-    STATELOG_RETURN_IF_ERROR(w->file_->Write(rewrite_from, unproven));
+    STATELOG_RETURN_IF_ERROR(w->file_->Write(at, unproven));
   }
   w->dirty_ = true;
   return w;

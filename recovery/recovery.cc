@@ -2,12 +2,15 @@
 
 #include "recovery/recovery.h"
 
+#include <new>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "io/atomic_file.h"
 #include "journal/format.h"
 #include "recovery/quarantine.h"
 #include "txn/apply.h"
+#include "txn/journal_form.h"
 #include "util/file_names.h"
 #include "util/kill_point.h"
 #include "util/printable.h"
@@ -206,6 +209,15 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
 }  // namespace
 
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload) {
+  // Records this build writes decode in one pass; anything else (and every
+  // error message) comes from the general path.
+  Transaction txn;
+  try {
+    if (DecodeJournalFormFast(payload, &txn)) return txn;
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "record payload: out of memory decoding ", payload.size(), " bytes"));
+  }
   STATELOG_ASSIGN_OR_RETURN(Json json, ParseJson(payload, "record payload"));
   return Transaction::FromJson(std::move(json));
 }

@@ -42,6 +42,22 @@ bool SplitValidPointer(absl::string_view pointer,
 
 }  // namespace
 
+std::optional<size_t> PointerDepth(absl::string_view pointer) {
+  if (pointer.empty()) return 0;
+  if (pointer[0] != '/' || !IsValidUtf8(pointer)) return std::nullopt;
+  size_t tokens = 0;
+  for (size_t i = 0; i < pointer.size(); ++i) {
+    if (pointer[i] == '/') {
+      ++tokens;
+    } else if (pointer[i] == '~' &&
+               (i + 1 == pointer.size() ||
+                (pointer[i + 1] != '0' && pointer[i + 1] != '1'))) {
+      return std::nullopt;
+    }
+  }
+  return tokens;
+}
+
 absl::StatusOr<std::vector<std::string>> SplitPointer(
     const std::string& pointer) {
   std::vector<std::string> tokens;

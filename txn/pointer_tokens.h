@@ -7,10 +7,12 @@
 #define STATELOG_TXN_POINTER_TOKENS_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace statelog::internal {
 
@@ -19,6 +21,12 @@ namespace statelog::internal {
 // `pointer` is not a valid pointer.
 [[nodiscard]] absl::StatusOr<std::vector<std::string>> SplitPointer(
     const std::string& pointer);
+
+// The number of reference tokens of `pointer` if it is a valid pointer
+// (SplitPointer accepts it), nullopt if not. Allocates nothing: validation
+// of every operation starts here, and only an invalid pointer needs
+// SplitPointer's error message.
+std::optional<size_t> PointerDepth(absl::string_view pointer);
 
 // The pointer text naming tokens[0, count), escaped per RFC 6901.
 // REQUIRES: count <= tokens.size().

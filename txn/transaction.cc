@@ -5,12 +5,11 @@
 
 #include "statelog/transaction.h"
 
-#include <algorithm>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "txn/journal_form.h"
+#include "txn/op_kind.h"
 #include "txn/op_label.h"
 #include "txn/pointer_tokens.h"
 #include "util/json_type_name.h"
@@ -21,39 +20,10 @@
 namespace statelog {
 namespace {
 
-constexpr OpKind kAllKinds[] = {
-    OpKind::kAdd,   OpKind::kRemove, OpKind::kReplace,
-    OpKind::kMove,  OpKind::kCopy,   OpKind::kTest,
-    OpKind::kMerge, OpKind::kSet,    OpKind::kUnset};
-
-// ToJson puts every value inside three containers: {"ops":[{"value":...}]}.
-constexpr size_t kJournalFormDepth = 3;
-
-bool HasPath(OpKind kind) { return kind != OpKind::kMerge; }
-
-bool HasFrom(OpKind kind) {
-  return kind == OpKind::kMove || kind == OpKind::kCopy;
-}
-
-bool HasValue(OpKind kind) {
-  switch (kind) {
-    case OpKind::kAdd:
-    case OpKind::kReplace:
-    case OpKind::kTest:
-    case OpKind::kMerge:
-    case OpKind::kSet:
-      return true;
-    default:
-      return false;
-  }
-}
-
-std::optional<OpKind> KindNamed(absl::string_view name) {
-  for (OpKind kind : kAllKinds) {
-    if (name == OpKindName(kind)) return kind;
-  }
-  return std::nullopt;
-}
+using internal::HasFrom;
+using internal::HasPath;
+using internal::HasValue;
+using internal::KindNamed;
 
 Operation MakeOperation(OpKind kind, std::string path, std::string from,
                         Json value) {
@@ -63,24 +33,24 @@ Operation MakeOperation(OpKind kind, std::string path, std::string from,
 absl::Status ValidateOperation(const Operation& op) {
   size_t depth = 0;
   if (HasPath(op.kind)) {
-    STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> tokens,
-                              internal::SplitPointer(op.path));
-    depth = tokens.size();
+    // PointerDepth is the quick yes; SplitPointer gives the error message.
+    std::optional<size_t> tokens = internal::PointerDepth(op.path);
+    if (!tokens.has_value()) {
+      STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> split,
+                                internal::SplitPointer(op.path));
+      tokens = split.size();
+    }
+    depth = *tokens;
   }
-  if (HasFrom(op.kind)) {
+  if (HasFrom(op.kind) && !internal::PointerDepth(op.from).has_value()) {
     absl::Status from = internal::SplitPointer(op.from).status();
     if (!from.ok()) {
       return absl::Status(from.code(), absl::StrCat("from: ", from.message()));
     }
   }
   if (!HasValue(op.kind)) return absl::OkStatus();
-  // The value must fit the nesting limit both where it lands in the state,
-  // `depth` levels down, and in the journal record, kJournalFormDepth levels
-  // down; either one too deep could be written but never read back.
-  const size_t levels_above = std::max(depth, kJournalFormDepth);
-  const int base_depth =
-      static_cast<int>(std::min<size_t>(levels_above, kMaxNestingDepth + 1));
-  return internal::ValidateValue(op.value, base_depth, "value");
+  return internal::ValidateValue(op.value, internal::ValueBaseDepth(depth),
+                                 "value");
 }
 
 // The string member `name` of an operation object, for the error `context`.
@@ -284,36 +254,4 @@ absl::StatusOr<Transaction> Transaction::FromJson(Json&& json) {
   return txn;
 }
 
-namespace internal {
-
-absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn) {
-  // Members in the order ToJson's std::map keeps them: from, op, path, value.
-  std::string out = "{\"ops\":[";
-  bool first = true;
-  for (const Operation& op : txn.ops()) {
-    out += first ? "{" : ",{";
-    first = false;
-    if (HasFrom(op.kind)) {
-      out += "\"from\":";
-      AppendJsonString(op.from, &out);
-      out += ',';
-    }
-    out += "\"op\":\"";
-    out += OpKindName(op.kind);
-    out += '"';
-    if (HasPath(op.kind)) {
-      out += ",\"path\":";
-      AppendJsonString(op.path, &out);
-    }
-    if (HasValue(op.kind)) {
-      out += ",\"value\":";
-      STATELOG_RETURN_IF_ERROR(AppendValidatedJson(op.value, &out));
-    }
-    out += '}';
-  }
-  out += "]}";
-  return out;
-}
-
-}  // namespace internal
 }  // namespace statelog

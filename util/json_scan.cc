@@ -364,10 +364,13 @@ std::vector<MemberSpan> FindMemberSpans(absl::string_view text) {
 
 namespace {
 
-// The one reader behind ScanJson and ParseJsonFast: checks `text` and, if
-// `root` is not null, builds its value there.
+// The one reader behind ScanJson and the ParseJson*Fast functions: checks
+// `text` and, if `root` is not null, builds its value there. If `stop` is
+// null the value must be all of `text` (whitespace aside); if not, the
+// text may go on after it, and *stop is set to the byte after the value.
 bool ReadJson(absl::string_view text, int max_depth,
-              std::vector<MemberSpan>* members, Json* root) {
+              std::vector<MemberSpan>* members, Json* root,
+              const char** stop) {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
   const size_t limit = max_depth < 0 ? 0 : static_cast<size_t>(max_depth);
@@ -398,9 +401,13 @@ bool ReadJson(absl::string_view text, int max_depth,
   // ended) a comma, a closing bracket or the end.
   enum class Next { kValue, kKey, kAfterValue } next = Next::kValue;
   for (;;) {
+    if (next == Next::kAfterValue && open.empty()) {
+      if (stop == nullptr) return SkipSpace(p, end) == end;
+      *stop = p;
+      return true;
+    }
     p = SkipSpace(p, end);
     if (next == Next::kAfterValue) {
-      if (open.empty()) return p == end;
       if (p == end) return false;
       const char c = *p++;
       if (c == ',') {
@@ -506,11 +513,28 @@ bool ReadJson(absl::string_view text, int max_depth,
 
 bool ScanJson(absl::string_view text, int max_depth,
               std::vector<MemberSpan>* members) {
-  return ReadJson(text, max_depth, members, nullptr);
+  return ReadJson(text, max_depth, members, nullptr, nullptr);
 }
 
 bool ParseJsonFast(absl::string_view text, int max_depth, Json* out) {
-  return ReadJson(text, max_depth, nullptr, out);
+  return ReadJson(text, max_depth, nullptr, out, nullptr);
+}
+
+const char* ParseJsonValueFast(const char* p, const char* end, int max_depth,
+                               Json* out) {
+  const char* after = nullptr;
+  if (p == end || !ReadJson(absl::string_view(p, static_cast<size_t>(end - p)),
+                            max_depth, nullptr, out, &after)) {
+    return nullptr;
+  }
+  return after;
+}
+
+const char* ParseJsonStringFast(const char* p, const char* end,
+                                std::string* out) {
+  if (p == end || *p != '"') return nullptr;
+  bool escaped = false;
+  return ScanString(p, end, &escaped, out);
 }
 
 }  // namespace statelog::internal

@@ -24,6 +24,7 @@
 #define STATELOG_UTIL_JSON_SCAN_H_
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -52,6 +53,18 @@ bool ScanJson(absl::string_view text, int max_depth,
 // unspecified). Objects are built with a hint at their end, so keys that
 // arrive sorted (as DumpJson writes them) cost no search.
 bool ParseJsonFast(absl::string_view text, int max_depth, Json* out);
+
+// The same for the one value at `p` (whitespace before it is skipped),
+// which more text may follow: returns the byte just after the value, or
+// null when not decided here.
+const char* ParseJsonValueFast(const char* p, const char* end, int max_depth,
+                               Json* out);
+
+// The string whose opening quote is at `p`, unescaped and appended to
+// `*out`: returns the byte after its closing quote, or null when not
+// decided here (not a string, or one ParseJson refuses).
+const char* ParseJsonStringFast(const char* p, const char* end,
+                                std::string* out);
 
 // The members of the object in `text`, in text order, if its first byte
 // after whitespace is '{'; none otherwise. REQUIRES: ParseJson accepts

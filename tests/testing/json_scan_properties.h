@@ -1,8 +1,9 @@
 // tests/testing/json_scan_properties.h
 //
-// What tests/util/json_scan_test.cc and fuzz/json_fuzzer.cc both hold the
-// fast JSON reader (util/json_scan.h) to. Header only, so that the fuzz
-// build, which does not link statelog_testing, can use it too.
+// What the unit tests and the fuzzers hold the fast JSON reader
+// (util/json_scan.h) and the fast journal-form decoder (txn/journal_form.h)
+// to. Header only, so that the fuzz build, which does not link
+// statelog_testing, can use it too.
 
 #ifndef STATELOG_TESTS_TESTING_JSON_SCAN_PROPERTIES_H_
 #define STATELOG_TESTS_TESTING_JSON_SCAN_PROPERTIES_H_
@@ -41,6 +42,21 @@ inline bool SameTypes(const Json& a, const Json& b) {
   } else if (a.is_array()) {
     for (size_t i = 0; i < a.size(); ++i) {
       if (!SameTypes(a[i], b[i])) return false;
+    }
+  }
+  return true;
+}
+
+// Whether two transactions hold the same operations with the same values,
+// types included: what the fast journal-form decoder must build.
+inline bool SameOperations(const Transaction& a, const Transaction& b) {
+  if (a.ops().size() != b.ops().size()) return false;
+  for (size_t i = 0; i < a.ops().size(); ++i) {
+    const Operation& x = a.ops()[i];
+    const Operation& y = b.ops()[i];
+    if (x.kind != y.kind || x.path != y.path || x.from != y.from ||
+        x.value != y.value || !SameTypes(x.value, y.value)) {
+      return false;
     }
   }
   return true;

@@ -1,0 +1,179 @@
+// txn/journal_form.cc
+//
+// The journal form of a transaction: {"ops":[{"from":..,"op":..,"path":..,
+// "value":..},...]}, members in the order ToJson's std::map keeps them.
+
+#include "txn/journal_form.h"
+
+#include <cstring>
+#include <optional>
+#include <utility>
+
+#include "txn/op_kind.h"
+#include "txn/pointer_tokens.h"
+#include "util/json_scan.h"
+#include "util/json_util.h"
+#include "util/status_macros.h"
+
+namespace statelog::internal {
+namespace {
+
+// Reads the journal form left to right; every method is false (and the
+// decoding gives up) at the first byte that is not what EncodeJournalForm
+// writes there.
+class FormReader {
+ public:
+  explicit FormReader(absl::string_view text)
+      : p_(text.data()), end_(text.data() + text.size()) {}
+
+  bool at_end() const { return p_ == end_; }
+
+  // Takes `literal` if the text goes on with it.
+  bool Take(absl::string_view literal) {
+    if (static_cast<size_t>(end_ - p_) < literal.size() ||
+        std::memcmp(p_, literal.data(), literal.size()) != 0) {
+      return false;
+    }
+    p_ += literal.size();
+    return true;
+  }
+
+  bool String(std::string* out) {
+    p_ = ParseJsonStringFast(p_, end_, out);
+    return p_ != nullptr;
+  }
+
+  bool Value(int max_depth, Json* out) {
+    p_ = ParseJsonValueFast(p_, end_, max_depth, out);
+    return p_ != nullptr;
+  }
+
+  // An operation's name up to its closing quote (names hold no escapes).
+  std::optional<OpKind> Kind() {
+    const char* const name = p_;
+    while (p_ != end_ && *p_ != '"') ++p_;
+    if (p_ == end_) return std::nullopt;
+    const absl::string_view text(name, static_cast<size_t>(p_ - name));
+    ++p_;
+    return KindNamed(text);
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+void AppendOperation(OpKind kind, std::string path, std::string from,
+                     Json value, Transaction* txn) {
+  switch (kind) {
+    case OpKind::kAdd:
+      txn->Add(std::move(path), std::move(value));
+      break;
+    case OpKind::kRemove:
+      txn->Remove(std::move(path));
+      break;
+    case OpKind::kReplace:
+      txn->Replace(std::move(path), std::move(value));
+      break;
+    case OpKind::kMove:
+      txn->Move(std::move(from), std::move(path));
+      break;
+    case OpKind::kCopy:
+      txn->Copy(std::move(from), std::move(path));
+      break;
+    case OpKind::kTest:
+      txn->Test(std::move(path), std::move(value));
+      break;
+    case OpKind::kMerge:
+      txn->Merge(std::move(value));
+      break;
+    case OpKind::kSet:
+      txn->Set(std::move(path), std::move(value));
+      break;
+    case OpKind::kUnset:
+      txn->Unset(std::move(path));
+      break;
+  }
+}
+
+// One operation object, validated as Transaction::Validate would.
+bool ReadOperation(FormReader& in, Transaction* txn) {
+  if (!in.Take("{")) return false;
+  std::string from;
+  const bool has_from = in.Take("\"from\":");
+  if (has_from) {
+    if (!in.String(&from) || !in.Take(",\"op\":\"")) return false;
+  } else if (!in.Take("\"op\":\"")) {
+    return false;
+  }
+  const std::optional<OpKind> kind = in.Kind();
+  if (!kind.has_value() || has_from != HasFrom(*kind)) return false;
+  if (has_from && !PointerDepth(from).has_value()) return false;
+  std::string path;
+  size_t depth = 0;
+  if (HasPath(*kind)) {
+    if (!in.Take(",\"path\":") || !in.String(&path)) return false;
+    const std::optional<size_t> tokens = PointerDepth(path);
+    if (!tokens.has_value()) return false;
+    depth = *tokens;
+  }
+  Json value;
+  if (HasValue(*kind)) {
+    // What the reader accepts is valid UTF-8 with finite numbers, so of
+    // ValidateValue's checks only the depth is left, and the reader's
+    // limit is that same count.
+    const int room = kMaxNestingDepth - ValueBaseDepth(depth);
+    if (room < 0 || !in.Take(",\"value\":") || !in.Value(room, &value)) {
+      return false;
+    }
+  }
+  if (!in.Take("}")) return false;
+  AppendOperation(*kind, std::move(path), std::move(from), std::move(value),
+                  txn);
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn) {
+  // Members in the order ToJson's std::map keeps them: from, op, path, value.
+  std::string out = "{\"ops\":[";
+  bool first = true;
+  for (const Operation& op : txn.ops()) {
+    out += first ? "{" : ",{";
+    first = false;
+    if (HasFrom(op.kind)) {
+      out += "\"from\":";
+      AppendJsonString(op.from, &out);
+      out += ',';
+    }
+    out += "\"op\":\"";
+    out += OpKindName(op.kind);
+    out += '"';
+    if (HasPath(op.kind)) {
+      out += ",\"path\":";
+      AppendJsonString(op.path, &out);
+    }
+    if (HasValue(op.kind)) {
+      out += ",\"value\":";
+      STATELOG_RETURN_IF_ERROR(AppendValidatedJson(op.value, &out));
+    }
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+bool DecodeJournalFormFast(absl::string_view payload, Transaction* txn) {
+  FormReader in(payload);
+  if (!in.Take("{\"ops\":[")) return false;
+  Transaction decoded;
+  do {
+    if (!ReadOperation(in, &decoded)) return false;
+  } while (in.Take(","));
+  if (!in.Take("]}") || !in.at_end()) return false;
+  *txn = std::move(decoded);
+  return true;
+}
+
+}  // namespace statelog::internal
