@@ -8,9 +8,52 @@
 
 namespace statelog::internal {
 
-absl::Status WriteFileAtomically(
-    Env* env, const std::string& dir, const std::string& name,
-    std::initializer_list<absl::string_view> pieces, bool* outcome_unknown) {
+namespace {
+
+// A streamed file is written in pieces of about this size.
+constexpr size_t kStreamWriteBytes = 1 << 20;
+
+
+// Writes what a ByteSource gives to `file`: with a buffer, in writes of
+// about `buffer_bytes`; without one (0), a write per piece.
+class FileAppender {
+ public:
+  FileAppender(File* file, size_t buffer_bytes)
+      : file_(file), buffer_bytes_(buffer_bytes) {}
+
+  absl::Status Append(absl::string_view piece) {
+    if (buffer_.size() + piece.size() > buffer_bytes_) {
+      STATELOG_RETURN_IF_ERROR(Flush());
+      if (piece.size() >= buffer_bytes_) return WriteNow(piece);
+    }
+    buffer_.append(piece.data(), piece.size());
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() {
+    if (buffer_.empty()) return absl::OkStatus();
+    absl::Status written = WriteNow(buffer_);
+    buffer_.clear();
+    return written;
+  }
+
+ private:
+  absl::Status WriteNow(absl::string_view bytes) {
+    STATELOG_RETURN_IF_ERROR(file_->Write(at_, bytes));
+    at_ += bytes.size();
+    KillPoint("atomic-file.partly-written");
+    return absl::OkStatus();
+  }
+
+  File* file_;
+  const size_t buffer_bytes_;
+  uint64_t at_ = 0;
+  std::string buffer_;
+};
+
+absl::Status WriteAtomically(Env* env, const std::string& dir,
+                             const std::string& name, const ByteSource& source,
+                             size_t buffer_bytes, bool* outcome_unknown) {
   if (outcome_unknown != nullptr) *outcome_unknown = false;
   const std::string path = JoinPath(dir, name);
   const std::string temp = path + kTempSuffix;
@@ -19,17 +62,18 @@ absl::Status WriteFileAtomically(
   if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
   STATELOG_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
                             env->OpenFile(temp, Env::OpenMode::kCreateExclusive));
-  uint64_t at = 0;
-  for (absl::string_view piece : pieces) {
-    absl::Status written = file->Write(at, piece);
-    if (!written.ok()) {
-      // Most often ENOSPC: give the space back.
-      file.reset();
-      env->RemoveFile(temp).IgnoreError();
-      return written;
-    }
-    at += piece.size();
-    KillPoint("atomic-file.partly-written");
+  absl::Status written;
+  {
+    FileAppender appender(file.get(), buffer_bytes);
+    written = source(
+        [&appender](absl::string_view piece) { return appender.Append(piece); });
+    if (written.ok()) written = appender.Flush();
+  }
+  if (!written.ok()) {
+    // Most often ENOSPC: give the space back.
+    file.reset();
+    env->RemoveFile(temp).IgnoreError();
+    return written;
   }
   if (outcome_unknown != nullptr) *outcome_unknown = true;
   // Data durable before the name points at it; the rename durable before
@@ -41,6 +85,30 @@ absl::Status WriteFileAtomically(
   STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
   if (outcome_unknown != nullptr) *outcome_unknown = false;
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status WriteFileAtomically(
+    Env* env, const std::string& dir, const std::string& name,
+    std::initializer_list<absl::string_view> pieces, bool* outcome_unknown) {
+  return WriteAtomically(
+      env, dir, name,
+      [&pieces](const ByteSink& sink) {
+        for (absl::string_view piece : pieces) {
+          STATELOG_RETURN_IF_ERROR(sink(piece));
+        }
+        return absl::OkStatus();
+      },
+      /*buffer_bytes=*/0, outcome_unknown);
+}
+
+absl::Status WriteFileAtomically(Env* env, const std::string& dir,
+                                 const std::string& name,
+                                 const ByteSource& source,
+                                 bool* outcome_unknown) {
+  return WriteAtomically(env, dir, name, source, kStreamWriteBytes,
+                         outcome_unknown);
 }
 
 absl::StatusOr<std::string> ReadFileToString(Env* env,

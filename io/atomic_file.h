@@ -1,6 +1,6 @@
 // io/atomic_file.h
 //
-// Publishes a small file atomically: temp file in the same directory, write,
+// Publishes a file atomically: temp file in the same directory, write,
 // fdatasync, rename over the final name, fsync of the directory. After a
 // crash the final name holds either the old or the new contents, never a
 // mix, and never a zero-length file.
@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "statelog/env.h"
+#include "util/byte_sink.h"
 
 namespace statelog::internal {
 
@@ -27,6 +28,16 @@ namespace statelog::internal {
     Env* env, const std::string& dir, const std::string& name,
     std::initializer_list<absl::string_view> pieces,
     bool* outcome_unknown = nullptr);
+
+// The same, with the contents given by `source` and written as they come
+// in writes of about 1 MiB, so that a large file (a snapshot) is never
+// whole in memory. An error from `source` fails the write like an error
+// writing (the temp file is removed, the old contents stand).
+[[nodiscard]] absl::Status WriteFileAtomically(Env* env,
+                                               const std::string& dir,
+                                               const std::string& name,
+                                               const ByteSource& source,
+                                               bool* outcome_unknown = nullptr);
 
 // Reads a whole file.
 [[nodiscard]] absl::StatusOr<std::string> ReadFileToString(

@@ -113,6 +113,45 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
 
 }  // namespace
 
+namespace {
+
+// Publishes a snapshot whose header already holds the state's size and
+// checksum; `state` gives the state's bytes, which are checked against
+// both as they are written.
+absl::StatusOr<std::string> WriteSnapshotFile(Env* env, const std::string& dir,
+                                              SnapshotHeader header,
+                                              const ByteSource& state,
+                                              bool* outcome_unknown) {
+  header.created_at = FormatUtc(absl::Now());
+  STATELOG_ASSIGN_OR_RETURN(Json header_fields, HeaderToJson(header));
+  STATELOG_ASSIGN_OR_RETURN(std::string header_json, DumpJson(header_fields));
+  const std::string name = SnapshotFileName(header.seq);
+  STATELOG_RETURN_IF_ERROR(WriteFileAtomically(
+      env, dir, name,
+      [&](const ByteSink& sink) -> absl::Status {
+        STATELOG_RETURN_IF_ERROR(sink(kPrefix));
+        STATELOG_RETURN_IF_ERROR(sink(header_json));
+        STATELOG_RETURN_IF_ERROR(sink(kStateKey));
+        ChecksumStream written;
+        STATELOG_RETURN_IF_ERROR(state([&](absl::string_view piece) {
+          written.Update(piece);
+          return sink(piece);
+        }));
+        if (written.bytes() != header.state_bytes ||
+            written.Digest() != header.state_checksum) {
+          return absl::InternalError(absl::StrCat(
+              name, ": the state changed while it was written (",
+              written.bytes(), " bytes, ", header.state_bytes,
+              " when it was checksummed); nothing was published"));
+        }
+        return sink(kTrailer);
+      },
+      outcome_unknown));
+  return name;
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
                                           SnapshotHeader header,
                                           absl::string_view state_json,
@@ -120,16 +159,27 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
   if (outcome_unknown != nullptr) *outcome_unknown = false;
   header.state_bytes = state_json.size();
   header.state_checksum = Checksum(state_json);
-  header.created_at = FormatUtc(absl::Now());
-  STATELOG_ASSIGN_OR_RETURN(Json header_fields, HeaderToJson(header));
-  STATELOG_ASSIGN_OR_RETURN(std::string header_json, DumpJson(header_fields));
+  return WriteSnapshotFile(
+      env, dir, std::move(header),
+      [state_json](const ByteSink& sink) { return sink(state_json); },
+      outcome_unknown);
+}
 
-  const std::string name = SnapshotFileName(header.seq);
-  STATELOG_RETURN_IF_ERROR(WriteFileAtomically(
-      env, dir, name,
-      {kPrefix, header_json, kStateKey, state_json, kTrailer},
-      outcome_unknown));
-  return name;
+absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
+                                          SnapshotHeader header,
+                                          const ByteSource& state,
+                                          bool* outcome_unknown) {
+  if (outcome_unknown != nullptr) *outcome_unknown = false;
+  // The header comes first and holds the state's size and checksum: one
+  // pass to learn them, and the state is produced again to be written.
+  ChecksumStream sized;
+  STATELOG_RETURN_IF_ERROR(state([&sized](absl::string_view piece) {
+    sized.Update(piece);
+    return absl::OkStatus();
+  }));
+  header.state_bytes = sized.bytes();
+  header.state_checksum = sized.Digest();
+  return WriteSnapshotFile(env, dir, std::move(header), state, outcome_unknown);
 }
 
 namespace {
@@ -211,23 +261,65 @@ absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
   return out;
 }
 
+namespace {
+
+// Opens `dir/file` and checks what its first and last bytes show; sets
+// `*state_offset`.
+absl::StatusOr<SnapshotHeader> OpenAndCheckLayout(
+    Env* env, const std::string& dir, const std::string& file,
+    absl::string_view store_id, std::unique_ptr<File>* f,
+    uint64_t* state_offset) {
+  STATELOG_ASSIGN_OR_RETURN(
+      *f, env->OpenFile(JoinPath(dir, file), Env::OpenMode::kRead));
+  STATELOG_ASSIGN_OR_RETURN(uint64_t size, (*f)->Size());
+  std::string head, tail;
+  STATELOG_RETURN_IF_ERROR(
+      (*f)->Read(0, std::min(size, kMaxHeaderLineBytes), &head));
+  if (size >= kTrailer.size()) {
+    STATELOG_RETURN_IF_ERROR(
+        (*f)->Read(size - kTrailer.size(), kTrailer.size(), &tail));
+  }
+  return CheckLayout(head, size, tail, file, store_id, state_offset);
+}
+
+}  // namespace
+
 absl::StatusOr<SnapshotHeader> ReadSnapshotHeader(Env* env,
                                                   const std::string& dir,
                                                   const std::string& file,
                                                   absl::string_view store_id) {
-  STATELOG_ASSIGN_OR_RETURN(
-      std::unique_ptr<File> f,
-      env->OpenFile(JoinPath(dir, file), Env::OpenMode::kRead));
-  STATELOG_ASSIGN_OR_RETURN(uint64_t size, f->Size());
-  std::string head, tail;
-  STATELOG_RETURN_IF_ERROR(
-      f->Read(0, std::min(size, kMaxHeaderLineBytes), &head));
-  if (size >= kTrailer.size()) {
-    STATELOG_RETURN_IF_ERROR(
-        f->Read(size - kTrailer.size(), kTrailer.size(), &tail));
-  }
+  std::unique_ptr<File> f;
   uint64_t state_offset = 0;
-  return CheckLayout(head, size, tail, file, store_id, &state_offset);
+  return OpenAndCheckLayout(env, dir, file, store_id, &f, &state_offset);
+}
+
+absl::StatusOr<SnapshotHeader> VerifySnapshot(Env* env, const std::string& dir,
+                                              const std::string& file,
+                                              absl::string_view store_id) {
+  std::unique_ptr<File> f;
+  uint64_t state_offset = 0;
+  STATELOG_ASSIGN_OR_RETURN(
+      SnapshotHeader header,
+      OpenAndCheckLayout(env, dir, file, store_id, &f, &state_offset));
+  constexpr uint64_t kPieceBytes = 1 << 20;
+  ChecksumStream read;
+  std::string piece;
+  const uint64_t state_end = state_offset + header.state_bytes;
+  for (uint64_t at = state_offset; at < state_end; at += piece.size()) {
+    const uint64_t want = std::min(kPieceBytes, state_end - at);
+    STATELOG_RETURN_IF_ERROR(f->Read(at, want, &piece));
+    if (piece.size() != want) {
+      return absl::DataLossError(absl::StrCat(
+          file, ": short read of the state at offset ", at));
+    }
+    read.Update(piece);
+  }
+  if (read.Digest() != header.state_checksum) {
+    return absl::DataLossError(absl::StrCat(
+        file, ": state checksum mismatch (bytes ", state_offset, "..",
+        state_end, ")"));
+  }
+  return header;
 }
 
 absl::StatusOr<std::vector<SnapshotName>> ListSnapshots(Env* env,

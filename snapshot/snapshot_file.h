@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "statelog/env.h"
+#include "util/byte_sink.h"
 
 namespace statelog::internal {
 
@@ -44,6 +45,15 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
                                           absl::string_view state_json,
                                           bool* outcome_unknown = nullptr);
 
+// The same, with the state's bytes given by `state` in pieces, so that
+// they are never whole in memory. `state` is called twice, to size and
+// checksum the state for the header and then to write it, and must give
+// the same bytes both times: if not, nothing is published (Internal).
+absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
+                                          SnapshotHeader header,
+                                          const ByteSource& state,
+                                          bool* outcome_unknown = nullptr);
+
 struct VerifiedSnapshot {
   SnapshotHeader header;
   // The verified bytes of the state, inside `contents` (the whole file).
@@ -54,6 +64,13 @@ struct VerifiedSnapshot {
 // Reads `dir/file` and checks its layout, header, store id and checksum.
 // DataLoss naming the file (and offset where it helps) on any mismatch.
 absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
+                                              const std::string& file,
+                                              absl::string_view store_id);
+
+// Checks what ReadSnapshot checks, reading the file a piece at a time
+// instead of keeping it: for a snapshot just written, read back before it
+// counts. Returns its header.
+absl::StatusOr<SnapshotHeader> VerifySnapshot(Env* env, const std::string& dir,
                                               const std::string& file,
                                               absl::string_view store_id);
 

@@ -84,14 +84,16 @@ absl::Status StoreImpl::Compact() {
 
   KillPoint("compaction.synced");
   std::vector<std::string> unusable;
-  absl::StatusOr<std::string> state_json = BuildSnapshotState(
+  // The state with only the members the records touch parsed; the rest is
+  // written back as the previous snapshot's text.
+  absl::StatusOr<TextState> state = BuildState(
       env_, dir_, store_id_, bases, header.seq, header.chain, &unusable);
   if (!unusable.empty()) {
     absl::MutexLock lock(&mu_);
     ForgetSnapshotsLocked(unusable);
   }
-  absl::Status status = state_json.status();
-  if (status.ok()) status = PublishSnapshot(header, *state_json);
+  absl::Status status = state.status();
+  if (status.ok()) status = PublishSnapshot(header, std::move(*state));
   absl::MutexLock lock(&mu_);
   compacting_ = false;
   compaction_done_.SignalAll();
@@ -138,14 +140,18 @@ void StoreImpl::ForgetSnapshotsLocked(const std::vector<std::string>& files) {
 }
 
 absl::Status StoreImpl::PublishSnapshot(const SnapshotHeader& header,
-                                        const std::string& state_json) {
+                                        TextState state) {
   bool outcome_unknown = false;
-  absl::StatusOr<std::string> file =
-      WriteSnapshot(env_, dir_, header, state_json, &outcome_unknown);
+  // Streamed: the new snapshot's text is never whole in memory.
+  absl::StatusOr<std::string> file = WriteSnapshot(
+      env_, dir_, header,
+      [&state](const ByteSink& sink) { return state.DumpTo(sink); },
+      &outcome_unknown);
+  state = TextState();
   // A snapshot counts as kept only once it reads back and verifies.
   absl::Status status = file.status();
   if (status.ok()) {
-    status = ReadSnapshot(env_, dir_, *file, store_id_).status();
+    status = VerifySnapshot(env_, dir_, *file, store_id_).status();
     outcome_unknown = !status.ok();
   }
   if (!status.ok()) {

@@ -102,23 +102,4 @@ absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
   return state;
 }
 
-absl::StatusOr<std::string> BuildSnapshotState(
-    Env* env, const std::string& dir, const std::string& store_id,
-    const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
-    std::vector<std::string>* unusable) {
-  std::string file;
-  STATELOG_ASSIGN_OR_RETURN(
-      VerifiedSnapshot base,
-      NewestUsableBase(env, dir, store_id, bases, seq, &file, unusable));
-  if (base.header.seq == seq && base.header.chain == chain) {
-    return std::string(base.state_json);
-  }
-  // Only the members the records touch are parsed (store/text_state.h).
-  STATELOG_ASSIGN_OR_RETURN(TextState state,
-                            TextState::FromText(base.state_json, file));
-  STATELOG_RETURN_IF_ERROR(ReplayOntoText(env, dir, store_id, base.header,
-                                          file, seq, chain, &state));
-  return state.Dump();
-}
-
 }  // namespace statelog::internal

@@ -23,20 +23,16 @@
 
 namespace statelog::internal {
 
-// Returns the serialized state after record `seq` (whose checksum must be
-// `chain`) of the store `store_id` in `dir`, starting from the newest of
-// `bases` (newest first) that verifies. Snapshots passed over because they
-// do not verify or are gone are appended to `*unusable`. DataLoss (naming
-// the base and the sequence number reached) if the journal does not lead
-// from the base to exactly that record, or if no base verifies.
-absl::StatusOr<std::string> BuildSnapshotState(
-    Env* env, const std::string& dir, const std::string& store_id,
-    const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
-    std::vector<std::string>* unusable);
-
-// The same state, with its members left as the base snapshot's text until
-// they are used (store/text_state.h): the live state of a store opened with
-// Options::load_state_lazily, built on first use.
+// Returns the state after record `seq` (whose checksum must be `chain`) of
+// the store `store_id` in `dir`, starting from the newest of `bases`
+// (newest first) that verifies, with its members left as that snapshot's
+// text until they are used (store/text_state.h). Snapshots passed over
+// because they do not verify or are gone are appended to `*unusable`.
+// DataLoss (naming the base and the sequence number reached) if the
+// journal does not lead from the base to exactly that record, or if no
+// base verifies. Compaction writes the new snapshot from it; a store
+// opened with Options::load_state_lazily builds its live state with it on
+// first use.
 absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
                                      const std::string& store_id,
                                      const std::vector<SnapshotName>& bases,

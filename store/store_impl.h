@@ -99,10 +99,10 @@ class StoreImpl {
   void ForgetSnapshotsLocked(const std::vector<std::string>& files)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool CompactionDue() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // Writes, verifies and records a snapshot, then applies retention.
+  // Writes `state` as a snapshot (streamed from it, and released once
+  // written), verifies it, records it, then applies retention.
   // REQUIRES: compacting_ set by the caller.
-  absl::Status PublishSnapshot(const SnapshotHeader& header,
-                               const std::string& state_json);
+  absl::Status PublishSnapshot(const SnapshotHeader& header, TextState state);
   // Drops snapshots beyond the kept ones and segments no kept snapshot
   // needs.
   absl::Status Retain(std::vector<SnapshotName> snapshots);

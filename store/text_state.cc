@@ -290,18 +290,32 @@ absl::StatusOr<std::string> TextState::Dump() const {
   if (whole_) return DumpJson(tree_);
   std::string out;
   out.reserve(text_bytes_ + text_bytes_ / 8 + 2);
-  out += '{';
-  auto append_parsed = [&out](const std::string& key,
-                              const Json& value) -> absl::Status {
-    if (out.size() > 1) out += ',';
-    // A member's value sits inside the root object: one level down.
-    STATELOG_ASSIGN_OR_RETURN(std::string dumped,
-                              DumpJson(value, /*base_depth=*/1));
-    AppendJsonString(key, &out);  // a key the text or a checked record gave
-    out += ':';
-    out += dumped;
+  STATELOG_RETURN_IF_ERROR(DumpTo([&out](absl::string_view piece) {
+    out.append(piece.data(), piece.size());
     return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status TextState::DumpTo(const ByteSink& sink) const {
+  if (whole_) {
+    STATELOG_ASSIGN_OR_RETURN(std::string dumped, DumpJson(tree_));
+    return sink(dumped);
+  }
+  bool first = true;
+  std::string dumped;  // one parsed member at a time
+  auto dump_parsed = [&](const std::string& key,
+                         const Json& value) -> absl::Status {
+    // A member's value sits inside the root object: one level down.
+    STATELOG_RETURN_IF_ERROR(ValidateValue(value, /*base_depth=*/1, "value"));
+    dumped.assign(first ? "" : ",");
+    AppendJsonString(key, &dumped);  // a key the text or a checked record gave
+    dumped += ':';
+    STATELOG_RETURN_IF_ERROR(AppendValidatedJson(value, &dumped));
+    first = false;
+    return sink(dumped);
   };
+  STATELOG_RETURN_IF_ERROR(sink("{"));
   // Both sequences are sorted by key; merged, the members come out in
   // DumpJson's order.
   auto next_parsed = parsed_.begin();
@@ -310,17 +324,18 @@ absl::StatusOr<std::string> TextState::Dump() const {
     for (; next_parsed != parsed_.end() && next_parsed->first < member.key;
          ++next_parsed) {
       STATELOG_RETURN_IF_ERROR(
-          append_parsed(next_parsed->first, next_parsed->second));
+          dump_parsed(next_parsed->first, next_parsed->second));
     }
-    if (out.size() > 1) out += ',';
-    out.append(text_.data() + member.begin, member.end - member.begin);
+    if (!first) STATELOG_RETURN_IF_ERROR(sink(","));
+    first = false;
+    STATELOG_RETURN_IF_ERROR(
+        sink(text_.substr(member.begin, member.end - member.begin)));
   }
   for (; next_parsed != parsed_.end(); ++next_parsed) {
     STATELOG_RETURN_IF_ERROR(
-        append_parsed(next_parsed->first, next_parsed->second));
+        dump_parsed(next_parsed->first, next_parsed->second));
   }
-  out += '}';
-  return out;
+  return sink("}");
 }
 
 }  // namespace statelog::internal

@@ -38,6 +38,7 @@
 #include "statelog/env.h"
 #include "statelog/transaction.h"
 #include "txn/apply.h"
+#include "util/byte_sink.h"
 
 namespace statelog::internal {
 
@@ -87,6 +88,10 @@ class TextState {
 
   // The compact JSON of the whole state.
   absl::StatusOr<std::string> Dump() const;
+  // The same bytes given to `sink` a member at a time, so that they need
+  // not be whole in memory (compaction writes them straight to the new
+  // snapshot).
+  absl::Status DumpTo(const ByteSink& sink) const;
 
   // Top-level members parsed so far, and whether the state is now one tree.
   size_t parsed_members() const { return parsed_members_; }

@@ -14,6 +14,25 @@ namespace statelog::internal {
 
 uint64_t Checksum(const char* data, size_t n) { return XXH3_64bits(data, n); }
 
+struct ChecksumStream::State {
+  XXH3_state_t xxh;
+};
+
+ChecksumStream::ChecksumStream() : state_(std::make_unique<State>()) {
+  XXH3_64bits_reset(&state_->xxh);
+}
+
+ChecksumStream::~ChecksumStream() = default;
+
+void ChecksumStream::Update(absl::string_view piece) {
+  XXH3_64bits_update(&state_->xxh, piece.data(), piece.size());
+  bytes_ += piece.size();
+}
+
+uint64_t ChecksumStream::Digest() const {
+  return XXH3_64bits_digest(&state_->xxh);
+}
+
 std::string ChecksumHex(uint64_t checksum) {
   return absl::StrFormat("%016x", checksum);
 }

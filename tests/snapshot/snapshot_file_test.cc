@@ -24,6 +24,7 @@
 #include "tests/testing/test_util.h"
 #include "util/checksum.h"
 #include "util/file_names.h"
+#include "util/status_macros.h"
 
 namespace statelog::internal {
 namespace {
@@ -90,6 +91,63 @@ TEST_F(SnapshotFileTest, WriteThenReadRoundTrips) {
   EXPECT_EQ(snap->header.state_checksum, Checksum(kState));
   EXPECT_THAT(snap->header.created_at,
               MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"));
+}
+
+// A state of 2.5 MiB in pieces of odd sizes: written in several writes,
+// the bytes come back exactly, and VerifySnapshot (which reads a piece at
+// a time) agrees with ReadSnapshot.
+TEST_F(SnapshotFileTest, StreamedStateIsWrittenAsGiven) {
+  std::string state = "[";
+  for (int i = 0; state.size() < (5u << 19); ++i) {
+    absl::StrAppend(&state, i == 0 ? "" : ",", "\"item ", i, "\"");
+  }
+  state += "]";
+  ByteSource source = [&state](const ByteSink& sink) -> absl::Status {
+    size_t at = 0;
+    for (size_t n = 1; at < state.size(); n = n * 3 % 70001 + 1) {
+      const size_t take = std::min(n, state.size() - at);
+      STATELOG_RETURN_IF_ERROR(sink(absl::string_view(state).substr(at, take)));
+      at += take;
+    }
+    return absl::OkStatus();
+  };
+  absl::StatusOr<std::string> name =
+      WriteSnapshot(env(), dir(), TestHeader(11), source);
+  ASSERT_OK(name);
+  absl::StatusOr<VerifiedSnapshot> snap =
+      ReadSnapshot(env(), dir(), *name, kStoreId);
+  ASSERT_OK(snap);
+  EXPECT_TRUE(snap->state_json == state);
+  EXPECT_EQ(snap->header.state_bytes, state.size());
+  EXPECT_EQ(snap->header.state_checksum, Checksum(state));
+  absl::StatusOr<SnapshotHeader> verified =
+      VerifySnapshot(env(), dir(), *name, kStoreId);
+  ASSERT_OK(verified);
+  EXPECT_EQ(verified->state_checksum, Checksum(state));
+  EXPECT_THAT(Names(), ElementsAre(*name));
+}
+
+// The source is asked twice (to size and checksum the state, then to
+// write it); if it gives other bytes the second time, or fails, nothing
+// is published and no temp file is left.
+TEST_F(SnapshotFileTest, StreamedStateThatChangesIsNotPublished) {
+  int calls = 0;
+  ByteSource changing = [&calls](const ByteSink& sink) {
+    return sink(++calls == 1 ? R"({"a":1})" : R"({"a":2})");
+  };
+  EXPECT_THAT(WriteSnapshot(env(), dir(), TestHeader(12), changing),
+              StatusIs(absl::StatusCode::kInternal,
+                       HasSubstr("changed while it was written")));
+  EXPECT_EQ(calls, 2);
+  ByteSource failing = [&calls](const ByteSink& sink) -> absl::Status {
+    STATELOG_RETURN_IF_ERROR(sink("{"));
+    if (++calls > 3) return absl::ResourceExhaustedError("source gave up");
+    return sink("}");
+  };
+  EXPECT_THAT(WriteSnapshot(env(), dir(), TestHeader(13), failing),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("source gave up")));
+  EXPECT_THAT(Names(), ElementsAre());
 }
 
 TEST_F(SnapshotFileTest, EmptySnapshotAtSeqZeroRoundTrips) {
@@ -204,6 +262,9 @@ TEST_F(SnapshotFileTest, EveryTruncationIsDataLoss) {
     EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
                 StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)))
         << "truncated to " << n << " of " << full.size() << " bytes";
+    EXPECT_THAT(VerifySnapshot(env(), dir(), name, kStoreId),
+                StatusIs(absl::StatusCode::kDataLoss, HasSubstr(name)))
+        << "truncated to " << n << " of " << full.size() << " bytes";
   }
   WriteFileOrDie(path, full);
   EXPECT_OK(ReadSnapshot(env(), dir(), name, kStoreId));
@@ -273,6 +334,10 @@ TEST_F(SnapshotFileTest, ChangedStateByteIsChecksumDataLoss) {
     data[state_at + i] ^= 0x01;
     WriteFileOrDie(path, data);
     EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         AllOf(HasSubstr(name), HasSubstr("checksum"))))
+        << "state byte " << i;
+    EXPECT_THAT(VerifySnapshot(env(), dir(), name, kStoreId),
                 StatusIs(absl::StatusCode::kDataLoss,
                          AllOf(HasSubstr(name), HasSubstr("checksum"))))
         << "state byte " << i;

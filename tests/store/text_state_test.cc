@@ -82,6 +82,35 @@ TEST(TextStateTest, UntouchedMembersKeepTheirBytes) {
   EXPECT_EQ(*back, Json::parse(R"({"aA":[1,2],"b":1.5,"c":{"k":true}})"));
 }
 
+// Dump() is DumpTo() collected; DumpTo gives the members piece by piece
+// (compaction streams them to the new snapshot) and stops at the sink's
+// first error.
+TEST(TextStateTest, DumpToGivesDumpsBytesInPiecesAndStopsAtAnError) {
+  const std::string text = R"({"a":1,"b":{"c":[2]},"d":"x","e":null})";
+  TextState state = FromTextOrDie(text);
+  ASSERT_OK(state.Apply(Transaction().Set("/b/c/-", 3).Set("/c", true)));
+  std::string collected;
+  int pieces = 0;
+  ASSERT_OK(state.DumpTo([&](absl::string_view piece) {
+    collected.append(piece.data(), piece.size());
+    ++pieces;
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(collected, R"({"a":1,"b":{"c":[2,3]},"c":true,"d":"x","e":null})");
+  absl::StatusOr<std::string> dumped = state.Dump();
+  ASSERT_OK(dumped);
+  EXPECT_EQ(*dumped, collected);
+  EXPECT_GT(pieces, 5);
+  int accepted = 0;
+  EXPECT_THAT(state.DumpTo([&](absl::string_view) {
+    return ++accepted < 3 ? absl::OkStatus()
+                          : absl::UnavailableError("disk went away");
+  }),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       ::testing::HasSubstr("disk went away")));
+  EXPECT_EQ(accepted, 3);
+}
+
 TEST(TextStateTest, RepeatedKeyKeepsTheLastValueAsParseJsonDoes) {
   const std::string text = R"({"k":1,"j":2,"k":{"deep":3}})";
   absl::StatusOr<Json> tree = ParseJson(text, "snap");
