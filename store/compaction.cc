@@ -30,6 +30,7 @@ bool StoreImpl::CompactionDue() const {
 absl::Status StoreImpl::Compact() {
   SnapshotHeader header;
   std::vector<SnapshotName> bases;
+  TextState::Source held;
   {
     absl::MutexLock lock(&mu_);
     STATELOG_RETURN_IF_ERROR(CheckWritable());
@@ -58,6 +59,9 @@ absl::Status StoreImpl::Compact() {
     header.chain = last_chain_;
     header.schema_version = schema_version_;
     bases = snapshots_;
+    // The open store's snapshot bytes, if its state still uses them: the
+    // rebuild shares them instead of reading the file again.
+    if (state_loaded_.load(std::memory_order_relaxed)) held = state_.source();
     std::string batch;
     batch.swap(pending_);
     mu_.Unlock();
@@ -87,7 +91,8 @@ absl::Status StoreImpl::Compact() {
   // The state with only the members the records touch parsed; the rest is
   // written back as the previous snapshot's text.
   absl::StatusOr<TextState> state = BuildState(
-      env_, dir_, store_id_, bases, header.seq, header.chain, &unusable);
+      env_, dir_, store_id_, bases, header.seq, header.chain, &unusable, &held);
+  held = TextState::Source();
   if (!unusable.empty()) {
     absl::MutexLock lock(&mu_);
     ForgetSnapshotsLocked(unusable);

@@ -2,6 +2,7 @@
 
 #include "store/snapshot_builder.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "absl/strings/str_cat.h"
@@ -88,7 +89,21 @@ absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
                                      const std::string& store_id,
                                      const std::vector<SnapshotName>& bases,
                                      uint64_t seq, uint64_t chain,
-                                     std::vector<std::string>* unusable) {
+                                     std::vector<std::string>* unusable,
+                                     const TextState::Source* held) {
+  auto newest = std::find_if(bases.begin(), bases.end(),
+                             [seq](const SnapshotName& b) { return b.seq <= seq; });
+  if (held != nullptr && held->owner != nullptr && newest != bases.end() &&
+      newest->file == held->name) {
+    // Verified when it was read; the header says where the journal goes on.
+    STATELOG_ASSIGN_OR_RETURN(
+        SnapshotHeader header,
+        ReadSnapshotHeader(env, dir, newest->file, store_id));
+    STATELOG_ASSIGN_OR_RETURN(TextState state, TextState::FromSource(*held));
+    STATELOG_RETURN_IF_ERROR(ReplayOntoText(env, dir, store_id, header,
+                                            newest->file, seq, chain, &state));
+    return state;
+  }
   std::string file;
   STATELOG_ASSIGN_OR_RETURN(
       VerifiedSnapshot base,

@@ -33,11 +33,18 @@ namespace statelog::internal {
 // base verifies. Compaction writes the new snapshot from it; a store
 // opened with Options::load_state_lazily builds its live state with it on
 // first use.
+//
+// `held`, if not null, is the source of a state already in memory (the open
+// store's, TextState::source()): when it is the snapshot that would be
+// read (the newest of `bases` at or before `seq`), its bytes are used
+// instead of reading and verifying the file again, and only the file's
+// header is read.
 absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
                                      const std::string& store_id,
                                      const std::vector<SnapshotName>& bases,
                                      uint64_t seq, uint64_t chain,
-                                     std::vector<std::string>* unusable);
+                                     std::vector<std::string>* unusable,
+                                     const TextState::Source* held = nullptr);
 
 }  // namespace statelog::internal
 

@@ -123,16 +123,33 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
 absl::StatusOr<TextState> TextState::FromContents(
     std::unique_ptr<FileContents> contents, absl::string_view text,
     absl::string_view what) {
+  Source source;
+  source.name = std::string(what);
   if (contents->private_copy()) {
-    STATELOG_ASSIGN_OR_RETURN(TextState state, FromText(text, what));
-    if (!state.whole_) state.contents_ = std::move(contents);
-    return state;
+    source.text = text;
+    source.owner = std::shared_ptr<const FileContents>(std::move(contents));
+  } else {
+    auto owned = std::make_shared<const std::string>(text);
+    contents.reset();
+    source.text = *owned;
+    source.owner = std::move(owned);
   }
-  auto owned = std::make_unique<const std::string>(text);
-  contents.reset();
-  STATELOG_ASSIGN_OR_RETURN(TextState state, FromText(*owned, what));
-  if (!state.whole_) state.owned_text_ = std::move(owned);
+  return FromSource(std::move(source));
+}
+
+absl::StatusOr<TextState> TextState::FromSource(Source source) {
+  STATELOG_ASSIGN_OR_RETURN(TextState state,
+                            FromText(source.text, source.name));
+  if (!state.whole_) {
+    state.text_owner_ = std::move(source.owner);
+    state.source_name_ = std::move(source.name);
+  }
   return state;
+}
+
+TextState::Source TextState::source() const {
+  if (whole_ || text_owner_ == nullptr) return Source();
+  return Source{text_owner_, text_, source_name_};
 }
 
 const TextState::TextMember* TextState::FindText(absl::string_view key) const {
@@ -200,8 +217,8 @@ absl::Status TextState::MakeWhole() {
   text_index_ = std::vector<TextMember>();
   escaped_keys_.clear();
   text_ = {};
-  owned_text_.reset();
-  contents_.reset();
+  text_owner_.reset();
+  source_name_.clear();
   return absl::OkStatus();
 }
 

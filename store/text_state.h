@@ -58,6 +58,23 @@ class TextState {
   static absl::StatusOr<TextState> FromContents(
       std::unique_ptr<FileContents> contents, absl::string_view text,
       absl::string_view what);
+  // The text the state was read from, what keeps it alive, and the name
+  // it was read under (FromContents' `what`: the snapshot file's name).
+  // The bytes never change while anyone holds `owner`.
+  struct Source {
+    std::shared_ptr<const void> owner;
+    absl::string_view text;
+    std::string name;
+  };
+  // The state's source while it owns one (FromContents) and some member is
+  // still text; owner is null otherwise. Compaction builds its own
+  // TextState over the open store's bytes this way (FromSource) instead of
+  // reading the snapshot again: a copy the size of the snapshot less.
+  Source source() const;
+  // A new state over `source` (whose owner must not be null), as
+  // FromText(source.text, source.name) would give, keeping the owner.
+  static absl::StatusOr<TextState> FromSource(Source source);
+
   // A null state, one tree.
   TextState() = default;
   TextState(TextState&&) = default;
@@ -126,11 +143,11 @@ class TextState {
                               const std::vector<std::string>& keys,
                               Validation validation, Values values);
 
-  // The source text, which one of these keeps alive when the state owns
-  // it (FromContents); dropped once whole. Pointers, so that the text's
-  // address survives moves.
-  std::unique_ptr<const std::string> owned_text_;
-  std::unique_ptr<FileContents> contents_;
+  // What keeps the source text alive when the state owns it
+  // (FromContents): the file's contents, or a copy of them. Shared with
+  // whoever took source(); dropped here once whole.
+  std::shared_ptr<const void> text_owner_;
+  std::string source_name_;  // FromContents' `what`
   absl::string_view text_;
   // Not a map: one sorted array, a few bytes per member and no allocation
   // each, where a map node per member took three times the memory and
