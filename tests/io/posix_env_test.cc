@@ -59,5 +59,27 @@ TEST(PosixEnvTest, ReadsAnEmptyFile) {
   EXPECT_TRUE((*contents)->data().empty());
 }
 
+// WriteBack (sync_file_range) leaves the bytes as written, and an error
+// from it names the file and the offset.
+TEST(PosixEnvTest, WriteBackKeepsTheBytesAndNamesTheFileOnError) {
+  ScratchDir scratch;
+  const std::string path = scratch.Sub("streamed");
+  absl::StatusOr<std::unique_ptr<File>> file =
+      Env::Default()->OpenFile(path, Env::OpenMode::kCreateExclusive);
+  ASSERT_OK(file);
+  const std::string bytes = Pattern((size_t{1} << 20) + 77);
+  ASSERT_OK((*file)->Write(0, bytes));
+  ASSERT_OK((*file)->WriteBack(0, bytes.size()));
+  ASSERT_OK((*file)->WriteBack(4096, 100));  // any range, aligned or not
+  std::string back;
+  ASSERT_OK((*file)->Read(0, bytes.size(), &back));
+  EXPECT_TRUE(back == bytes);
+  ASSERT_OK((*file)->Close());
+  EXPECT_THAT((*file)->WriteBack(8192, 10),
+              StatusIs(absl::StatusCode::kInternal,
+                       ::testing::AllOf(::testing::HasSubstr(path),
+                                        ::testing::HasSubstr("offset 8192"))));
+}
+
 }  // namespace
 }  // namespace statelog

@@ -18,9 +18,11 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "io/atomic_file.h"
 #include "journal/format.h"
 #include "nlohmann/json.hpp"
 #include "statelog/env.h"
+#include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
 #include "util/checksum.h"
 #include "util/file_names.h"
@@ -148,6 +150,58 @@ TEST_F(SnapshotFileTest, StreamedStateThatChangesIsNotPublished) {
               StatusIs(absl::StatusCode::kResourceExhausted,
                        HasSubstr("source gave up")));
   EXPECT_THAT(Names(), ElementsAre());
+}
+
+// A streamed state is written back a piece at a time (so that a writer's
+// fdatasync never waits behind the whole snapshot); a write-back failure
+// fails the write like any other, and nothing is published.
+TEST(StreamedSnapshotTest, IsWrittenBackInPiecesAndAFailureStopsIt) {
+  testing::MemEnv env;
+  ASSERT_OK(env.CreateDir("/s"));
+  const std::string state = "\"" + std::string(5 << 19, 'x') + "\"";  // 2.5 MiB
+  ByteSource source = [&state](const ByteSink& sink) -> absl::Status {
+    for (size_t at = 0; at < state.size(); at += 1000) {
+      STATELOG_RETURN_IF_ERROR(sink(absl::string_view(state).substr(at, 1000)));
+    }
+    return absl::OkStatus();
+  };
+  int written_back = 0;
+  env.set_fault_hook([&](const std::string& op, const std::string&) {
+    if (op == "writeback") ++written_back;
+    return absl::OkStatus();
+  });
+  absl::StatusOr<std::string> name =
+      WriteSnapshot(&env, "/s", TestHeader(5), source);
+  ASSERT_OK(name);
+  EXPECT_GE(written_back, 10);  // 2.5 MiB in pieces of at most 256 KiB
+  absl::StatusOr<VerifiedSnapshot> snap =
+      ReadSnapshot(&env, "/s", *name, kStoreId);
+  ASSERT_OK(snap);
+  EXPECT_TRUE(snap->state_json == state);
+  // A small snapshot is one piece; the small files published from pieces
+  // (STORE, the recovery report) are not written back at all.
+  written_back = 0;
+  ASSERT_OK(WriteSnapshot(&env, "/s", TestHeader(6), "{}").status());
+  EXPECT_EQ(written_back, 1);
+  written_back = 0;
+  ASSERT_OK(WriteFileAtomically(&env, "/s", "small", {"a", "b"}));
+  EXPECT_EQ(written_back, 0);
+  ASSERT_OK(env.RemoveFile("/s/small"));
+
+  int calls = 0;
+  env.set_fault_hook([&](const std::string& op, const std::string&) {
+    if (op == "writeback" && ++calls == 3) {
+      return absl::DataLossError("injected write-back failure");
+    }
+    return absl::OkStatus();
+  });
+  EXPECT_THAT(WriteSnapshot(&env, "/s", TestHeader(7), source),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("injected write-back failure")));
+  absl::StatusOr<std::vector<std::string>> names = env.ListDir("/s");
+  ASSERT_OK(names);
+  std::sort(names->begin(), names->end());
+  EXPECT_THAT(*names, ElementsAre(SnapshotFileName(5), SnapshotFileName(6)));
 }
 
 TEST_F(SnapshotFileTest, EmptySnapshotAtSeqZeroRoundTrips) {

@@ -53,6 +53,11 @@ class MemFile : public File {
     inode_->durable = inode_->data;
     return absl::OkStatus();
   }
+  // Changes nothing durable (only Sync does); a fault hook sees it as
+  // "writeback".
+  absl::Status WriteBack(uint64_t, uint64_t) override {
+    return env_->Fault("writeback", path_);
+  }
   absl::StatusOr<uint64_t> Size() override {
     absl::MutexLock lock(&env_->mu_);
     return inode_->data.size();

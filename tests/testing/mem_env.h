@@ -13,7 +13,8 @@
 //
 // `set_fault_hook` lets a test fail any operation: the hook sees the
 // operation name ("write", "sync", "create", "rename", "remove", "syncdir",
-// "read") and the path, and a non-OK result is returned instead of doing it.
+// "read", "writeback") and the path, and a non-OK result is returned
+// instead of doing it.
 //
 // Thread-safe.
 
