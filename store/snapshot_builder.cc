@@ -93,13 +93,13 @@ absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
                                      const TextState::Source* held) {
   auto newest = std::find_if(bases.begin(), bases.end(),
                              [seq](const SnapshotName& b) { return b.seq <= seq; });
-  if (held != nullptr && held->owner != nullptr && newest != bases.end() &&
-      newest->file == held->name) {
+  if (held != nullptr && !held->empty() && newest != bases.end() &&
+      newest->file == held->name()) {
     // Verified when it was read; the header says where the journal goes on.
     STATELOG_ASSIGN_OR_RETURN(
         SnapshotHeader header,
         ReadSnapshotHeader(env, dir, newest->file, store_id));
-    STATELOG_ASSIGN_OR_RETURN(TextState state, TextState::FromSource(*held));
+    TextState state = TextState::FromSource(*held);
     STATELOG_RETURN_IF_ERROR(ReplayOntoText(env, dir, store_id, header,
                                             newest->file, seq, chain, &state));
     return state;

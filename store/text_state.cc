@@ -14,6 +14,35 @@
 #include "util/status_macros.h"
 
 namespace statelog::internal {
+
+// A top-level member as it stands in the source text.
+struct TextMember {
+  // The key's first 8 bytes, big-endian, zero-padded: most comparisons of
+  // a lookup end here, without reading the key from the text (a cache miss
+  // each, in a text of megabytes).
+  uint64_t key_prefix = 0;
+  absl::string_view key;  // unescaped: in the text, or in escaped_keys
+  size_t begin = 0;       // `"key":value` is text[begin, end)
+  size_t end = 0;
+  size_t value_begin = 0;
+};
+
+// The source text and where its members are. Built once by FromText and
+// never changed after, so states share it (TextState::Source) without a
+// lock: each keeps its own record of which members it has parsed.
+struct TextIndex {
+  // Keeps `text` alive when the state owns it (FromContents): the file's
+  // contents or a copy of them. Null for FromText, whose caller keeps it.
+  std::shared_ptr<const void> owner;
+  absl::string_view text;
+  std::string name;  // FromContents' `what`
+  // Not a map: one sorted array, a few bytes per member and no allocation
+  // each, where a map node per member took three times the memory and
+  // most of the time to open a 100,000-member state.
+  std::vector<TextMember> members;  // sorted by key, keys unique
+  std::vector<std::unique_ptr<const std::string>> escaped_keys;
+};
+
 namespace {
 
 // The top-level members `txn` reads or writes, sorted and unique; false if
@@ -77,8 +106,10 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
     return state;
   }
   state.whole_ = false;
-  state.text_ = text;
-  std::vector<TextMember>& index = state.text_index_;
+  auto built = std::make_shared<TextIndex>();
+  built->text = text;
+  built->name = std::string(what);
+  std::vector<TextMember>& index = built->members;
   index.reserve(spans.size());
   bool sorted = true;
   for (const MemberSpan& span : spans) {
@@ -88,9 +119,9 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
     if (span.key_escaped) {
       STATELOG_ASSIGN_OR_RETURN(std::string key,
                                 UnquoteJsonString(quoted, what));
-      state.escaped_keys_.push_back(
+      built->escaped_keys.push_back(
           std::make_unique<const std::string>(std::move(key)));
-      member.key = *state.escaped_keys_.back();
+      member.key = *built->escaped_keys.back();
     } else {
       member.key = quoted.substr(1, quoted.size() - 2);
     }
@@ -117,63 +148,75 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
     index.resize(kept);
   }
   state.text_members_ = index.size();
+  state.parsed_flags_.assign(index.size(), false);
+  state.index_ = std::move(built);
   return state;
 }
 
 absl::StatusOr<TextState> TextState::FromContents(
     std::unique_ptr<FileContents> contents, absl::string_view text,
     absl::string_view what) {
-  Source source;
-  source.name = std::string(what);
+  std::shared_ptr<const void> owner;
   if (contents->private_copy()) {
-    source.text = text;
-    source.owner = std::shared_ptr<const FileContents>(std::move(contents));
+    owner = std::shared_ptr<const FileContents>(std::move(contents));
   } else {
     auto owned = std::make_shared<const std::string>(text);
     contents.reset();
-    source.text = *owned;
-    source.owner = std::move(owned);
+    text = *owned;
+    owner = std::move(owned);
   }
-  return FromSource(std::move(source));
-}
-
-absl::StatusOr<TextState> TextState::FromSource(Source source) {
-  STATELOG_ASSIGN_OR_RETURN(TextState state,
-                            FromText(source.text, source.name));
-  if (!state.whole_) {
-    state.text_owner_ = std::move(source.owner);
-    state.source_name_ = std::move(source.name);
+  STATELOG_ASSIGN_OR_RETURN(TextState state, FromText(text, what));
+  if (state.index_ != nullptr) {
+    // Only FromText writes an index, and nobody has seen this one yet.
+    std::const_pointer_cast<TextIndex>(state.index_)->owner = std::move(owner);
   }
   return state;
 }
 
+const std::string& TextState::Source::name() const { return index_->name; }
+
 TextState::Source TextState::source() const {
-  if (whole_ || text_owner_ == nullptr) return Source();
-  return Source{text_owner_, text_, source_name_};
+  if (index_ == nullptr || index_->owner == nullptr) return Source();
+  return Source(index_);
 }
 
-const TextState::TextMember* TextState::FindText(absl::string_view key) const {
+TextState TextState::FromSource(const Source& source) {
+  TextState state;
+  state.whole_ = false;
+  state.index_ = source.index_;
+  state.text_bytes_ = source.index_->text.size();
+  state.text_members_ = source.index_->members.size();
+  state.parsed_flags_.assign(state.text_members_, false);
+  return state;
+}
+
+size_t TextState::FindText(absl::string_view key) const {
+  if (index_ == nullptr) return kNotText;
+  const std::vector<TextMember>& members = index_->members;
   const uint64_t prefix = KeyPrefix(key);
   auto it = std::lower_bound(
-      text_index_.begin(), text_index_.end(), key,
+      members.begin(), members.end(), key,
       [prefix](const TextMember& m, absl::string_view k) {
         if (m.key_prefix != prefix) return m.key_prefix < prefix;
         return m.key < k;
       });
-  if (it == text_index_.end() || it->key != key || it->parsed) return nullptr;
-  return &*it;
+  if (it == members.end() || it->key != key) return kNotText;
+  const size_t i = static_cast<size_t>(it - members.begin());
+  return parsed_flags_[i] ? kNotText : i;
 }
 
 absl::StatusOr<Json> TextState::ParseValue(const TextMember& member) const {
   return ParseJson(
-      text_.substr(member.value_begin, member.end - member.value_begin),
+      index_->text.substr(member.value_begin,
+                          member.end - member.value_begin),
       "state member");
 }
 
-absl::Status TextState::Parse(TextMember* member) {
-  STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(*member));
-  parsed_.emplace(std::string(member->key), std::move(value));
-  member->parsed = true;
+absl::Status TextState::Parse(size_t i) {
+  const TextMember& member = index_->members[i];
+  STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(member));
+  parsed_.emplace(std::string(member.key), std::move(value));
+  parsed_flags_[i] = true;
   ++parsed_members_;
   --text_members_;
   return absl::OkStatus();
@@ -185,9 +228,10 @@ absl::Status TextState::MakeWhole() {
   // state as it was.
   std::vector<Json> values;
   values.reserve(text_members_);
-  for (const TextMember& member : text_index_) {
-    if (member.parsed) continue;
-    STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(member));
+  const std::vector<TextMember>& members = index_->members;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (parsed_flags_[i]) continue;
+    STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(members[i]));
     values.push_back(std::move(value));
   }
   // Both sequences are sorted by key: merged, every member goes in at the
@@ -202,8 +246,9 @@ absl::Status TextState::MakeWhole() {
     }
   };
   size_t v = 0;
-  for (const TextMember& member : text_index_) {
-    if (member.parsed) continue;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (parsed_flags_[i]) continue;
+    const TextMember& member = members[i];
     take_parsed_below(&member.key);
     object.emplace_hint(object.end(), std::string(member.key),
                         std::move(values[v++]));
@@ -214,11 +259,8 @@ absl::Status TextState::MakeWhole() {
   tree_ = std::move(tree);
   whole_ = true;
   parsed_.clear();
-  text_index_ = std::vector<TextMember>();
-  escaped_keys_.clear();
-  text_ = {};
-  text_owner_.reset();
-  source_name_.clear();
+  index_.reset();
+  parsed_flags_ = std::vector<bool>();
   return absl::OkStatus();
 }
 
@@ -245,8 +287,8 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   // difference. Parse them all before moving any, so a failure leaves
   // everything in place.
   for (const std::string& key : keys) {
-    if (TextMember* member = FindText(key)) {
-      STATELOG_RETURN_IF_ERROR(Parse(member));
+    if (const size_t i = FindText(key); i != kNotText) {
+      STATELOG_RETURN_IF_ERROR(Parse(i));
     }
   }
   // The members move as map nodes, into `part` and back: no copy, no
@@ -268,15 +310,15 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
 bool TextState::Prepared(const std::vector<std::string>& tokens) const {
   if (whole_) return true;
   if (tokens.empty()) return false;
-  return FindText(tokens.front()) == nullptr;
+  return FindText(tokens.front()) == kNotText;
 }
 
 absl::Status TextState::Prepare(const std::vector<std::string>& tokens) {
   if (whole_) return absl::OkStatus();
   if (tokens.empty()) return MakeWhole();
-  TextMember* member = FindText(tokens.front());
-  if (member == nullptr) return absl::OkStatus();
-  STATELOG_RETURN_IF_ERROR(Parse(member));
+  const size_t i = FindText(tokens.front());
+  if (i == kNotText) return absl::OkStatus();
+  STATELOG_RETURN_IF_ERROR(Parse(i));
   if (text_members_ == 0) return MakeWhole();
   return absl::OkStatus();
 }
@@ -336,8 +378,10 @@ absl::Status TextState::DumpTo(const ByteSink& sink) const {
   // Both sequences are sorted by key; merged, the members come out in
   // DumpJson's order.
   auto next_parsed = parsed_.begin();
-  for (const TextMember& member : text_index_) {
-    if (member.parsed) continue;
+  const std::vector<TextMember>& members = index_->members;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (parsed_flags_[i]) continue;
+    const TextMember& member = members[i];
     for (; next_parsed != parsed_.end() && next_parsed->first < member.key;
          ++next_parsed) {
       STATELOG_RETURN_IF_ERROR(
@@ -346,7 +390,7 @@ absl::Status TextState::DumpTo(const ByteSink& sink) const {
     if (!first) STATELOG_RETURN_IF_ERROR(sink(","));
     first = false;
     STATELOG_RETURN_IF_ERROR(
-        sink(text_.substr(member.begin, member.end - member.begin)));
+        sink(index_->text.substr(member.begin, member.end - member.begin)));
   }
   for (; next_parsed != parsed_.end(); ++next_parsed) {
     STATELOG_RETURN_IF_ERROR(

@@ -42,6 +42,10 @@
 
 namespace statelog::internal {
 
+// The parts of the index, in store/text_state.cc.
+struct TextMember;
+struct TextIndex;
+
 class TextState {
  public:
   // Checks `text` as ParseJson would (InvalidArgument naming `what` and the
@@ -58,22 +62,30 @@ class TextState {
   static absl::StatusOr<TextState> FromContents(
       std::unique_ptr<FileContents> contents, absl::string_view text,
       absl::string_view what);
-  // The text the state was read from, what keeps it alive, and the name
-  // it was read under (FromContents' `what`: the snapshot file's name).
-  // The bytes never change while anyone holds `owner`.
-  struct Source {
-    std::shared_ptr<const void> owner;
-    absl::string_view text;
-    std::string name;
+  // The text the state was read from, with its index of members: built
+  // once, never changed, and shared by every state built from it. Empty
+  // unless the state owns its text (FromContents) and some member is
+  // still text.
+  class Source {
+   public:
+    Source() = default;
+    bool empty() const { return index_ == nullptr; }
+    // FromContents' `what`: the snapshot file's name.
+    const std::string& name() const;
+
+   private:
+    friend class TextState;
+    explicit Source(std::shared_ptr<const TextIndex> index)
+        : index_(std::move(index)) {}
+    std::shared_ptr<const TextIndex> index_;
   };
-  // The state's source while it owns one (FromContents) and some member is
-  // still text; owner is null otherwise. Compaction builds its own
-  // TextState over the open store's bytes this way (FromSource) instead of
-  // reading the snapshot again: a copy the size of the snapshot less.
+  // Compaction builds its own state over the open store's text this way
+  // (FromSource): no second copy of the snapshot, no second check and
+  // index of it.
   Source source() const;
-  // A new state over `source` (whose owner must not be null), as
-  // FromText(source.text, source.name) would give, keeping the owner.
-  static absl::StatusOr<TextState> FromSource(Source source);
+  // A new state over `source`'s text, every member as text again, as
+  // FromText of that text would give. REQUIRES: !source.empty().
+  static TextState FromSource(const Source& source);
 
   // A null state, one tree.
   TextState() = default;
@@ -81,8 +93,8 @@ class TextState {
   TextState& operator=(TextState&&) = default;
 
   // Applies `txn` all or nothing, with ApplyTransaction's results and
-  // errors (and its meaning of `values`). An operation on the root other than an object merge patch
-  // parses every member first.
+  // errors (and its meaning of `values`). An operation on the root other
+  // than an object merge patch parses every member first.
   absl::Status Apply(const Transaction& txn,
                      Validation validation = Validation::kValidate,
                      Values values = Values::kCopy);
@@ -115,27 +127,13 @@ class TextState {
   bool whole() const { return whole_; }
 
  private:
-  // A top-level member as it stands in the source text.
-  struct TextMember {
-    // The key's first 8 bytes, big-endian, zero-padded: most comparisons
-    // of a lookup end here, without reading the key from the text (a cache
-    // miss each, in a text of megabytes).
-    uint64_t key_prefix = 0;
-    absl::string_view key;  // unescaped: in the text, or in escaped_keys_
-    size_t begin = 0;       // `"key":value` is text_[begin, end)
-    size_t end = 0;
-    size_t value_begin = 0;
-    bool parsed = false;  // moved to parsed_ (and maybe removed since)
-  };
-
-  // The member `key` if it is still text, else null.
-  const TextMember* FindText(absl::string_view key) const;
-  TextMember* FindText(absl::string_view key) {
-    return const_cast<TextMember*>(std::as_const(*this).FindText(key));
-  }
+  // The index in index_->members of the member `key` if it is still text,
+  // else kNotText.
+  static constexpr size_t kNotText = static_cast<size_t>(-1);
+  size_t FindText(absl::string_view key) const;
   // The member's value as a tree; Parse also moves it to parsed_.
   absl::StatusOr<Json> ParseValue(const TextMember& member) const;
-  absl::Status Parse(TextMember* member);
+  absl::Status Parse(size_t i);
   absl::Status MakeWhole();
   // Parses `txn`'s touched members, moves them into a tree of their own
   // and applies it there; the rest stays as it is.
@@ -143,22 +141,17 @@ class TextState {
                               const std::vector<std::string>& keys,
                               Validation validation, Values values);
 
-  // What keeps the source text alive when the state owns it
-  // (FromContents): the file's contents, or a copy of them. Shared with
-  // whoever took source(); dropped here once whole.
-  std::shared_ptr<const void> text_owner_;
-  std::string source_name_;  // FromContents' `what`
-  absl::string_view text_;
-  // Not a map: one sorted array, a few bytes per member and no allocation
-  // each, where a map node per member took three times the memory and
-  // most of the time to open a 100,000-member state.
-  std::vector<TextMember> text_index_;  // sorted by key, keys unique
-  std::vector<std::unique_ptr<const std::string>> escaped_keys_;
-  // The members parsed or added so far (a key is here or live in
-  // text_index_, never both). The tree's own object type, so that members
+  // The source text and its index; null once whole. Shared (const) with
+  // states built by FromSource.
+  std::shared_ptr<const TextIndex> index_;
+  // Per member of the index: parsed, i.e. moved to parsed_ (and maybe
+  // removed since). The one part of the index a state changes.
+  std::vector<bool> parsed_flags_;
+  // The members parsed or added so far (a key is here or still text in
+  // the index, never both). The tree's own object type, so that members
   // move between it and a transaction's tree as map nodes, uncopied.
   Json::object_t parsed_;
-  size_t text_members_ = 0;  // live entries of text_index_
+  size_t text_members_ = 0;  // members of the index not parsed
   bool whole_ = true;
   Json tree_;  // the state, once whole_
   size_t parsed_members_ = 0;

@@ -506,6 +506,55 @@ TEST(TextStateTest, KeepsContentsThatArePrivateCopiesInsteadOfCopying) {
   EXPECT_TRUE(released);
 }
 
+// A state built from another's source shares its text and index but not
+// its changes: every member is text again, each state changes alone, and
+// the text lives as long as either needs it.
+TEST(TextStateTest, FromSourceSharesTheTextButNotTheChanges) {
+  const Json tree = {{"a", {{"x", "long enough to live on the heap"}}},
+                     {"b", 2},
+                     {"c", {1, 2, 3}}};
+  bool released = false;
+  auto contents = std::make_unique<OwnedText>(DumpOrDie(tree), &released,
+                                              /*private_copy=*/true);
+  const absl::string_view text = contents->data();
+  absl::StatusOr<TextState> live =
+      TextState::FromContents(std::move(contents), text, "snapshot-7.json");
+  ASSERT_OK(live);
+  ASSERT_OK(live->Apply(Transaction().Set("/b", 20).Set("/d", true)));
+  TextState::Source source = live->source();
+  ASSERT_FALSE(source.empty());
+  EXPECT_EQ(source.name(), "snapshot-7.json");
+
+  TextState copy = TextState::FromSource(source);
+  EXPECT_EQ(copy.parsed_members(), 0u);
+  absl::StatusOr<std::string> fresh = copy.Dump();
+  ASSERT_OK(fresh);
+  EXPECT_EQ(*fresh, DumpOrDie(tree));  // the text's state, not live's
+  ASSERT_OK(copy.Apply(Transaction().Remove("/c")));
+
+  // The live state goes on alone, and once it is one tree lets go of the
+  // text, which the copy still holds.
+  Json expected_live = tree;
+  expected_live["b"] = 20;
+  expected_live["d"] = true;
+  absl::StatusOr<const Json*> whole = live->Whole();
+  ASSERT_OK(whole);
+  EXPECT_EQ(**whole, expected_live);
+  EXPECT_TRUE(live->source().empty());
+  source = TextState::Source();
+  EXPECT_FALSE(released);
+  Json expected_copy = tree;
+  expected_copy.erase("c");
+  absl::StatusOr<std::string> dumped = copy.Dump();
+  ASSERT_OK(dumped);
+  EXPECT_EQ(*dumped, DumpOrDie(expected_copy));
+  ASSERT_OK(copy.Whole());
+  EXPECT_TRUE(released);
+  // A state over text its caller keeps has no source to share.
+  const std::string kept = DumpOrDie(tree);
+  EXPECT_TRUE(FromTextOrDie(kept).source().empty());
+}
+
 TEST(TextStateTest, KeepsItsOwnCopyOfTheContents) {
   const Json tree = {{"a", {{"x", "long enough to live on the heap"}}},
                      {"b", 2}};
