@@ -301,7 +301,7 @@ absl::StatusOr<SnapshotHeader> VerifySnapshot(Env* env, const std::string& dir,
   STATELOG_ASSIGN_OR_RETURN(
       SnapshotHeader header,
       OpenAndCheckLayout(env, dir, file, store_id, &f, &state_offset));
-  constexpr uint64_t kPieceBytes = 1 << 20;
+  constexpr uint64_t kPieceBytes = 256 << 10;  // as a streamed write's pieces
   ChecksumStream read;
   std::string piece;
   const uint64_t state_end = state_offset + header.state_bytes;
