@@ -164,35 +164,7 @@ void CheckTransaction(absl::string_view state_text, const Json& state,
   bool all_applied = true;
   for (const Operation& op : txn->ops()) {
     Transaction single;
-    switch (op.kind) {
-      case OpKind::kAdd:
-        single.Add(op.path, op.value);
-        break;
-      case OpKind::kRemove:
-        single.Remove(op.path);
-        break;
-      case OpKind::kReplace:
-        single.Replace(op.path, op.value);
-        break;
-      case OpKind::kMove:
-        single.Move(op.from, op.path);
-        break;
-      case OpKind::kCopy:
-        single.Copy(op.from, op.path);
-        break;
-      case OpKind::kTest:
-        single.Test(op.path, op.value);
-        break;
-      case OpKind::kMerge:
-        single.Merge(op.value);
-        break;
-      case OpKind::kSet:
-        single.Set(op.path, op.value);
-        break;
-      case OpKind::kUnset:
-        single.Unset(op.path);
-        break;
-    }
+    single.Append(op);
     if (!internal::ApplyTransaction(single, &stepwise).ok()) {
       all_applied = false;
       break;

@@ -63,39 +63,6 @@ class FormReader {
   const char* end_;
 };
 
-void AppendOperation(OpKind kind, std::string path, std::string from,
-                     Json value, Transaction* txn) {
-  switch (kind) {
-    case OpKind::kAdd:
-      txn->Add(std::move(path), std::move(value));
-      break;
-    case OpKind::kRemove:
-      txn->Remove(std::move(path));
-      break;
-    case OpKind::kReplace:
-      txn->Replace(std::move(path), std::move(value));
-      break;
-    case OpKind::kMove:
-      txn->Move(std::move(from), std::move(path));
-      break;
-    case OpKind::kCopy:
-      txn->Copy(std::move(from), std::move(path));
-      break;
-    case OpKind::kTest:
-      txn->Test(std::move(path), std::move(value));
-      break;
-    case OpKind::kMerge:
-      txn->Merge(std::move(value));
-      break;
-    case OpKind::kSet:
-      txn->Set(std::move(path), std::move(value));
-      break;
-    case OpKind::kUnset:
-      txn->Unset(std::move(path));
-      break;
-  }
-}
-
 // One operation object, validated as Transaction::Validate would.
 bool ReadOperation(FormReader& in, Transaction* txn) {
   if (!in.Take("{")) return false;
@@ -128,8 +95,8 @@ bool ReadOperation(FormReader& in, Transaction* txn) {
     }
   }
   if (!in.Take("}")) return false;
-  AppendOperation(*kind, std::move(path), std::move(from), std::move(value),
-                  txn);
+  txn->Append(
+      Operation{*kind, std::move(path), std::move(from), std::move(value)});
   return true;
 }
 

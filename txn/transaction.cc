@@ -187,6 +187,14 @@ Transaction& Transaction::Unset(std::string path) {
   return *this;
 }
 
+Transaction& Transaction::Append(Operation op) {
+  if (!HasPath(op.kind)) op.path.clear();
+  if (!HasFrom(op.kind)) op.from.clear();
+  if (!HasValue(op.kind)) op.value = Json();
+  ops_.push_back(std::move(op));
+  return *this;
+}
+
 absl::Status Transaction::Validate() const {
   for (size_t i = 0; i < ops_.size(); ++i) {
     absl::Status status = ValidateOperation(ops_[i]);

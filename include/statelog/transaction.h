@@ -59,6 +59,9 @@ class Transaction {
   Transaction& Merge(Json patch);
   Transaction& Set(std::string path, Json value);
   Transaction& Unset(std::string path);
+  // Any of the above as an Operation; the members its kind does not use
+  // are dropped, as those builders leave them empty.
+  Transaction& Append(Operation op);
 
   const std::vector<Operation>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }

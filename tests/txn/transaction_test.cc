@@ -282,5 +282,32 @@ TEST(TransactionTest, APointerDeeperThanTheLimitCannotHoldAValue) {
   EXPECT_OK(Transaction().Set(deep.substr(2), 1).Validate());
 }
 
+// Append takes any operation the builders make, and makes the same one:
+// members its kind does not use are dropped, as the builders leave them.
+TEST(TransactionTest, AppendMakesWhatTheBuildersMake) {
+  const Json v = {{"k", 1}};
+  Transaction built;
+  built.Add("/a", v).Remove("/b").Replace("/c", v).Move("/d", "/e")
+      .Copy("/f", "/g").Test("/h", v).Merge(v).Set("/i", v).Unset("/j");
+  Transaction appended;
+  for (const Operation& op : built.ops()) {
+    // Every member filled in, used or not.
+    appended.Append(Operation{op.kind, op.path.empty() ? "/x" : op.path,
+                              op.from.empty() ? "/y" : op.from,
+                              op.value.is_null() ? Json(7) : op.value});
+  }
+  ASSERT_EQ(appended.ops().size(), built.ops().size());
+  for (size_t i = 0; i < built.ops().size(); ++i) {
+    const Operation& a = appended.ops()[i];
+    const Operation& b = built.ops()[i];
+    EXPECT_EQ(a.kind, b.kind) << i;
+    EXPECT_EQ(a.path, b.path) << i;
+    EXPECT_EQ(a.from, b.from) << i;
+    EXPECT_EQ(a.value, b.value) << i;
+  }
+  EXPECT_EQ(appended.ToJson(), built.ToJson());
+  EXPECT_OK(appended.Validate());
+}
+
 }  // namespace
 }  // namespace statelog
