@@ -92,6 +92,12 @@ uint64_t KeyPrefix(absl::string_view key) {
 
 absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
                                               absl::string_view what) {
+  return Build(text, what, nullptr);
+}
+
+absl::StatusOr<TextState> TextState::Build(absl::string_view text,
+                                           absl::string_view what,
+                                           std::shared_ptr<const void> owner) {
   std::vector<MemberSpan> spans;
   // Room for a member per 64 bytes up front: growing the list one doubling
   // at a time copied it and touched twice its memory. Pages reserved and
@@ -107,6 +113,7 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
   }
   state.whole_ = false;
   auto built = std::make_shared<TextIndex>();
+  built->owner = std::move(owner);
   built->text = text;
   built->name = std::string(what);
   std::vector<TextMember>& index = built->members;
@@ -165,12 +172,7 @@ absl::StatusOr<TextState> TextState::FromContents(
     text = *owned;
     owner = std::move(owned);
   }
-  STATELOG_ASSIGN_OR_RETURN(TextState state, FromText(text, what));
-  if (state.index_ != nullptr) {
-    // Only FromText writes an index, and nobody has seen this one yet.
-    std::const_pointer_cast<TextIndex>(state.index_)->owner = std::move(owner);
-  }
-  return state;
+  return Build(text, what, std::move(owner));
 }
 
 const std::string& TextState::Source::name() const { return index_->name; }

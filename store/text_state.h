@@ -127,6 +127,10 @@ class TextState {
   bool whole() const { return whole_; }
 
  private:
+  // FromText, with `owner` (may be null) keeping `text` alive.
+  static absl::StatusOr<TextState> Build(absl::string_view text,
+                                         absl::string_view what,
+                                         std::shared_ptr<const void> owner);
   // The index in index_->members of the member `key` if it is still text,
   // else kNotText.
   static constexpr size_t kNotText = static_cast<size_t>(-1);
