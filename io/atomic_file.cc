@@ -19,7 +19,6 @@ namespace {
 // about 2.5 ms, 64 KiB no better than 256 KiB.
 constexpr size_t kStreamWriteBytes = 256 << 10;
 
-
 // Writes what a ByteSource gives to `file`: with a buffer, in writes of
 // about `buffer_bytes`, each written back before the next; without one
 // (0), a write per piece and nothing more.

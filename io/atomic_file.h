@@ -30,8 +30,9 @@ namespace statelog::internal {
     bool* outcome_unknown = nullptr);
 
 // The same, with the contents given by `source` and written as they come
-// in writes of about 1 MiB, so that a large file (a snapshot) is never
-// whole in memory. An error from `source` fails the write like an error
+// in writes of about 256 KiB, each written back to the device
+// (File::WriteBack) before the next, so that a large file (a snapshot) is
+// never whole in memory and never all in the final fdatasync. An error from `source` fails the write like an error
 // writing (the temp file is removed, the old contents stand).
 [[nodiscard]] absl::Status WriteFileAtomically(Env* env,
                                                const std::string& dir,

@@ -111,10 +111,6 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
   return h;
 }
 
-}  // namespace
-
-namespace {
-
 // Publishes a snapshot whose header already holds the state's size and
 // checksum; `state` gives the state's bytes, which are checked against
 // both as they are written.
@@ -156,10 +152,7 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
                                           SnapshotHeader header,
                                           absl::string_view state_json,
                                           bool* outcome_unknown) {
-  if (outcome_unknown != nullptr) *outcome_unknown = false;
-  header.state_bytes = state_json.size();
-  header.state_checksum = Checksum(state_json);
-  return WriteSnapshotFile(
+  return WriteSnapshot(
       env, dir, std::move(header),
       [state_json](const ByteSink& sink) { return sink(state_json); },
       outcome_unknown);
@@ -186,6 +179,15 @@ namespace {
 
 // A header line longer than this is damage (real ones are ~400 bytes).
 constexpr uint64_t kMaxHeaderLineBytes = 64 << 10;
+
+// The state's bytes [offset, offset + bytes) of `file` do not match the
+// header's checksum.
+absl::Status StateChecksumMismatch(const std::string& file, uint64_t offset,
+                                   uint64_t bytes) {
+  return absl::DataLossError(absl::StrCat(file,
+                                          ": state checksum mismatch (bytes ",
+                                          offset, "..", offset + bytes, ")"));
+}
 
 // Checks a snapshot's layout, header, name and store id: everything but the
 // state's checksum. `head` is the start of the file (at least its header
@@ -250,9 +252,7 @@ absl::StatusOr<VerifiedSnapshot> ReadSnapshot(Env* env, const std::string& dir,
       CheckLayout(data, data.size(), data, file, store_id, &state_offset));
   absl::string_view state = data.substr(state_offset, header.state_bytes);
   if (Checksum(state) != header.state_checksum) {
-    return absl::DataLossError(absl::StrCat(
-        file, ": state checksum mismatch (bytes ", state_offset, "..",
-        state_offset + state.size(), ")"));
+    return StateChecksumMismatch(file, state_offset, state.size());
   }
   VerifiedSnapshot out;
   out.header = std::move(header);
@@ -315,9 +315,7 @@ absl::StatusOr<SnapshotHeader> VerifySnapshot(Env* env, const std::string& dir,
     read.Update(piece);
   }
   if (read.Digest() != header.state_checksum) {
-    return absl::DataLossError(absl::StrCat(
-        file, ": state checksum mismatch (bytes ", state_offset, "..",
-        state_end, ")"));
+    return StateChecksumMismatch(file, state_offset, header.state_bytes);
   }
   return header;
 }
