@@ -88,10 +88,12 @@ absl::Status StoreImpl::Compact() {
 
   KillPoint("compaction.synced");
   std::vector<std::string> unusable;
-  // The state with only the members the records touch parsed; the rest is
-  // written back as the previous snapshot's text.
-  absl::StatusOr<TextState> state = BuildState(
-      env_, dir_, store_id_, bases, header.seq, header.chain, &unusable, &held);
+  // The state with the members the records change as their new text and
+  // the rest as the previous snapshot's: nothing reads it, so no member is
+  // kept as a tree.
+  absl::StatusOr<TextState> state =
+      BuildState(env_, dir_, store_id_, bases, header.seq, header.chain,
+                 &unusable, &held, ChangedMembers::kText);
   held = TextState::Source();
   if (!unusable.empty()) {
     absl::MutexLock lock(&mu_);

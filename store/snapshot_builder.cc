@@ -85,12 +85,11 @@ absl::Status ReplayOntoText(Env* env, const std::string& dir,
 
 }  // namespace
 
-absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
-                                     const std::string& store_id,
-                                     const std::vector<SnapshotName>& bases,
-                                     uint64_t seq, uint64_t chain,
-                                     std::vector<std::string>* unusable,
-                                     const TextState::Source* held) {
+absl::StatusOr<TextState> BuildState(
+    Env* env, const std::string& dir, const std::string& store_id,
+    const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
+    std::vector<std::string>* unusable, const TextState::Source* held,
+    ChangedMembers changed) {
   auto newest = std::find_if(bases.begin(), bases.end(),
                              [seq](const SnapshotName& b) { return b.seq <= seq; });
   if (held != nullptr && !held->empty() && newest != bases.end() &&
@@ -100,6 +99,7 @@ absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
         SnapshotHeader header,
         ReadSnapshotHeader(env, dir, newest->file, store_id));
     TextState state = TextState::FromSource(*held);
+    state.set_changed_members(changed);
     STATELOG_RETURN_IF_ERROR(ReplayOntoText(env, dir, store_id, header,
                                             newest->file, seq, chain, &state));
     return state;
@@ -112,6 +112,7 @@ absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
   STATELOG_ASSIGN_OR_RETURN(
       TextState state,
       TextState::FromContents(std::move(base.contents), text, file));
+  state.set_changed_members(changed);
   STATELOG_RETURN_IF_ERROR(ReplayOntoText(env, dir, store_id, base.header,
                                           file, seq, chain, &state));
   return state;

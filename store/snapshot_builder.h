@@ -39,12 +39,15 @@ namespace statelog::internal {
 // read (the newest of `bases` at or before `seq`), its bytes are used
 // instead of reading and verifying the file again, and only the file's
 // header is read.
-absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
-                                     const std::string& store_id,
-                                     const std::vector<SnapshotName>& bases,
-                                     uint64_t seq, uint64_t chain,
-                                     std::vector<std::string>* unusable,
-                                     const TextState::Source* held = nullptr);
+//
+// `changed` is what the records leave the members they change as: text for
+// a state that is only written out (compaction), trees for one that is
+// read.
+absl::StatusOr<TextState> BuildState(
+    Env* env, const std::string& dir, const std::string& store_id,
+    const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
+    std::vector<std::string>* unusable, const TextState::Source* held,
+    ChangedMembers changed);
 
 }  // namespace statelog::internal
 

@@ -110,7 +110,7 @@ absl::Status StoreImpl::EnsureStateLocked() {
     std::vector<std::string> unusable;
     absl::StatusOr<TextState> state =
         BuildState(env_, dir_, store_id_, snapshots_, last_seq_, last_chain_,
-                   &unusable);
+                   &unusable, /*held=*/nullptr, ChangedMembers::kTrees);
     ForgetSnapshotsLocked(unusable);
     if (!state.ok()) {
       return absl::Status(state.status().code(),

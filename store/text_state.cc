@@ -88,6 +88,13 @@ uint64_t KeyPrefix(absl::string_view key) {
   return prefix;
 }
 
+// Appends `value`'s compact JSON, checked as DumpJson checks a member's
+// value (one level below the root).
+absl::Status AppendMemberValue(const Json& value, std::string* out) {
+  STATELOG_RETURN_IF_ERROR(ValidateValue(value, /*base_depth=*/1, "value"));
+  return AppendValidatedJson(value, out);
+}
+
 }  // namespace
 
 absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
@@ -207,6 +214,10 @@ size_t TextState::FindText(absl::string_view key) const {
   return parsed_flags_[i] ? kNotText : i;
 }
 
+bool TextState::IsText(const std::string& key) const {
+  return FindText(key) != kNotText || changed_text_.contains(key);
+}
+
 absl::StatusOr<Json> TextState::ParseValue(const TextMember& member) const {
   return ParseJson(
       index_->text.substr(member.value_begin,
@@ -224,6 +235,31 @@ absl::Status TextState::Parse(size_t i) {
   return absl::OkStatus();
 }
 
+absl::Status TextState::ParseMember(const std::string& key) {
+  if (const size_t i = FindText(key); i != kNotText) return Parse(i);
+  auto it = changed_text_.find(key);
+  if (it == changed_text_.end()) return absl::OkStatus();
+  STATELOG_ASSIGN_OR_RETURN(Json value, ParseJson(it->second, "state member"));
+  parsed_.emplace(it->first, std::move(value));
+  changed_text_.erase(it);
+  ++parsed_members_;
+  return absl::OkStatus();
+}
+
+void TextState::FoldChanges(const std::vector<std::string>& keys) {
+  std::string text;
+  for (const std::string& key : keys) {
+    auto it = parsed_.find(key);
+    if (it == parsed_.end()) continue;
+    // A value that does not dump (past the nesting limit, say) stays a
+    // tree; Dump reports it as it would have.
+    text.clear();
+    if (!AppendMemberValue(it->second, &text).ok()) continue;
+    changed_text_.emplace(key, text);
+    parsed_.erase(it);
+  }
+}
+
 absl::Status TextState::MakeWhole() {
   if (whole_) return absl::OkStatus();
   // Everything is parsed before anything moves, so a failure leaves the
@@ -236,6 +272,18 @@ absl::Status TextState::MakeWhole() {
     STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(members[i]));
     values.push_back(std::move(value));
   }
+  std::vector<Json> changed;
+  changed.reserve(changed_text_.size());
+  for (const auto& [key, text] : changed_text_) {
+    STATELOG_ASSIGN_OR_RETURN(Json value, ParseJson(text, "state member"));
+    changed.push_back(std::move(value));
+  }
+  size_t c = 0;
+  for (auto& [key, text] : changed_text_) {
+    parsed_.emplace(key, std::move(changed[c++]));
+  }
+  parsed_members_ += changed_text_.size();
+  changed_text_.clear();
   // Both sequences are sorted by key: merged, every member goes in at the
   // end of the tree's object, without a search.
   Json tree = Json::object();
@@ -274,9 +322,12 @@ absl::Status TextState::Apply(const Transaction& txn, Validation validation,
   }
   if (whole_) return ApplyTransaction(txn, &tree_, validation, values);
   absl::Status applied = ApplyToMembers(txn, keys, validation, values);
+  if (changed_form_ == ChangedMembers::kText) FoldChanges(keys);
   // Once every member is parsed, one tree serves better: no per-transaction
   // moving of members, and reads need no preparing.
-  if (text_members_ == 0) STATELOG_RETURN_IF_ERROR(MakeWhole());
+  if (text_members_ == 0 && changed_text_.empty()) {
+    STATELOG_RETURN_IF_ERROR(MakeWhole());
+  }
   return applied;
 }
 
@@ -289,9 +340,7 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   // difference. Parse them all before moving any, so a failure leaves
   // everything in place.
   for (const std::string& key : keys) {
-    if (const size_t i = FindText(key); i != kNotText) {
-      STATELOG_RETURN_IF_ERROR(Parse(i));
-    }
+    STATELOG_RETURN_IF_ERROR(ParseMember(key));
   }
   // The members move as map nodes, into `part` and back: no copy, no
   // allocation.
@@ -312,16 +361,15 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
 bool TextState::Prepared(const std::vector<std::string>& tokens) const {
   if (whole_) return true;
   if (tokens.empty()) return false;
-  return FindText(tokens.front()) == kNotText;
+  return !IsText(tokens.front());
 }
 
 absl::Status TextState::Prepare(const std::vector<std::string>& tokens) {
   if (whole_) return absl::OkStatus();
   if (tokens.empty()) return MakeWhole();
-  const size_t i = FindText(tokens.front());
-  if (i == kNotText) return absl::OkStatus();
-  STATELOG_RETURN_IF_ERROR(Parse(i));
-  if (text_members_ == 0) return MakeWhole();
+  if (!IsText(tokens.front())) return absl::OkStatus();
+  STATELOG_RETURN_IF_ERROR(ParseMember(tokens.front()));
+  if (text_members_ == 0 && changed_text_.empty()) return MakeWhole();
   return absl::OkStatus();
 }
 
@@ -364,40 +412,55 @@ absl::Status TextState::DumpTo(const ByteSink& sink) const {
     return sink(dumped);
   }
   bool first = true;
-  std::string dumped;  // one parsed member at a time
-  auto dump_parsed = [&](const std::string& key,
-                         const Json& value) -> absl::Status {
-    // A member's value sits inside the root object: one level down.
-    STATELOG_RETURN_IF_ERROR(ValidateValue(value, /*base_depth=*/1, "value"));
+  std::string dumped;  // one parsed or changed member at a time
+  // `"key":` with the comma before it if one is due, into `dumped`.
+  auto start_member = [&](const std::string& key) {
     dumped.assign(first ? "" : ",");
+    first = false;
     AppendJsonString(key, &dumped);  // a key the text or a checked record gave
     dumped += ':';
-    STATELOG_RETURN_IF_ERROR(AppendValidatedJson(value, &dumped));
-    first = false;
-    return sink(dumped);
+  };
+  // The three sequences are sorted by key and share none; merged, the
+  // members come out in DumpJson's order. This writes the parsed and the
+  // changed members below `key` (all of them for null).
+  auto next_parsed = parsed_.begin();
+  auto next_changed = changed_text_.begin();
+  auto dump_below = [&](const absl::string_view* key) -> absl::Status {
+    while (true) {
+      const bool parsed_due =
+          next_parsed != parsed_.end() &&
+          (key == nullptr || next_parsed->first < *key);
+      const bool changed_due =
+          next_changed != changed_text_.end() &&
+          (key == nullptr || next_changed->first < *key);
+      if (parsed_due &&
+          (!changed_due || next_parsed->first < next_changed->first)) {
+        start_member(next_parsed->first);
+        STATELOG_RETURN_IF_ERROR(
+            AppendMemberValue(next_parsed->second, &dumped));
+        ++next_parsed;
+      } else if (changed_due) {
+        start_member(next_changed->first);
+        dumped += next_changed->second;
+        ++next_changed;
+      } else {
+        return absl::OkStatus();
+      }
+      STATELOG_RETURN_IF_ERROR(sink(dumped));
+    }
   };
   STATELOG_RETURN_IF_ERROR(sink("{"));
-  // Both sequences are sorted by key; merged, the members come out in
-  // DumpJson's order.
-  auto next_parsed = parsed_.begin();
   const std::vector<TextMember>& members = index_->members;
   for (size_t i = 0; i < members.size(); ++i) {
     if (parsed_flags_[i]) continue;
     const TextMember& member = members[i];
-    for (; next_parsed != parsed_.end() && next_parsed->first < member.key;
-         ++next_parsed) {
-      STATELOG_RETURN_IF_ERROR(
-          dump_parsed(next_parsed->first, next_parsed->second));
-    }
+    STATELOG_RETURN_IF_ERROR(dump_below(&member.key));
     if (!first) STATELOG_RETURN_IF_ERROR(sink(","));
     first = false;
     STATELOG_RETURN_IF_ERROR(
         sink(index_->text.substr(member.begin, member.end - member.begin)));
   }
-  for (; next_parsed != parsed_.end(); ++next_parsed) {
-    STATELOG_RETURN_IF_ERROR(
-        dump_parsed(next_parsed->first, next_parsed->second));
-  }
+  STATELOG_RETURN_IF_ERROR(dump_below(nullptr));
   return sink("}");
 }
 

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -41,6 +42,17 @@
 #include "util/byte_sink.h"
 
 namespace statelog::internal {
+
+// What TextState::Apply leaves the members a transaction changed as.
+enum class ChangedMembers {
+  // Trees, ready to read: an open store's live state.
+  kTrees,
+  // Their compact JSON text, parsed again only if a later transaction or a
+  // read needs them: a state built to be written out (compaction's), which
+  // nobody reads. A small object's tree takes five to seven times its text
+  // (docs/tuning.md, Memory).
+  kText,
+};
 
 // The parts of the index, in store/text_state.cc.
 struct TextMember;
@@ -92,6 +104,9 @@ class TextState {
   TextState(TextState&&) = default;
   TextState& operator=(TextState&&) = default;
 
+  // What Apply leaves changed members as; kTrees unless set.
+  void set_changed_members(ChangedMembers form) { changed_form_ = form; }
+
   // Applies `txn` all or nothing, with ApplyTransaction's results and
   // errors (and its meaning of `values`). An operation on the root other
   // than an object merge patch parses every member first.
@@ -135,9 +150,16 @@ class TextState {
   // else kNotText.
   static constexpr size_t kNotText = static_cast<size_t>(-1);
   size_t FindText(absl::string_view key) const;
+  // Whether the member `key` is text, the source's or a change's.
+  bool IsText(const std::string& key) const;
   // The member's value as a tree; Parse also moves it to parsed_.
   absl::StatusOr<Json> ParseValue(const TextMember& member) const;
   absl::Status Parse(size_t i);
+  // Moves the member `key` to parsed_ if it is text (either kind).
+  absl::Status ParseMember(const std::string& key);
+  // With ChangedMembers::kText: moves the members `keys` that are in
+  // parsed_ to changed_text_.
+  void FoldChanges(const std::vector<std::string>& keys);
   absl::Status MakeWhole();
   // Parses `txn`'s touched members, moves them into a tree of their own
   // and applies it there; the rest stays as it is.
@@ -151,10 +173,15 @@ class TextState {
   // Per member of the index: parsed, i.e. moved to parsed_ (and maybe
   // removed since). The one part of the index a state changes.
   std::vector<bool> parsed_flags_;
-  // The members parsed or added so far (a key is here or still text in
-  // the index, never both). The tree's own object type, so that members
-  // move between it and a transaction's tree as map nodes, uncopied.
+  // The members parsed or added so far (a key is in at most one of the
+  // index as text, parsed_ and changed_text_). The tree's own object type,
+  // so that members move between it and a transaction's tree as map nodes,
+  // uncopied.
   Json::object_t parsed_;
+  // With ChangedMembers::kText, the members transactions changed, as the
+  // compact JSON of their values. A B-tree: no node per member.
+  absl::btree_map<std::string, std::string> changed_text_;
+  ChangedMembers changed_form_ = ChangedMembers::kTrees;
   size_t text_members_ = 0;  // members of the index not parsed
   bool whole_ = true;
   Json tree_;  // the state, once whole_

@@ -339,7 +339,26 @@ class Differential {
   std::mt19937 rng_;
 };
 
-TEST(TextStateTest, RandomTransactionsAgreeWithApplyTransaction) {
+// Each random test runs with the members transactions change left as
+// trees and as text.
+class TextStateFormTest : public ::testing::TestWithParam<ChangedMembers> {
+ protected:
+  TextState FromText(const std::string& text) {
+    TextState state = FromTextOrDie(text);
+    state.set_changed_members(GetParam());
+    return state;
+  }
+  TextState FromText(std::string&& text) = delete;
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    Forms, TextStateFormTest,
+    ::testing::Values(ChangedMembers::kTrees, ChangedMembers::kText),
+    [](const ::testing::TestParamInfo<ChangedMembers>& info) {
+      return info.param == ChangedMembers::kTrees ? "Trees" : "Text";
+    });
+
+TEST_P(TextStateFormTest, RandomTransactionsAgreeWithApplyTransaction) {
   int applied = 0;
   int failed = 0;
   for (uint32_t seed = 1; seed <= 300; ++seed) {
@@ -351,7 +370,7 @@ TEST(TextStateTest, RandomTransactionsAgreeWithApplyTransaction) {
       if (more.is_object()) tree.update(more);
     }
     const std::string text = DumpOrDie(tree);  // outlives `state`
-  TextState state = FromTextOrDie(text);
+    TextState state = FromText(text);
     for (int step = 0; step < 20; ++step) {
       const Transaction txn = random.RandomTransaction(tree);
       const std::string before = DumpOrDie(tree);
@@ -471,6 +490,38 @@ TEST(TextStateTest, BecomesOneTreeOnceNoMemberIsLeftAsText) {
   EXPECT_TRUE(empty.whole());
 }
 
+TEST(TextStateTest, ChangedMembersKeptAsTextAreParsedAgainWhenUsed) {
+  Json tree = {{"a", {{"n", 1}}}, {"b", {{"n", 2}}}, {"c", 3}};
+  const std::string text = DumpOrDie(tree);
+  TextState state = FromTextOrDie(text);
+  state.set_changed_members(ChangedMembers::kText);
+  ASSERT_OK(ApplyBoth(Transaction().Set("/a/n", 10).Set("/new", {1, 2}),
+                      &tree, &state));
+  // Both changed members are text again; b was never parsed.
+  EXPECT_FALSE(state.Prepared({"a"}));
+  EXPECT_FALSE(state.Prepared({"new"}));
+  EXPECT_FALSE(state.Prepared({"b"}));
+  EXPECT_EQ(state.parsed_members(), 1u);  // a, to change it
+  // A change to a member held as changed text parses that text.
+  ASSERT_OK(ApplyBoth(Transaction().Set("/a/m", "x"), &tree, &state));
+  EXPECT_EQ(state.parsed_members(), 2u);
+  EXPECT_FALSE(state.Prepared({"a"}));
+  // A failing transaction leaves the changed text as it was.
+  EXPECT_THAT(ApplyBoth(Transaction().Set("/a/n", 0).Test("/new/0", 9),
+                        &tree, &state),
+              StatusIs(absl::StatusCode::kAborted, ::testing::_));
+  ExpectFindsAsTheTree(&state, tree, "/a/n");
+  EXPECT_TRUE(state.Prepared({"a"}));
+  ExpectFindsAsTheTree(&state, tree, "/new/1");
+  // Every member once touched, none as the source's text: the changes
+  // still held as text keep the state from being one tree until read.
+  ASSERT_OK(ApplyBoth(Transaction().Remove("/b").Set("/c", 4), &tree, &state));
+  EXPECT_FALSE(state.whole());
+  absl::StatusOr<const Json*> whole = state.Whole();
+  ASSERT_OK(whole);
+  EXPECT_EQ(**whole, tree);
+}
+
 // FileContents over a string of its own that says when it is released,
 // and passes for a mapping unless `private_copy`.
 class OwnedText : public FileContents {
@@ -576,7 +627,7 @@ TEST(TextStateTest, KeepsItsOwnCopyOfTheContents) {
   EXPECT_EQ(*dumped, DumpOrDie(tree));
 }
 
-TEST(TextStateTest, RandomLookupsAgreeWithTheTree) {
+TEST_P(TextStateFormTest, RandomLookupsAgreeWithTheTree) {
   for (uint32_t seed = 1; seed <= 200; ++seed) {
     Differential random(seed);
     Json tree = Json::object();
@@ -584,7 +635,7 @@ TEST(TextStateTest, RandomLookupsAgreeWithTheTree) {
       tree[std::to_string(random.Pick(20))] = random.RandomValue(0);
     }
     const std::string text = DumpOrDie(tree);
-    TextState state = FromTextOrDie(text);
+    TextState state = FromText(text);
     for (int step = 0; step < 20; ++step) {
       // Reads and writes interleaved, as a store does them.
       ExpectFindsAsTheTree(&state, tree, random.Pointer(tree));
@@ -597,7 +648,8 @@ TEST(TextStateTest, RandomLookupsAgreeWithTheTree) {
 
 // Text DumpJson would not write: members out of order, repeated keys (the
 // last one counts), keys spelled with escapes.
-TEST(TextStateTest, RandomLookupsAgreeOnUnsortedTextWithRepeatsAndEscapes) {
+TEST_P(TextStateFormTest,
+       RandomLookupsAgreeOnUnsortedTextWithRepeatsAndEscapes) {
   for (uint32_t seed = 1; seed <= 200; ++seed) {
     Differential random(seed);
     std::string text = "{";
@@ -616,7 +668,7 @@ TEST(TextStateTest, RandomLookupsAgreeOnUnsortedTextWithRepeatsAndEscapes) {
     absl::StatusOr<Json> parsed = ParseJson(text, "snap");
     ASSERT_OK(parsed);
     Json tree = *parsed;
-    TextState state = FromTextOrDie(text);
+    TextState state = FromText(text);
     // Untouched members keep their spelling, so the dumps are compared as
     // values.
     auto expect_same_state = [&]() {
