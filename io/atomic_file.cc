@@ -2,6 +2,8 @@
 
 #include "io/atomic_file.h"
 
+#include <algorithm>
+
 #include "util/file_names.h"
 #include "util/kill_point.h"
 #include "util/status_macros.h"
@@ -16,23 +18,32 @@ namespace {
 // piece, not behind the whole snapshot in the final fdatasync: writer p99
 // during back-to-back compactions of the benchmark's 10.6 MB state went
 // from about 3.6 ms to 1.1-1.4 ms (docs/tuning.md); 1 MiB pieces gave
-// about 2.5 ms, 64 KiB no better than 256 KiB.
-constexpr size_t kStreamWriteBytes = 256 << 10;
+// about 2.5 ms. Unpaced, 64 KiB did no better than 256 KiB; paced
+// (Options::compaction_write_rate), the smaller piece is what a writer's
+// fdatasync meets at most.
+constexpr size_t kStreamWriteBytes = 64 << 10;
 
 // Writes what a ByteSource gives to `file`: with a buffer, in writes of
-// about `buffer_bytes`, each written back before the next; without one
-// (0), a write per piece and nothing more.
+// about `buffer_bytes`, each written back before the next and followed by
+// `written` (if not null); without one (0), a write per piece and nothing
+// more.
 class FileAppender {
  public:
-  FileAppender(File* file, size_t buffer_bytes)
-      : file_(file), buffer_bytes_(buffer_bytes) {}
+  FileAppender(File* file, size_t buffer_bytes, const PieceWritten* written)
+      : file_(file), buffer_bytes_(buffer_bytes), written_(written) {}
 
   absl::Status Append(absl::string_view piece) {
-    if (buffer_.size() + piece.size() > buffer_bytes_) {
-      STATELOG_RETURN_IF_ERROR(Flush());
-      if (piece.size() >= buffer_bytes_) return WriteNow(piece);
+    if (buffer_bytes_ == 0) return WriteNow(piece);
+    // Every write but the last is exactly buffer_bytes_ long, whatever the
+    // source's pieces: page-aligned, and no piece larger than the pacing
+    // expects.
+    while (!piece.empty()) {
+      const size_t take =
+          std::min(piece.size(), buffer_bytes_ - buffer_.size());
+      buffer_.append(piece.data(), take);
+      piece.remove_prefix(take);
+      if (buffer_.size() == buffer_bytes_) STATELOG_RETURN_IF_ERROR(Flush());
     }
-    buffer_.append(piece.data(), piece.size());
     return absl::OkStatus();
   }
 
@@ -51,18 +62,21 @@ class FileAppender {
     }
     at_ += bytes.size();
     KillPoint("atomic-file.partly-written");
+    if (buffer_bytes_ > 0 && written_ != nullptr) (*written_)(bytes.size());
     return absl::OkStatus();
   }
 
   File* file_;
   const size_t buffer_bytes_;
+  const PieceWritten* written_;
   uint64_t at_ = 0;
   std::string buffer_;
 };
 
 absl::Status WriteAtomically(Env* env, const std::string& dir,
                              const std::string& name, const ByteSource& source,
-                             size_t buffer_bytes, bool* outcome_unknown) {
+                             size_t buffer_bytes, bool* outcome_unknown,
+                             const PieceWritten* piece_written) {
   if (outcome_unknown != nullptr) *outcome_unknown = false;
   const std::string path = JoinPath(dir, name);
   const std::string temp = path + kTempSuffix;
@@ -73,7 +87,7 @@ absl::Status WriteAtomically(Env* env, const std::string& dir,
                             env->OpenFile(temp, Env::OpenMode::kCreateExclusive));
   absl::Status written;
   {
-    FileAppender appender(file.get(), buffer_bytes);
+    FileAppender appender(file.get(), buffer_bytes, piece_written);
     written = source(
         [&appender](absl::string_view piece) { return appender.Append(piece); });
     if (written.ok()) written = appender.Flush();
@@ -109,15 +123,16 @@ absl::Status WriteFileAtomically(
         }
         return absl::OkStatus();
       },
-      /*buffer_bytes=*/0, outcome_unknown);
+      /*buffer_bytes=*/0, outcome_unknown, /*piece_written=*/nullptr);
 }
 
 absl::Status WriteFileAtomically(Env* env, const std::string& dir,
                                  const std::string& name,
                                  const ByteSource& source,
-                                 bool* outcome_unknown) {
+                                 bool* outcome_unknown,
+                                 const PieceWritten* written) {
   return WriteAtomically(env, dir, name, source, kStreamWriteBytes,
-                         outcome_unknown);
+                         outcome_unknown, written);
 }
 
 absl::StatusOr<std::string> ReadFileToString(Env* env,

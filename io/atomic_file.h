@@ -8,6 +8,8 @@
 #ifndef STATELOG_IO_ATOMIC_FILE_H_
 #define STATELOG_IO_ATOMIC_FILE_H_
 
+#include <cstddef>
+#include <functional>
 #include <initializer_list>
 #include <string>
 
@@ -29,16 +31,21 @@ namespace statelog::internal {
     std::initializer_list<absl::string_view> pieces,
     bool* outcome_unknown = nullptr);
 
+// Called by a streamed write after each piece it wrote back, with the
+// piece's size; it may sleep to hold the writes back (compaction's pacing).
+using PieceWritten = std::function<void(size_t bytes)>;
+
 // The same, with the contents given by `source` and written as they come
-// in writes of about 256 KiB, each written back to the device
+// in writes of about 64 KiB, each written back to the device
 // (File::WriteBack) before the next, so that a large file (a snapshot) is
-// never whole in memory and never all in the final fdatasync. An error from `source` fails the write like an error
-// writing (the temp file is removed, the old contents stand).
-[[nodiscard]] absl::Status WriteFileAtomically(Env* env,
-                                               const std::string& dir,
-                                               const std::string& name,
-                                               const ByteSource& source,
-                                               bool* outcome_unknown = nullptr);
+// never whole in memory and never all in the final fdatasync. An error
+// from `source` fails the write like an error writing (the temp file is
+// removed, the old contents stand). `written`, if not null, is called
+// after each piece.
+[[nodiscard]] absl::Status WriteFileAtomically(
+    Env* env, const std::string& dir, const std::string& name,
+    const ByteSource& source, bool* outcome_unknown = nullptr,
+    const PieceWritten* written = nullptr);
 
 // Reads a whole file.
 [[nodiscard]] absl::StatusOr<std::string> ReadFileToString(

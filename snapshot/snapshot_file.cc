@@ -117,7 +117,8 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
 absl::StatusOr<std::string> WriteSnapshotFile(Env* env, const std::string& dir,
                                               SnapshotHeader header,
                                               const ByteSource& state,
-                                              bool* outcome_unknown) {
+                                              bool* outcome_unknown,
+                                              const PieceWritten* written) {
   header.created_at = FormatUtc(absl::Now());
   STATELOG_ASSIGN_OR_RETURN(Json header_fields, HeaderToJson(header));
   STATELOG_ASSIGN_OR_RETURN(std::string header_json, DumpJson(header_fields));
@@ -128,21 +129,21 @@ absl::StatusOr<std::string> WriteSnapshotFile(Env* env, const std::string& dir,
         STATELOG_RETURN_IF_ERROR(sink(kPrefix));
         STATELOG_RETURN_IF_ERROR(sink(header_json));
         STATELOG_RETURN_IF_ERROR(sink(kStateKey));
-        ChecksumStream written;
+        ChecksumStream sent;
         STATELOG_RETURN_IF_ERROR(state([&](absl::string_view piece) {
-          written.Update(piece);
+          sent.Update(piece);
           return sink(piece);
         }));
-        if (written.bytes() != header.state_bytes ||
-            written.Digest() != header.state_checksum) {
+        if (sent.bytes() != header.state_bytes ||
+            sent.Digest() != header.state_checksum) {
           return absl::InternalError(absl::StrCat(
               name, ": the state changed while it was written (",
-              written.bytes(), " bytes, ", header.state_bytes,
+              sent.bytes(), " bytes, ", header.state_bytes,
               " when it was checksummed); nothing was published"));
         }
         return sink(kTrailer);
       },
-      outcome_unknown));
+      outcome_unknown, written));
   return name;
 }
 
@@ -161,7 +162,8 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
 absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
                                           SnapshotHeader header,
                                           const ByteSource& state,
-                                          bool* outcome_unknown) {
+                                          bool* outcome_unknown,
+                                          const PieceWritten* written) {
   if (outcome_unknown != nullptr) *outcome_unknown = false;
   // The header comes first and holds the state's size and checksum: one
   // pass to learn them, and the state is produced again to be written.
@@ -172,7 +174,8 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
   }));
   header.state_bytes = sized.bytes();
   header.state_checksum = sized.Digest();
-  return WriteSnapshotFile(env, dir, std::move(header), state, outcome_unknown);
+  return WriteSnapshotFile(env, dir, std::move(header), state, outcome_unknown,
+                           written);
 }
 
 namespace {

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "io/atomic_file.h"
 #include "statelog/env.h"
 #include "util/byte_sink.h"
 
@@ -49,10 +50,13 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
 // they are never whole in memory. `state` is called twice, to size and
 // checksum the state for the header and then to write it, and must give
 // the same bytes both times: if not, nothing is published (Internal).
+// `written`, if not null, is called after each piece of the file is
+// written (WriteFileAtomically).
 absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
                                           SnapshotHeader header,
                                           const ByteSource& state,
-                                          bool* outcome_unknown = nullptr);
+                                          bool* outcome_unknown = nullptr,
+                                          const PieceWritten* written = nullptr);
 
 struct VerifiedSnapshot {
   SnapshotHeader header;

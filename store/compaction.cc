@@ -7,8 +7,12 @@
 // needs (docs/format.md, "Retention"; docs/tuning.md).
 
 #include <algorithm>
+#include <functional>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "journal/journal_reader.h"
 #include "store/snapshot_builder.h"
 #include "store/store_impl.h"
@@ -17,6 +21,38 @@
 #include "util/status_macros.h"
 
 namespace statelog::internal {
+
+namespace {
+
+// Holds a snapshot's writes to `rate` bytes a second while `commits` (the
+// store's last sequence number) moves: called after each piece, it sleeps
+// out what is left of the piece's share of time if a transaction was
+// committed since the last call (Options::compaction_write_rate).
+class WritePacer {
+ public:
+  WritePacer(uint64_t rate, std::function<uint64_t()> commits)
+      : rate_(rate), commits_(std::move(commits)), seen_(commits_()) {}
+
+  void operator()(size_t bytes) {
+    const uint64_t now = commits_();
+    if (now != seen_) {
+      const absl::Duration share =
+          absl::Seconds(static_cast<double>(bytes) / static_cast<double>(rate_));
+      const absl::Duration spent = absl::Now() - piece_start_;
+      if (spent < share) absl::SleepFor(share - spent);
+    }
+    seen_ = commits_();
+    piece_start_ = absl::Now();
+  }
+
+ private:
+  const uint64_t rate_;
+  const std::function<uint64_t()> commits_;
+  uint64_t seen_;
+  absl::Time piece_start_ = absl::Now();
+};
+
+}  // namespace
 
 bool StoreImpl::CompactionDue() const {
   if (compacting_) return false;
@@ -149,11 +185,20 @@ void StoreImpl::ForgetSnapshotsLocked(const std::vector<std::string>& files) {
 absl::Status StoreImpl::PublishSnapshot(const SnapshotHeader& header,
                                         TextState state) {
   bool outcome_unknown = false;
+  // Paced only where writers wait for the disk.
+  std::optional<PieceWritten> pacer;
+  if (options_.durability == Durability::kSync &&
+      options_.compaction_write_rate > 0) {
+    pacer = WritePacer(options_.compaction_write_rate, [this] {
+      absl::MutexLock lock(&mu_);
+      return last_seq_;
+    });
+  }
   // Streamed: the new snapshot's text is never whole in memory.
   absl::StatusOr<std::string> file = WriteSnapshot(
       env_, dir_, header,
       [&state](const ByteSink& sink) { return state.DumpTo(sink); },
-      &outcome_unknown);
+      &outcome_unknown, pacer ? &*pacer : nullptr);
   state = TextState();
   // A snapshot counts as kept only once it reads back and verifies.
   absl::Status status = file.status();

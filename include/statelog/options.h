@@ -91,6 +91,16 @@ struct Options {
   // and the synced journal, never from the live state, so writers wait only
   // for one journal fdatasync (docs/tuning.md).
   bool compact_in_background = true;
+  // Under Durability::kSync, how fast compaction writes the new snapshot
+  // while transactions are being committed, in bytes per second; 0 for no
+  // limit. A writer's fdatasync flushes the disk's cache and so pays for
+  // whatever compaction wrote since the last flush: unpaced, back-to-back
+  // compactions of a 10 MB state multiplied writer p99 by about 10 on the
+  // benchmark machine (docs/tuning.md, Compaction). When no transaction
+  // was committed while a piece (64 KiB) was written, the next is not held
+  // back, so a compaction of an idle store runs at full speed. Other
+  // policies' writers do not wait for the disk and are never paced for.
+  uint64_t compaction_write_rate = 32 << 20;
 
   // Open without building the in-memory state. Recovery still verifies the
   // snapshot and checks and parses every journal record after it; it only

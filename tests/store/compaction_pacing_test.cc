@@ -1,0 +1,123 @@
+// tests/store/compaction_pacing_test.cc
+//
+// Options::compaction_write_rate: under kSync, while transactions are
+// being committed, compaction writes the new snapshot no faster than the
+// rate; with nothing committed, or under a policy whose writers do not
+// wait for the disk, it is not held back. The rates are chosen so that
+// the two cases differ by two orders of magnitude: the bounds asserted
+// hold on a machine of any speed (a sleep is never shorter than asked).
+
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "statelog/store.h"
+#include "tests/testing/test_util.h"
+
+namespace statelog {
+namespace {
+
+using ::statelog::testing::OpenOrDie;
+using ::statelog::testing::ScratchDir;
+
+constexpr int kMembers = 320;  // of about 1 KiB each: a 330 KB snapshot
+
+Options Paced(Durability durability, uint64_t rate) {
+  Options o;
+  o.create_if_missing = true;
+  o.durability = durability;
+  o.compact_after_records = 0;
+  o.compact_after_bytes = 0;
+  o.compaction_write_rate = rate;
+  return o;
+}
+
+void Fill(Store* store) {
+  Transaction txn;
+  for (int i = 0; i < kMembers; ++i) {
+    txn.Set("/m" + std::to_string(i), std::string(1000, 'a' + i % 26));
+  }
+  ASSERT_OK(store->Apply(txn));
+}
+
+// Runs Compact() while a writer commits transactions as fast as it can;
+// returns how long the compaction took and how many transactions the
+// writer committed meanwhile.
+struct Timed {
+  absl::Duration compaction;
+  int committed = 0;
+};
+Timed CompactWhileWriting(Store* store) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> committed{0};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      ASSERT_OK(store->Apply(Transaction().Set("/w", i)));
+      committed.fetch_add(1);
+    }
+  });
+  // Let the writer get going, so that commits are seen from the start.
+  while (committed.load() < 3) std::this_thread::yield();
+  const int before = committed.load();
+  const absl::Time start = absl::Now();
+  EXPECT_OK(store->Compact());
+  Timed timed;
+  timed.compaction = absl::Now() - start;
+  timed.committed = committed.load() - before;
+  stop = true;
+  writer.join();
+  return timed;
+}
+
+TEST(CompactionPacingTest, HeldToTheRateWhileWritersCommit) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  auto store = OpenOrDie(dir, Paced(Durability::kSync, 256 << 10));
+  ASSERT_NE(store, nullptr);
+  Fill(store.get());
+  const Timed timed = CompactWhileWriting(store.get());
+  // About 330 KB at 256 KiB/s: five 64 KiB pieces held to a quarter of a
+  // second each after the first.
+  EXPECT_GE(timed.compaction, absl::Milliseconds(900));
+  // The writer kept going all along.
+  EXPECT_GE(timed.committed, 10);
+  // What was compacted reads back.
+  const absl::StatusOr<Json> got = store->Get("/m7");
+  ASSERT_OK(got);
+  EXPECT_EQ(*got, std::string(1000, 'a' + 7));
+  store.reset();
+  auto reopened = OpenOrDie(dir, Paced(Durability::kSync, 0));
+  ASSERT_NE(reopened, nullptr);
+  const absl::StatusOr<Json> again = reopened->Get("/m319");
+  ASSERT_OK(again);
+  EXPECT_EQ(*again, std::string(1000, 'a' + 319 % 26));
+}
+
+// At 1 KiB/s a paced compaction of this store would take five minutes.
+TEST(CompactionPacingTest, NotHeldBackWithoutCommitsOrUnderOtherPolicies) {
+  ScratchDir tmp;
+  {
+    auto store =
+        OpenOrDie(tmp.Sub("idle"), Paced(Durability::kSync, 1 << 10));
+    ASSERT_NE(store, nullptr);
+    Fill(store.get());
+    const absl::Time start = absl::Now();
+    ASSERT_OK(store->Compact());
+    EXPECT_LT(absl::Now() - start, absl::Seconds(30));
+  }
+  for (Durability durability : {Durability::kNone, Durability::kInterval}) {
+    auto store = OpenOrDie(tmp.Sub(durability == Durability::kNone
+                                       ? "none"
+                                       : "interval"),
+                           Paced(durability, 1 << 10));
+    ASSERT_NE(store, nullptr);
+    Fill(store.get());
+    const Timed timed = CompactWhileWriting(store.get());
+    EXPECT_LT(timed.compaction, absl::Seconds(30));
+    EXPECT_GE(timed.committed, 1);
+  }
+}
+
+}  // namespace
+}  // namespace statelog
