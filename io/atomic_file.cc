@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "util/file_names.h"
 #include "util/kill_point.h"
 #include "util/status_macros.h"
@@ -133,6 +134,23 @@ absl::Status WriteFileAtomically(Env* env, const std::string& dir,
                                  const PieceWritten* written) {
   return WriteAtomically(env, dir, name, source, kStreamWriteBytes,
                          outcome_unknown, written);
+}
+
+absl::Status ReadRange(File* file, uint64_t from, uint64_t to,
+                       absl::string_view name, absl::string_view what,
+                       const ByteSink& sink) {
+  constexpr uint64_t kPieceBytes = 256 << 10;
+  std::string piece;
+  for (uint64_t at = from; at < to; at += piece.size()) {
+    const uint64_t want = std::min(kPieceBytes, to - at);
+    STATELOG_RETURN_IF_ERROR(file->Read(at, want, &piece));
+    if (piece.size() != want) {
+      return absl::DataLossError(
+          absl::StrCat(name, ": short read of ", what, " at offset ", at));
+    }
+    STATELOG_RETURN_IF_ERROR(sink(piece));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadFileToString(Env* env,

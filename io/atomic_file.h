@@ -47,6 +47,15 @@ using PieceWritten = std::function<void(size_t bytes)>;
     const ByteSource& source, bool* outcome_unknown = nullptr,
     const PieceWritten* written = nullptr);
 
+// Reads the bytes [from, to) of `file` in pieces of at most 256 KiB (no
+// buffer for all of them) and gives each to `sink`, stopping at its first
+// error. DataLoss "<name>: short read of <what> at offset N" if the file
+// ends first.
+[[nodiscard]] absl::Status ReadRange(File* file, uint64_t from, uint64_t to,
+                                     absl::string_view name,
+                                     absl::string_view what,
+                                     const ByteSink& sink);
+
 // Reads a whole file.
 [[nodiscard]] absl::StatusOr<std::string> ReadFileToString(
     Env* env, const std::string& path);

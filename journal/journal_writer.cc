@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "io/atomic_file.h"
 #include "journal/format.h"
 #include "journal/record.h"
 #include "util/coding.h"
@@ -34,17 +35,14 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
   w->offset_ = offset;
   // In pieces: the unproven tail can be most of a segment, and a buffer for
   // all of it is that much memory zeroed and faulted in before the read.
-  constexpr uint64_t kRewriteBytes = 256 << 10;
-  std::string unproven;
-  for (uint64_t at = rewrite_from; at < offset; at += unproven.size()) {
-    const uint64_t want = std::min(kRewriteBytes, offset - at);
-    STATELOG_RETURN_IF_ERROR(w->file_->Read(at, want, &unproven));
-    if (unproven.size() != want) {
-      return absl::DataLossError(absl::StrCat(
-          file, ": short read of the journal tail at offset ", at));
-    }
-    STATELOG_RETURN_IF_ERROR(w->file_->Write(at, unproven));
-  }
+  uint64_t at = rewrite_from;
+  STATELOG_RETURN_IF_ERROR(ReadRange(
+      w->file_.get(), rewrite_from, offset, file, "the journal tail",
+      [&](absl::string_view unproven) {
+        STATELOG_RETURN_IF_ERROR(w->file_->Write(at, unproven));
+        at += unproven.size();
+        return absl::OkStatus();
+      }));
   w->dirty_ = true;
   return w;
 }

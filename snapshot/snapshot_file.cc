@@ -304,19 +304,13 @@ absl::StatusOr<SnapshotHeader> VerifySnapshot(Env* env, const std::string& dir,
   STATELOG_ASSIGN_OR_RETURN(
       SnapshotHeader header,
       OpenAndCheckLayout(env, dir, file, store_id, &f, &state_offset));
-  constexpr uint64_t kPieceBytes = 256 << 10;  // as a streamed write's pieces
   ChecksumStream read;
-  std::string piece;
-  const uint64_t state_end = state_offset + header.state_bytes;
-  for (uint64_t at = state_offset; at < state_end; at += piece.size()) {
-    const uint64_t want = std::min(kPieceBytes, state_end - at);
-    STATELOG_RETURN_IF_ERROR(f->Read(at, want, &piece));
-    if (piece.size() != want) {
-      return absl::DataLossError(absl::StrCat(
-          file, ": short read of the state at offset ", at));
-    }
-    read.Update(piece);
-  }
+  STATELOG_RETURN_IF_ERROR(ReadRange(
+      f.get(), state_offset, state_offset + header.state_bytes, file,
+      "the state", [&read](absl::string_view piece) {
+        read.Update(piece);
+        return absl::OkStatus();
+      }));
   if (read.Digest() != header.state_checksum) {
     return StateChecksumMismatch(file, state_offset, header.state_bytes);
   }
