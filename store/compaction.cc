@@ -3,8 +3,9 @@
 // StoreImpl's compaction and retention: when a compaction is due, the
 // compaction itself (one journal fdatasync under the I/O role, then the
 // snapshot state rebuilt from the previous snapshot and the synced journal
-// off the lock), publication, and the removal of what no kept snapshot
-// needs (docs/format.md, "Retention"; docs/tuning.md).
+// off the lock), publication (paced while kSync writers commit), and the
+// removal of what no kept snapshot needs (docs/format.md, "Retention";
+// docs/tuning.md).
 
 #include <algorithm>
 #include <functional>
