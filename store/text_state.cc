@@ -15,17 +15,20 @@
 
 namespace statelog::internal {
 
-// A top-level member as it stands in the source text.
+// A top-level member as it stands in the source text: 32 bytes, one per
+// member of a snapshot that may have millions. The key is not stored: it
+// is found from the offsets (TextIndex::Key).
 struct TextMember {
   // The key's first 8 bytes, big-endian, zero-padded: most comparisons of
   // a lookup end here, without reading the key from the text (a cache miss
   // each, in a text of megabytes).
   uint64_t key_prefix = 0;
-  absl::string_view key;  // unescaped: in the text, or in escaped_keys
-  size_t begin = 0;       // `"key":value` is text[begin, end)
-  size_t end = 0;
-  size_t value_begin = 0;
+  uint64_t begin : 63;    // `"key":value` is text[begin, end)
+  uint64_t escaped : 1;   // the key is spelled with escapes
+  uint64_t end = 0;
+  uint64_t value_begin = 0;
 };
+static_assert(sizeof(TextMember) == 32, "TextMember grew");
 
 // The source text and where its members are. Built once by FromText and
 // never changed after, so states share it (TextState::Source) without a
@@ -40,7 +43,29 @@ struct TextIndex {
   // each, where a map node per member took three times the memory and
   // most of the time to open a 100,000-member state.
   std::vector<TextMember> members;  // sorted by key, keys unique
-  std::vector<std::unique_ptr<const std::string>> escaped_keys;
+  // The unescaped keys of members whose keys hold escapes, by the member's
+  // begin, in text order.
+  std::vector<std::pair<uint64_t, std::string>> escaped_keys;
+
+  // The member's key, unescaped. Without escapes it is the text between
+  // the opening quote at `begin` and the closing one, which is the first
+  // quote before the colon that ends before value_begin (only white space
+  // comes between them).
+  absl::string_view Key(const TextMember& member) const {
+    if (member.escaped) {
+      auto it = std::lower_bound(
+          escaped_keys.begin(), escaped_keys.end(), member.begin,
+          [](const std::pair<uint64_t, std::string>& e, uint64_t begin) {
+            return e.first < begin;
+          });
+      return it->second;
+    }
+    size_t close = member.value_begin - 1;
+    while (text[close] != ':') --close;
+    while (text[--close] != '"') {
+    }
+    return text.substr(member.begin + 1, close - member.begin - 1);
+  }
 };
 
 namespace {
@@ -126,37 +151,41 @@ absl::StatusOr<TextState> TextState::Build(absl::string_view text,
   std::vector<TextMember>& index = built->members;
   index.reserve(spans.size());
   bool sorted = true;
+  absl::string_view last_key;
   for (const MemberSpan& span : spans) {
     TextMember member;
-    const absl::string_view quoted =
-        text.substr(span.key_begin, span.key_end - span.key_begin);
-    if (span.key_escaped) {
-      STATELOG_ASSIGN_OR_RETURN(std::string key,
-                                UnquoteJsonString(quoted, what));
-      built->escaped_keys.push_back(
-          std::make_unique<const std::string>(std::move(key)));
-      member.key = *built->escaped_keys.back();
-    } else {
-      member.key = quoted.substr(1, quoted.size() - 2);
-    }
-    member.key_prefix = KeyPrefix(member.key);
     member.begin = span.key_begin;
+    member.escaped = span.key_escaped;
     member.end = span.value_end;
     member.value_begin = span.value_begin;
-    if (!index.empty() && !(index.back().key < member.key)) sorted = false;
+    if (span.key_escaped) {
+      STATELOG_ASSIGN_OR_RETURN(
+          std::string key,
+          UnquoteJsonString(text.substr(span.key_begin,
+                                        span.key_end - span.key_begin),
+                            what));
+      built->escaped_keys.emplace_back(span.key_begin, std::move(key));
+    }
+    const absl::string_view key = built->Key(member);
+    member.key_prefix = KeyPrefix(key);
+    if (!index.empty() && !(last_key < key)) sorted = false;
+    last_key = key;
     index.push_back(member);
   }
   spans = std::vector<MemberSpan>();
   // DumpJson writes keys sorted and unique, so this is for text from
   // elsewhere. A repeated key keeps its last value, as in ParseJson.
   if (!sorted) {
+    const TextIndex& keys = *built;
     std::stable_sort(index.begin(), index.end(),
-                     [](const TextMember& a, const TextMember& b) {
-                       return a.key < b.key;
+                     [&keys](const TextMember& a, const TextMember& b) {
+                       return keys.Key(a) < keys.Key(b);
                      });
     size_t kept = 0;
     for (size_t i = 0; i < index.size(); ++i) {
-      if (i + 1 < index.size() && index[i + 1].key == index[i].key) continue;
+      if (i + 1 < index.size() && keys.Key(index[i + 1]) == keys.Key(index[i])) {
+        continue;
+      }
       index[kept++] = index[i];
     }
     index.resize(kept);
@@ -201,15 +230,18 @@ TextState TextState::FromSource(const Source& source) {
 
 size_t TextState::FindText(absl::string_view key) const {
   if (index_ == nullptr) return kNotText;
-  const std::vector<TextMember>& members = index_->members;
+  const TextIndex& index = *index_;
+  const std::vector<TextMember>& members = index.members;
   const uint64_t prefix = KeyPrefix(key);
   auto it = std::lower_bound(
       members.begin(), members.end(), key,
-      [prefix](const TextMember& m, absl::string_view k) {
+      [prefix, &index](const TextMember& m, absl::string_view k) {
         if (m.key_prefix != prefix) return m.key_prefix < prefix;
-        return m.key < k;
+        return index.Key(m) < k;
       });
-  if (it == members.end() || it->key != key) return kNotText;
+  if (it == members.end() || it->key_prefix != prefix || index.Key(*it) != key) {
+    return kNotText;
+  }
   const size_t i = static_cast<size_t>(it - members.begin());
   return parsed_flags_[i] ? kNotText : i;
 }
@@ -228,7 +260,7 @@ absl::StatusOr<Json> TextState::ParseValue(const TextMember& member) const {
 absl::Status TextState::Parse(size_t i) {
   const TextMember& member = index_->members[i];
   STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(member));
-  parsed_.emplace(std::string(member.key), std::move(value));
+  parsed_.emplace(std::string(index_->Key(member)), std::move(value));
   parsed_flags_[i] = true;
   ++parsed_members_;
   --text_members_;
@@ -299,8 +331,9 @@ absl::Status TextState::MakeWhole() {
   for (size_t i = 0; i < members.size(); ++i) {
     if (parsed_flags_[i]) continue;
     const TextMember& member = members[i];
-    take_parsed_below(&member.key);
-    object.emplace_hint(object.end(), std::string(member.key),
+    const absl::string_view key = index_->Key(member);
+    take_parsed_below(&key);
+    object.emplace_hint(object.end(), std::string(key),
                         std::move(values[v++]));
   }
   take_parsed_below(nullptr);
@@ -454,7 +487,8 @@ absl::Status TextState::DumpTo(const ByteSink& sink) const {
   for (size_t i = 0; i < members.size(); ++i) {
     if (parsed_flags_[i]) continue;
     const TextMember& member = members[i];
-    STATELOG_RETURN_IF_ERROR(dump_below(&member.key));
+    const absl::string_view key = index_->Key(member);
+    STATELOG_RETURN_IF_ERROR(dump_below(&key));
     if (!first) STATELOG_RETURN_IF_ERROR(sink(","));
     first = false;
     STATELOG_RETURN_IF_ERROR(
