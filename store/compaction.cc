@@ -28,7 +28,9 @@ namespace {
 // Holds a snapshot's writes to `rate` bytes a second while `commits` (the
 // store's last sequence number) moves: called after each piece, it sleeps
 // out what is left of the piece's share of time if a transaction was
-// committed since the last call (Options::compaction_write_rate).
+// committed since the last call, its sleep included: writers that commit
+// at all keep every piece paced, however long each of their commits
+// takes (Options::compaction_write_rate).
 class WritePacer {
  public:
   WritePacer(uint64_t rate, std::function<uint64_t()> commits)
@@ -42,7 +44,7 @@ class WritePacer {
       const absl::Duration spent = absl::Now() - piece_start_;
       if (spent < share) absl::SleepFor(share - spent);
     }
-    seen_ = commits_();
+    seen_ = now;
     piece_start_ = absl::Now();
   }
 

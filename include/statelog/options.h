@@ -95,8 +95,9 @@ struct Options {
   // while transactions are being committed, in bytes per second; 0 for no
   // limit. A writer's fdatasync flushes the disk's cache and so pays for
   // whatever compaction wrote since the last flush: unpaced, back-to-back
-  // compactions of a 10 MB state multiplied writer p99 by about 10 on the
-  // benchmark machine (docs/tuning.md, Compaction). When no transaction
+  // compactions of a 10 MB state multiplied writer p99 by 6 to 7 on the
+  // benchmark machine; paced, p99 stayed about what it was without them
+  // (docs/tuning.md, "What they cost: measured"). When no transaction
   // was committed while a piece (64 KiB) was written, the next is not held
   // back, so a compaction of an idle store runs at full speed. Other
   // policies' writers do not wait for the disk and are never paced for.
