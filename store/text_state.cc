@@ -151,7 +151,6 @@ absl::StatusOr<TextState> TextState::Build(absl::string_view text,
   std::vector<TextMember>& index = built->members;
   index.reserve(spans.size());
   bool sorted = true;
-  absl::string_view last_key;
   for (const MemberSpan& span : spans) {
     TextMember member;
     member.begin = span.key_begin;
@@ -166,10 +165,11 @@ absl::StatusOr<TextState> TextState::Build(absl::string_view text,
                             what));
       built->escaped_keys.emplace_back(span.key_begin, std::move(key));
     }
+    // The previous key is looked up again, not kept: an escaped one may
+    // have moved when escaped_keys grew.
     const absl::string_view key = built->Key(member);
     member.key_prefix = KeyPrefix(key);
-    if (!index.empty() && !(last_key < key)) sorted = false;
-    last_key = key;
+    if (!index.empty() && !(built->Key(index.back()) < key)) sorted = false;
     index.push_back(member);
   }
   spans = std::vector<MemberSpan>();
