@@ -19,12 +19,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "io/errno_status.h"
+#include "io/write_window.h"
 #include "statelog/env.h"
 
 namespace statelog {
 namespace {
 
 using internal::ErrnoStatus;
+using internal::WriteWindow;
 
 class PosixFile final : public File {
  public:
@@ -34,6 +36,9 @@ class PosixFile final : public File {
   }
 
   absl::Status Write(uint64_t offset, absl::string_view data) override {
+    if (window_ != nullptr && window_->Covers(offset, data.size())) {
+      return window_->Write(offset, data);
+    }
     while (!data.empty()) {
       ssize_t n = ::pwrite(fd_, data.data(), data.size(), offset);
       if (n < 0) {
@@ -67,10 +72,17 @@ class PosixFile final : public File {
   absl::Status Sync() override {
     // Never retried: after a failed fdatasync the page cache may already
     // have dropped the dirty pages, so a second call can succeed falsely.
+    if (window_ != nullptr) window_->Unmap();  // write_window.h says why
     if (::fdatasync(fd_) != 0) {
       return ErrnoStatus(errno, absl::StrCat("fdatasync ", path_));
     }
     return absl::OkStatus();
+  }
+
+  bool MapWrites(uint64_t end) override {
+    if (fd_ < 0 || !WriteWindow::Supported()) return false;
+    window_ = std::make_unique<WriteWindow>(fd_, path_, end);
+    return true;
   }
 
   absl::Status WriteBack(uint64_t offset, uint64_t n) override {
@@ -101,6 +113,7 @@ class PosixFile final : public File {
   }
 
   absl::Status Truncate(uint64_t size) override {
+    window_.reset();  // its pages may no longer exist
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
       return ErrnoStatus(errno, absl::StrCat("ftruncate ", path_));
     }
@@ -108,6 +121,7 @@ class PosixFile final : public File {
   }
 
   absl::Status Close() override {
+    window_.reset();
     int fd = fd_;
     fd_ = -1;
     if (fd >= 0 && ::close(fd) != 0) {
@@ -121,6 +135,7 @@ class PosixFile final : public File {
  private:
   int fd_;
   std::string path_;
+  std::unique_ptr<WriteWindow> window_;  // after MapWrites
 };
 
 class PosixFileLock final : public FileLock {

@@ -44,6 +44,7 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
         return absl::OkStatus();
       }));
   w->dirty_ = true;
+  if (options.map_writes) w->file_->MapWrites(w->capacity_);
   return w;
 }
 
@@ -96,6 +97,7 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
   STATELOG_RETURN_IF_ERROR(env_->SyncDir(dir_));
 
   file_ = std::move(file);
+  if (options_.map_writes) file_->MapWrites(capacity);
   file_name_ = name;
   offset_ = kSegmentHeaderSize;
   capacity_ = capacity;

@@ -28,6 +28,10 @@ namespace statelog::internal {
 
 struct JournalWriterOptions {
   uint64_t segment_bytes = 1 << 20;
+  // Ask each segment's File to take small writes through a mapping
+  // (File::MapWrites). Worth it only where writes are not each followed by
+  // an fdatasync (io/write_window.h).
+  bool map_writes = false;
 };
 
 class JournalWriter {

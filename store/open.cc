@@ -153,6 +153,8 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   if (!opts.read_only) {
     internal::JournalWriterOptions wopts;
     wopts.segment_bytes = opts.segment_bytes;
+    wopts.map_writes = opts.map_journal_writes &&
+                       opts.durability != Durability::kSync;
     const internal::JournalReadResult& j = recovered.journal;
     if (!j.tail_file.empty() && j.journal_next_seq == recovered.last_seq + 1) {
       STATELOG_ASSIGN_OR_RETURN(

@@ -51,6 +51,20 @@ class File {
     (void)n;
     return absl::OkStatus();
   }
+  // A hint for a file that gets many small writes below `end`, a length
+  // the file already has (a preallocated journal segment): Write may then
+  // copy small pieces into a shared memory mapping of the file instead of
+  // making a system call for each. The bytes land in the same page cache
+  // either way, so a crash of the process loses none of them, and Sync
+  // makes them durable. Returns whether the hint is taken; the default
+  // ignores it. PosixEnv takes it where the kernel can prefault a mapping
+  // for writing with an error instead of a signal (Linux 5.14 and later).
+  // The file must keep its length while it is open (statelog never
+  // truncates a segment it writes).
+  virtual bool MapWrites(uint64_t end) {
+    (void)end;
+    return false;
+  }
   [[nodiscard]] virtual absl::StatusOr<uint64_t> Size() = 0;
   [[nodiscard]] virtual absl::Status Truncate(uint64_t size) = 0;
   [[nodiscard]] virtual absl::Status Close() = 0;
