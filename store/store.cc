@@ -15,7 +15,11 @@ Store::Store(std::unique_ptr<internal::StoreImpl> impl)
 Store::~Store() = default;
 
 absl::StatusOr<uint64_t> Store::Apply(const Transaction& txn) {
-  return impl_->Apply(txn);
+  return impl_->Apply(txn, internal::Values::kCopy);
+}
+
+absl::StatusOr<uint64_t> Store::Apply(Transaction&& txn) {
+  return impl_->Apply(txn, internal::Values::kMove);
 }
 
 absl::StatusOr<uint64_t> Store::Update(

@@ -147,13 +147,15 @@ absl::StatusOr<std::string> StoreImpl::EncodePayload(
   return payload;
 }
 
-absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn) {
+absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn,
+                                          Values values) {
+  // Encoded before anything moves out of it.
   STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodePayload(txn));
   uint64_t seq;
   bool compact;
   {
     absl::MutexLock lock(&mu_);
-    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload));
+    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload, values));
     compact = CompactionDue();
   }
   MaybeCompact(compact);
@@ -173,7 +175,8 @@ absl::StatusOr<uint64_t> StoreImpl::Update(
     STATELOG_RETURN_IF_ERROR(fn(*whole, &txn));
     if (txn.empty()) return last_seq_;
     STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodePayload(txn));
-    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload));
+    // `txn` is this call's own.
+    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload, Values::kMove));
     compact = CompactionDue();
   }
   MaybeCompact(compact);
@@ -181,7 +184,8 @@ absl::StatusOr<uint64_t> StoreImpl::Update(
 }
 
 absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
-                                                const std::string& payload) {
+                                                const std::string& payload,
+                                                Values values) {
   STATELOG_RETURN_IF_ERROR(CheckWritable());
   // The state is changed first: a transaction that does not apply is never
   // framed, so it can never reach the journal. Without the state (opened
@@ -190,7 +194,7 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
       !AppliesToAnyState(txn)) {
     STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
     STATELOG_RETURN_IF_ERROR(
-        state_.Apply(txn, Validation::kAlreadyValidated));
+        state_.Apply(txn, Validation::kAlreadyValidated, values));
   }
   const uint64_t seq = ++last_seq_;
   const size_t before = pending_.size();

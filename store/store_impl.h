@@ -56,7 +56,8 @@ class StoreImpl {
   explicit StoreImpl(StoreImplInit init);
   ~StoreImpl();
 
-  absl::StatusOr<uint64_t> Apply(const Transaction& txn);
+  // With kMove, `txn` must be the caller's to give up (txn/apply.h).
+  absl::StatusOr<uint64_t> Apply(const Transaction& txn, Values values);
   absl::StatusOr<uint64_t> Update(
       const std::function<absl::Status(const Json&, Transaction*)>& fn);
   // Not const: a store opened lazily builds its state on first use.
@@ -75,7 +76,8 @@ class StoreImpl {
   // policy. REQUIRES: mu_ held; `payload` is EncodePayload(txn), which
   // validated `txn`.
   absl::StatusOr<uint64_t> ApplyLocked(const Transaction& txn,
-                                       const std::string& payload)
+                                       const std::string& payload,
+                                       Values values)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Returns once record `seq` is written (and synced if `sync`), acting as
   // the I/O leader when no one else is. A leader that may `gather` first

@@ -136,58 +136,58 @@ const char* OpKindName(OpKind kind) {
   return "unknown";
 }
 
-Transaction& Transaction::Add(std::string path, Json value) {
+Transaction& Transaction::Add(std::string path, Json value) & {
   ops_.push_back(
       MakeOperation(OpKind::kAdd, std::move(path), "", std::move(value)));
   return *this;
 }
 
-Transaction& Transaction::Remove(std::string path) {
+Transaction& Transaction::Remove(std::string path) & {
   ops_.push_back(MakeOperation(OpKind::kRemove, std::move(path), "", Json()));
   return *this;
 }
 
-Transaction& Transaction::Replace(std::string path, Json value) {
+Transaction& Transaction::Replace(std::string path, Json value) & {
   ops_.push_back(
       MakeOperation(OpKind::kReplace, std::move(path), "", std::move(value)));
   return *this;
 }
 
-Transaction& Transaction::Move(std::string from, std::string path) {
+Transaction& Transaction::Move(std::string from, std::string path) & {
   ops_.push_back(
       MakeOperation(OpKind::kMove, std::move(path), std::move(from), Json()));
   return *this;
 }
 
-Transaction& Transaction::Copy(std::string from, std::string path) {
+Transaction& Transaction::Copy(std::string from, std::string path) & {
   ops_.push_back(
       MakeOperation(OpKind::kCopy, std::move(path), std::move(from), Json()));
   return *this;
 }
 
-Transaction& Transaction::Test(std::string path, Json value) {
+Transaction& Transaction::Test(std::string path, Json value) & {
   ops_.push_back(
       MakeOperation(OpKind::kTest, std::move(path), "", std::move(value)));
   return *this;
 }
 
-Transaction& Transaction::Merge(Json patch) {
+Transaction& Transaction::Merge(Json patch) & {
   ops_.push_back(MakeOperation(OpKind::kMerge, "", "", std::move(patch)));
   return *this;
 }
 
-Transaction& Transaction::Set(std::string path, Json value) {
+Transaction& Transaction::Set(std::string path, Json value) & {
   ops_.push_back(
       MakeOperation(OpKind::kSet, std::move(path), "", std::move(value)));
   return *this;
 }
 
-Transaction& Transaction::Unset(std::string path) {
+Transaction& Transaction::Unset(std::string path) & {
   ops_.push_back(MakeOperation(OpKind::kUnset, std::move(path), "", Json()));
   return *this;
 }
 
-Transaction& Transaction::Append(Operation op) {
+Transaction& Transaction::Append(Operation op) & {
   if (!HasPath(op.kind)) op.path.clear();
   if (!HasFrom(op.kind)) op.from.clear();
   if (!HasValue(op.kind)) op.value = Json();

@@ -21,6 +21,7 @@
 #define STATELOG_TRANSACTION_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -50,18 +51,54 @@ class Transaction {
  public:
   Transaction() = default;
 
-  Transaction& Add(std::string path, Json value);
-  Transaction& Remove(std::string path);
-  Transaction& Replace(std::string path, Json value);
-  Transaction& Move(std::string from, std::string path);
-  Transaction& Copy(std::string from, std::string path);
-  Transaction& Test(std::string path, Json value);
-  Transaction& Merge(Json patch);
-  Transaction& Set(std::string path, Json value);
-  Transaction& Unset(std::string path);
+  // Each builder adds one operation and returns the transaction. On a
+  // temporary it returns it as an rvalue, so that
+  // `store->Apply(Transaction().Set("/k", std::move(v)))` hands the values
+  // over to the store (Store::Apply(Transaction&&)) instead of having them
+  // copied.
+  Transaction& Add(std::string path, Json value) &;
+  Transaction& Remove(std::string path) &;
+  Transaction& Replace(std::string path, Json value) &;
+  Transaction& Move(std::string from, std::string path) &;
+  Transaction& Copy(std::string from, std::string path) &;
+  Transaction& Test(std::string path, Json value) &;
+  Transaction& Merge(Json patch) &;
+  Transaction& Set(std::string path, Json value) &;
+  Transaction& Unset(std::string path) &;
   // Any of the above as an Operation; the members its kind does not use
   // are dropped, as those builders leave them empty.
-  Transaction& Append(Operation op);
+  Transaction& Append(Operation op) &;
+
+  Transaction&& Add(std::string path, Json value) && {
+    return std::move(Add(std::move(path), std::move(value)));
+  }
+  Transaction&& Remove(std::string path) && {
+    return std::move(Remove(std::move(path)));
+  }
+  Transaction&& Replace(std::string path, Json value) && {
+    return std::move(Replace(std::move(path), std::move(value)));
+  }
+  Transaction&& Move(std::string from, std::string path) && {
+    return std::move(Move(std::move(from), std::move(path)));
+  }
+  Transaction&& Copy(std::string from, std::string path) && {
+    return std::move(Copy(std::move(from), std::move(path)));
+  }
+  Transaction&& Test(std::string path, Json value) && {
+    return std::move(Test(std::move(path), std::move(value)));
+  }
+  Transaction&& Merge(Json patch) && {
+    return std::move(Merge(std::move(patch)));
+  }
+  Transaction&& Set(std::string path, Json value) && {
+    return std::move(Set(std::move(path), std::move(value)));
+  }
+  Transaction&& Unset(std::string path) && {
+    return std::move(Unset(std::move(path)));
+  }
+  Transaction&& Append(Operation op) && {
+    return std::move(Append(std::move(op)));
+  }
 
   const std::vector<Operation>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }

@@ -75,6 +75,35 @@ TEST(StoreTest, ApplyThenReopenKeepsEveryTransaction) {
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
 }
 
+// Apply(Transaction&&) moves the values into the state: the journal must
+// still get them (encoded first), and a failing transaction must still
+// leave the state as it was.
+TEST(StoreTest, ApplyOfATransactionGivenUpMovesItsValuesIn) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  const Json big = {{"note", std::string(100, 'n')}, {"list", {1, 2, 3}}};
+  const Json expected = {{"a", big}, {"b", {1, 2, 3}}, {"c", {{"d", 1}}}};
+  {
+    auto store = OpenOrDie(dir, Create());
+    ASSERT_NE(store, nullptr);
+    Transaction txn;
+    txn.Set("/a", big).Add("/b", Json::array({1, 2, 3})).Merge(
+        {{"c", {{"d", 1}}}});
+    EXPECT_EQ(*store->Apply(std::move(txn)), 1u);
+    EXPECT_EQ(*store->Get(""), expected);
+    Transaction failing;
+    failing.Set("/a", "changed").Set("/z", big).Test("/b", 42);
+    EXPECT_THAT(store->Apply(std::move(failing)),
+                StatusIs(absl::StatusCode::kAborted, HasSubstr("/b")));
+    EXPECT_EQ(*store->Get(""), expected);
+    EXPECT_EQ(store->LastSeq(), 1u);
+  }
+  auto reopened = OpenOrDie(dir, Options());
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->LastSeq(), 1u);
+  EXPECT_EQ(*reopened->Get(""), expected);
+}
+
 TEST(StoreTest, OpenWithoutCreateOnMissingStoreIsNotFound) {
   ScratchDir tmp;
   EXPECT_THAT(Store::Open(tmp.Sub("none"), Options()),
