@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -32,10 +33,22 @@ struct JournalWriterOptions {
   // (File::MapWrites). Worth it only where writes are not each followed by
   // an fdatasync (io/write_window.h).
   bool map_writes = false;
+  // Prepare the next segment (zero-filled and synced, as wal-spare.tmp)
+  // on a thread of its own while the current one fills, so that starting
+  // it costs a header write, its fdatasync, a rename and a directory fsync
+  // instead of writing and syncing a whole segment of zeros. Off for
+  // tests that replay exact sequences of file operations: the thread's
+  // operations interleave with the writer's as the scheduler pleases.
+  bool prepare_ahead = false;
 };
 
 class JournalWriter {
  public:
+  // Waits for a spare being prepared and removes it.
+  ~JournalWriter();
+  JournalWriter(const JournalWriter&) = delete;
+  JournalWriter& operator=(const JournalWriter&) = delete;
+
   // Continues the existing segment `file` at `offset`. The bytes in
   // [`rewrite_from`, `offset`) are written again (same contents) and the
   // segment counts as unsynced: they may have been read from the page cache
@@ -70,6 +83,11 @@ class JournalWriter {
                 const JournalWriterOptions& options);
   absl::Status StartSegment(uint64_t first_seq, uint64_t chain_in,
                             uint64_t min_bytes);
+  // The prepared spare if it is ready, good and holds `capacity` bytes;
+  // null otherwise (the caller then makes the segment itself).
+  std::unique_ptr<File> TakeSpare(uint64_t capacity);
+  // Starts preparing the next spare if options_.prepare_ahead.
+  void PrepareSpare();
   absl::Status WriteRun(absl::string_view run);
 
   Env* env_;
@@ -82,6 +100,9 @@ class JournalWriter {
   uint64_t capacity_ = 0;
   bool dirty_ = false;
   uint64_t bytes_written_ = 0;
+  // The spare being prepared; spare_ is the thread's until it is joined.
+  std::thread spare_thread_;
+  absl::StatusOr<std::unique_ptr<File>> spare_ = std::unique_ptr<File>();
 };
 
 }  // namespace statelog::internal

@@ -52,6 +52,7 @@ std::optional<uint64_t> ParseSnapshotFileName(absl::string_view name) {
 }
 
 bool IsTempFileName(absl::string_view name) {
+  if (name == kSpareSegmentName) return true;
   if (!absl::ConsumeSuffix(&name, kTempSuffix)) return false;
   return ParseSegmentFileName(name).has_value() ||
          ParseSnapshotFileName(name).has_value() || name == kIdentityFileName ||

@@ -5,6 +5,7 @@
 //   LOCK                            flock'ed by the one writer; pid and host
 //   wal-<20-digit first seq>.log    journal segments
 //   snapshot-<20-digit seq>.json    snapshots
+//   wal-spare.tmp                   the next segment, prepared ahead
 //   *.tmp                           unpublished files, removed by recovery
 //   recovery-report.json            the last recovery's report
 //   quarantine/                     bytes recovery cut off, kept as evidence
@@ -25,6 +26,10 @@ inline constexpr char kIdentityFileName[] = "STORE";
 inline constexpr char kReportFileName[] = "recovery-report.json";
 inline constexpr char kQuarantineDirName[] = "quarantine";
 inline constexpr char kTempSuffix[] = ".tmp";
+// A zero-filled segment prepared ahead of need, without header yet: the
+// journal writer gives it its header and its name when the current
+// segment is full (journal/journal_writer.h). A temporary file.
+inline constexpr char kSpareSegmentName[] = "wal-spare.tmp";
 
 std::string SegmentFileName(uint64_t first_seq);
 std::string SnapshotFileName(uint64_t seq);
@@ -35,8 +40,8 @@ std::optional<uint64_t> ParseSegmentFileName(absl::string_view name);
 std::optional<uint64_t> ParseSnapshotFileName(absl::string_view name);
 
 // Whether `name` is an unpublished file of statelog's own: a segment,
-// snapshot, STORE or report name followed by ".tmp". Other files ending in
-// ".tmp" are not statelog's and are never removed.
+// snapshot, STORE or report name followed by ".tmp", or the spare segment.
+// Other files ending in ".tmp" are not statelog's and are never removed.
 bool IsTempFileName(absl::string_view name);
 
 std::string JoinPath(absl::string_view dir, absl::string_view name);

@@ -97,9 +97,12 @@ struct Options {
   uint64_t compact_after_records = 100000;
   // Where automatic compaction runs. true: on a background thread of the
   // store, beside the writers (the Apply that crosses a bound only wakes
-  // it). false: inside the Apply or Update that crosses a bound, before it
-  // returns; deterministic, for tests that replay a sequence of file
-  // operations. Either way the snapshot is built from the newest snapshot
+  // it); the next journal segment is then also prepared ahead on a thread
+  // (zero-filled and synced as wal-spare.tmp, docs/format.md), so that the
+  // writer that fills a segment does not write and sync the next one's
+  // zeros. false: inside the Apply or Update that crosses a bound, before
+  // it returns, and segments are made when needed; deterministic, for
+  // tests that replay a sequence of file operations. Either way the snapshot is built from the newest snapshot
   // and the synced journal, never from the live state, so writers wait only
   // for one journal fdatasync (docs/tuning.md).
   bool compact_in_background = true;

@@ -10,6 +10,9 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
+#include <thread>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,9 +44,11 @@ std::unique_ptr<JournalWriter> CreateOrDie(const std::string& dir,
                                            const std::string& store_id,
                                            uint64_t first_seq,
                                            uint64_t chain_in,
-                                           uint64_t segment_bytes) {
+                                           uint64_t segment_bytes,
+                                           bool prepare_ahead = false) {
   JournalWriterOptions options;
   options.segment_bytes = segment_bytes;
+  options.prepare_ahead = prepare_ahead;
   absl::StatusOr<std::unique_ptr<JournalWriter>> w = JournalWriter::CreateSegment(
       Env::Default(), dir, store_id, first_seq, chain_in, options);
   EXPECT_TRUE(w.ok()) << w.status();
@@ -453,6 +458,101 @@ TEST(JournalWriterTest, RotateStartsANewSegmentEvenIfTheRecordWouldFit) {
   EXPECT_EQ(r->tail_file, "wal-00000000000000000003.log");
   EXPECT_EQ(r->tail_first_seq, 3u);
   EXPECT_EQ(r->tail_offset, kSegmentHeaderSize + kRecordHeaderSize + 10);
+}
+
+// The inode of the spare segment once it is complete (all `size` bytes
+// written: the size is reached by the last of its writes), or 0 after 10 s.
+ino_t CompleteSpare(const std::string& dir, uint64_t size) {
+  const std::string path = JoinPath(dir, kSpareSegmentName);
+  for (int i = 0; i < 1000; ++i) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 &&
+        static_cast<uint64_t>(st.st_size) == size) {
+      return st.st_ino;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return 0;
+}
+
+ino_t InodeOf(const std::string& dir, const std::string& name) {
+  struct stat st;
+  if (::stat(JoinPath(dir, name).c_str(), &st) != 0) return 0;
+  return st.st_ino;
+}
+
+TEST(JournalWriterTest, APreparedSpareBecomesTheNextSegment) {
+  ScratchDir dir;
+  const std::string id = StoreId('p');
+  constexpr uint64_t kSegmentBytes = 8192;
+  std::unique_ptr<JournalWriter> w =
+      CreateOrDie(dir.path(), id, 1, 0, kSegmentBytes, /*prepare_ahead=*/true);
+  ASSERT_NE(w, nullptr);
+  RecordFramer framer;
+  // Fills the current segment with records of `size` bytes until one does
+  // not fit, then writes that one: the writer must rotate.
+  auto fill_and_rotate = [&](size_t size) {
+    const std::string before = w->current_file();
+    while (w->current_file() == before) {
+      std::string batch;
+      const uint64_t seq = framer.next_seq();
+      framer.Add(MakePayload(seq, size), seq - 1, &batch);
+      ASSERT_OK(w->Write(batch));
+    }
+  };
+  for (int round = 0; round < 4; ++round) {
+    SCOPED_TRACE(round);
+    const ino_t spare = CompleteSpare(dir.path(), kSegmentBytes);
+    ASSERT_NE(spare, 0u) << "no spare was prepared";
+    fill_and_rotate(700);
+    EXPECT_EQ(InodeOf(dir.path(), w->current_file()), spare)
+        << "the new segment is not the spare";
+  }
+  // A record larger than a segment gets a segment of its own size, made
+  // on the spot; the spare waits for the next ordinary segment.
+  const ino_t spare = CompleteSpare(dir.path(), kSegmentBytes);
+  ASSERT_NE(spare, 0u);
+  fill_and_rotate(3 * kSegmentBytes);
+  EXPECT_NE(InodeOf(dir.path(), w->current_file()), spare);
+  EXPECT_EQ(InodeOf(dir.path(), kSpareSegmentName), spare);
+  fill_and_rotate(700);
+  EXPECT_EQ(InodeOf(dir.path(), w->current_file()), spare);
+  ASSERT_OK(w->Sync());
+  ASSERT_NE(CompleteSpare(dir.path(), kSegmentBytes), 0u);
+  w.reset();
+  EXPECT_EQ(InodeOf(dir.path(), kSpareSegmentName), 0u)
+      << "closing the writer leaves the spare behind";
+
+  // Everything reads back as one chained journal, every segment headed
+  // with its own first sequence number.
+  std::vector<ReadBack> got;
+  absl::StatusOr<JournalReadResult> r = ReadAll(dir.path(), id, 0, 0, &got);
+  ASSERT_OK(r);
+  EXPECT_FALSE(r->damage.has_value()) << r->damage->Describe();
+  EXPECT_EQ(Seqs(got), SeqRange(1, framer.next_seq() - 1));
+  for (const ReadBack& rb : got) {
+    EXPECT_EQ(rb.payload, framer.Get(rb.header.seq).payload);
+  }
+  const std::vector<std::string> segments = SegmentNames(dir.path());
+  EXPECT_EQ(segments.size(), SortedNames(dir.path()).size());
+  for (const std::string& name : segments) {
+    const std::string data = ReadSegment(dir.path(), name);
+    absl::StatusOr<SegmentHeader> header = DecodeSegmentHeader(data, name);
+    ASSERT_OK(header);
+    EXPECT_EQ(SegmentFileName(header->first_seq), name);
+  }
+}
+
+TEST(JournalWriterTest, ALeftoverSpareIsReplaced) {
+  ScratchDir dir;
+  // A spare left by a process that died: stale bytes, the wrong size.
+  WriteSegment(dir.path(), kSpareSegmentName, std::string(100, 'x'));
+  std::unique_ptr<JournalWriter> w =
+      CreateOrDie(dir.path(), StoreId('l'), 1, 0, 4096, /*prepare_ahead=*/true);
+  ASSERT_NE(w, nullptr);
+  ASSERT_NE(CompleteSpare(dir.path(), 4096), 0u);
+  EXPECT_EQ(ReadSegment(dir.path(), kSpareSegmentName),
+            std::string(4096, '\0'));
 }
 
 }  // namespace
