@@ -80,7 +80,6 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
       }));
   w->dirty_ = true;
   if (options.map_writes) w->file_->MapWrites(w->capacity_);
-  w->PrepareSpare();
   return w;
 }
 
@@ -137,7 +136,6 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
   offset_ = kSegmentHeaderSize;
   capacity_ = capacity;
   dirty_ = false;
-  PrepareSpare();
   return absl::OkStatus();
 }
 
@@ -175,6 +173,9 @@ absl::Status JournalWriter::WriteRun(absl::string_view run) {
   offset_ += run.size();
   bytes_written_ += run.size();
   dirty_ = true;
+  // Half way is early enough to have the spare ready at the end, and a
+  // short-lived process that appends a record or two never makes one.
+  if (offset_ >= capacity_ / 2) PrepareSpare();
   return absl::OkStatus();
 }
 

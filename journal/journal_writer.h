@@ -34,7 +34,7 @@ struct JournalWriterOptions {
   // an fdatasync (io/write_window.h).
   bool map_writes = false;
   // Prepare the next segment (zero-filled and synced, as wal-spare.tmp)
-  // on a thread of its own while the current one fills, so that starting
+  // on a thread of its own once the current one is half full, so that starting
   // it costs a header write, its fdatasync, a rename and a directory fsync
   // instead of writing and syncing a whole segment of zeros. Off for
   // tests that replay exact sequences of file operations: the thread's

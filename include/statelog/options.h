@@ -98,7 +98,8 @@ struct Options {
   // Where automatic compaction runs. true: on a background thread of the
   // store, beside the writers (the Apply that crosses a bound only wakes
   // it); the next journal segment is then also prepared ahead on a thread
-  // (zero-filled and synced as wal-spare.tmp, docs/format.md), so that the
+  // once the current one is half full (zero-filled and synced as
+  // wal-spare.tmp, docs/format.md), so that the
   // writer that fills a segment does not write and sync the next one's
   // zeros. false: inside the Apply or Update that crosses a bound, before
   // it returns, and segments are made when needed; deterministic, for

@@ -90,6 +90,8 @@ TEST(FsyncFailureTest, AFailedSyncPoisonsTheStoreAndLosesNothingAcknowledged) {
 TEST(FsyncFailureTest, ReopeningAfterAFailedJournalSyncKeepsLaterAcknowledgements) {
   Options options;
   options.segment_bytes = 4096;
+  // One thread of file operations: the faults below hit exact ones.
+  options.compact_in_background = false;
   const Fixture fresh = FreshStore(options);
   CrashEnv env(fresh.image);
   Options o = options;
@@ -123,6 +125,8 @@ TEST(FsyncFailureTest, ReopeningAfterAFailedJournalSyncKeepsLaterAcknowledgement
 void CompactionSyncFailurePoisons(SyncTarget target) {
   Options options;
   options.segment_bytes = 4096;
+  // One thread of file operations: the faults below hit exact ones.
+  options.compact_in_background = false;
   const Fixture fresh = FreshStore(options);
   CrashEnv env(fresh.image);
   Options o = options;

@@ -68,6 +68,8 @@ TEST(IoFaultTest, FailingAnyCallOnceOrForGoodLosesNothingAcknowledged) {
   const uint64_t seed = BatterySeed();
   Options options;
   options.segment_bytes = 4096;
+  // One thread of file operations: the faults below hit exact ones.
+  options.compact_in_background = false;
   options.compact_after_records = 4;
   options.compact_after_bytes = 0;
   using S = StepKind;
@@ -105,6 +107,8 @@ TEST(IoFaultTest, FailingAnyCallOnceOrForGoodLosesNothingAcknowledged) {
 TEST(IoFaultTest, CompactionWorksAgainAfterRetentionFailedOnce) {
   Options options;
   options.segment_bytes = 4096;
+  // One thread of file operations: the faults below hit exact ones.
+  options.compact_in_background = false;
   options.compact_after_records = 0;
   const Fixture fresh = FreshStore(options);
   CrashEnv env(fresh.image);
@@ -151,6 +155,8 @@ TEST(IoFaultTest, CompactionWorksAgainAfterRetentionFailedOnce) {
 TEST(IoFaultTest, AStoreCreatedAfterAFailedParentSyncSurvivesAPowerCut) {
   Options options;
   options.segment_bytes = 4096;
+  // One thread of file operations: the faults below hit exact ones.
+  options.compact_in_background = false;
   options.create_if_missing = true;
   CrashEnv env;
   options.env = &env;

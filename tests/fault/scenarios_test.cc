@@ -52,6 +52,9 @@ Options InMemory(MemEnv* env, bool create = false) {
   o.segment_bytes = 4096;
   o.compact_after_records = 0;
   o.compact_after_bytes = 0;
+  // One thread of file operations (no spare segment made beside the
+  // writer): crash images are taken before each of them.
+  o.compact_in_background = false;
   return o;
 }
 

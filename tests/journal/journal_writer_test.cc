@@ -489,27 +489,36 @@ TEST(JournalWriterTest, APreparedSpareBecomesTheNextSegment) {
       CreateOrDie(dir.path(), id, 1, 0, kSegmentBytes, /*prepare_ahead=*/true);
   ASSERT_NE(w, nullptr);
   RecordFramer framer;
-  // Fills the current segment with records of `size` bytes until one does
-  // not fit, then writes that one: the writer must rotate.
+  auto write = [&](size_t size) {
+    std::string batch;
+    const uint64_t seq = framer.next_seq();
+    framer.Add(MakePayload(seq, size), seq - 1, &batch);
+    ASSERT_OK(w->Write(batch));
+  };
+  // Writes records of `size` bytes until the writer moves to a new segment.
   auto fill_and_rotate = [&](size_t size) {
     const std::string before = w->current_file();
-    while (w->current_file() == before) {
-      std::string batch;
-      const uint64_t seq = framer.next_seq();
-      framer.Add(MakePayload(seq, size), seq - 1, &batch);
-      ASSERT_OK(w->Write(batch));
-    }
+    while (w->current_file() == before) write(size);
   };
+  // Records of 740 bytes framed: the sixth puts a segment past half full,
+  // which is when the spare is made; the eleventh does not fit.
+  for (int i = 0; i < 4; ++i) write(700);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(InodeOf(dir.path(), kSpareSegmentName), 0u)
+      << "a spare made before the segment is half full";
   for (int round = 0; round < 4; ++round) {
     SCOPED_TRACE(round);
+    for (int i = 0; i < 2; ++i) write(700);
     const ino_t spare = CompleteSpare(dir.path(), kSegmentBytes);
     ASSERT_NE(spare, 0u) << "no spare was prepared";
     fill_and_rotate(700);
     EXPECT_EQ(InodeOf(dir.path(), w->current_file()), spare)
         << "the new segment is not the spare";
+    for (int i = 0; i < 3; ++i) write(700);
   }
   // A record larger than a segment gets a segment of its own size, made
   // on the spot; the spare waits for the next ordinary segment.
+  for (int i = 0; i < 2; ++i) write(700);
   const ino_t spare = CompleteSpare(dir.path(), kSegmentBytes);
   ASSERT_NE(spare, 0u);
   fill_and_rotate(3 * kSegmentBytes);
@@ -517,6 +526,7 @@ TEST(JournalWriterTest, APreparedSpareBecomesTheNextSegment) {
   EXPECT_EQ(InodeOf(dir.path(), kSpareSegmentName), spare);
   fill_and_rotate(700);
   EXPECT_EQ(InodeOf(dir.path(), w->current_file()), spare);
+  for (int i = 0; i < 5; ++i) write(700);
   ASSERT_OK(w->Sync());
   ASSERT_NE(CompleteSpare(dir.path(), kSegmentBytes), 0u);
   w.reset();
@@ -550,6 +560,10 @@ TEST(JournalWriterTest, ALeftoverSpareIsReplaced) {
   std::unique_ptr<JournalWriter> w =
       CreateOrDie(dir.path(), StoreId('l'), 1, 0, 4096, /*prepare_ahead=*/true);
   ASSERT_NE(w, nullptr);
+  RecordFramer framer;
+  std::string batch;
+  framer.Add(MakePayload(1, 2100), 0, &batch);  // past half of the segment
+  ASSERT_OK(w->Write(batch));
   ASSERT_NE(CompleteSpare(dir.path(), 4096), 0u);
   EXPECT_EQ(ReadSegment(dir.path(), kSpareSegmentName),
             std::string(4096, '\0'));
