@@ -99,13 +99,13 @@ struct Options {
   // store, beside the writers (the Apply that crosses a bound only wakes
   // it); the next journal segment is then also prepared ahead on a thread
   // once the current one is half full (zero-filled and synced as
-  // wal-spare.tmp, docs/format.md), so that the
-  // writer that fills a segment does not write and sync the next one's
-  // zeros. false: inside the Apply or Update that crosses a bound, before
-  // it returns, and segments are made when needed; deterministic, for
-  // tests that replay a sequence of file operations. Either way the snapshot is built from the newest snapshot
-  // and the synced journal, never from the live state, so writers wait only
-  // for one journal fdatasync (docs/tuning.md).
+  // wal-spare.tmp, docs/format.md), so that the writer that fills a
+  // segment does not write and sync the next one's zeros. false: inside
+  // the Apply or Update that crosses a bound, before it returns, and
+  // segments are made when needed; deterministic, for tests that replay a
+  // sequence of file operations. Either way the snapshot is built from the
+  // newest snapshot and the synced journal, never from the live state, so
+  // writers wait only for one journal fdatasync (docs/tuning.md).
   bool compact_in_background = true;
   // Under Durability::kSync, how fast compaction writes the new snapshot
   // while transactions are being committed, in bytes per second; 0 for no
