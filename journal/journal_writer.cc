@@ -16,20 +16,30 @@
 namespace statelog::internal {
 namespace {
 
-// Real zeros in [from, to), not a hole or fallocate: the blocks are then
-// allocated and written, so later overwrites need no metadata in their
-// fdatasync. In 64 KiB writes: after 1 MiB writes a later small pwrite
-// into the file cost 5-7 us instead of 2-3 us here (ext4 keeps larger
-// page-cache folios), measured with a write probe on this kind of machine.
-absl::Status WriteZeros(File* file, uint64_t from, uint64_t to) {
-  const std::string zeros(std::min<uint64_t>(to - from, 64 << 10), '\0');
-  for (uint64_t at = from; at < to;) {
-    const uint64_t n = std::min<uint64_t>(zeros.size(), to - at);
+// A new file at `path` of `size` zero bytes, not yet synced. A leftover
+// of the same name is from a crash while one was made: never published, it
+// holds nothing acknowledged. Real zeros, not a hole or fallocate: the
+// blocks are then allocated and written, so later overwrites need no
+// metadata in their fdatasync. In 64 KiB writes: after 1 MiB writes a
+// later small pwrite into the file cost 5-7 us instead of 2-3 us here
+// (ext4 keeps larger page-cache folios), measured with a write probe on
+// this kind of machine.
+absl::StatusOr<std::unique_ptr<File>> CreateZeroed(Env* env,
+                                                   const std::string& path,
+                                                   uint64_t size) {
+  absl::Status removed = env->RemoveFile(path);
+  if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
+  STATELOG_ASSIGN_OR_RETURN(
+      std::unique_ptr<File> file,
+      env->OpenFile(path, Env::OpenMode::kCreateExclusive));
+  const std::string zeros(std::min<uint64_t>(size, 64 << 10), '\0');
+  for (uint64_t at = 0; at < size;) {
+    const uint64_t n = std::min<uint64_t>(zeros.size(), size - at);
     STATELOG_RETURN_IF_ERROR(
         file->Write(at, absl::string_view(zeros.data(), n)));
     at += n;
   }
-  return absl::OkStatus();
+  return file;
 }
 
 // A segment's worth of synced zeros under kSpareSegmentName, header
@@ -37,13 +47,9 @@ absl::Status WriteZeros(File* file, uint64_t from, uint64_t to) {
 absl::StatusOr<std::unique_ptr<File>> MakeSpare(Env* env,
                                                 const std::string& dir,
                                                 uint64_t capacity) {
-  const std::string path = JoinPath(dir, kSpareSegmentName);
-  absl::Status removed = env->RemoveFile(path);
-  if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
   STATELOG_ASSIGN_OR_RETURN(
       std::unique_ptr<File> file,
-      env->OpenFile(path, Env::OpenMode::kCreateExclusive));
-  STATELOG_RETURN_IF_ERROR(WriteZeros(file.get(), 0, capacity));
+      CreateZeroed(env, JoinPath(dir, kSpareSegmentName), capacity));
   STATELOG_RETURN_IF_ERROR(file->Sync());
   return file;
 }
@@ -106,24 +112,15 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
   std::string header;
   EncodeSegmentHeader(SegmentHeader{store_id_, first_seq, chain_in}, &header);
 
-  // Filled under a name recovery removes, published by the rename.
-  std::string temp;
+  // Zeros under a name recovery removes (the spare's, or one made now),
+  // then the header, published by the rename.
+  std::string temp = JoinPath(dir_, kSpareSegmentName);
   std::unique_ptr<File> file = TakeSpare(capacity);
-  if (file != nullptr) {
-    temp = JoinPath(dir_, kSpareSegmentName);
-    STATELOG_RETURN_IF_ERROR(file->Write(0, header));
-  } else {
+  if (file == nullptr) {
     temp = path + kTempSuffix;
-    // A leftover temp of the same name is from a crash during creation; it
-    // was never published, so it holds nothing acknowledged.
-    absl::Status removed = env_->RemoveFile(temp);
-    if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
-    STATELOG_ASSIGN_OR_RETURN(
-        file, env_->OpenFile(temp, Env::OpenMode::kCreateExclusive));
-    STATELOG_RETURN_IF_ERROR(file->Write(0, header));
-    STATELOG_RETURN_IF_ERROR(
-        WriteZeros(file.get(), kSegmentHeaderSize, capacity));
+    STATELOG_ASSIGN_OR_RETURN(file, CreateZeroed(env_, temp, capacity));
   }
+  STATELOG_RETURN_IF_ERROR(file->Write(0, header));
   STATELOG_RETURN_IF_ERROR(file->Sync());
   KillPoint("segment.filled");
   STATELOG_RETURN_IF_ERROR(env_->Rename(temp, path));
