@@ -261,6 +261,7 @@ absl::Status TextState::Parse(size_t i) {
   const TextMember& member = index_->members[i];
   STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(member));
   parsed_.emplace(std::string(index_->Key(member)), std::move(value));
+  unfolded_bytes_ += member.end - member.begin;
   parsed_flags_[i] = true;
   ++parsed_members_;
   --text_members_;
@@ -273,23 +274,32 @@ absl::Status TextState::ParseMember(const std::string& key) {
   if (it == changed_text_.end()) return absl::OkStatus();
   STATELOG_ASSIGN_OR_RETURN(Json value, ParseJson(it->second, "state member"));
   parsed_.emplace(it->first, std::move(value));
+  unfolded_bytes_ += it->first.size() + it->second.size();
   changed_text_.erase(it);
   ++parsed_members_;
   return absl::OkStatus();
 }
 
-void TextState::FoldChanges(const std::vector<std::string>& keys) {
+void TextState::FoldChangesOverBudget() {
+  const size_t budget = text_bytes_ <= kSmallStateBytes ? kSmallStateBytes : 0;
+  if (unfolded_bytes_ <= budget &&
+      parsed_.size() <= parsed_after_fold_ + budget / 32) {
+    return;
+  }
   std::string text;
-  for (const std::string& key : keys) {
-    auto it = parsed_.find(key);
-    if (it == parsed_.end()) continue;
+  for (auto it = parsed_.begin(); it != parsed_.end();) {
     // A value that does not dump (past the nesting limit, say) stays a
     // tree; Dump reports it as it would have.
     text.clear();
-    if (!AppendMemberValue(it->second, &text).ok()) continue;
-    changed_text_.emplace(key, text);
-    parsed_.erase(it);
+    if (!AppendMemberValue(it->second, &text).ok()) {
+      ++it;
+      continue;
+    }
+    changed_text_.emplace(it->first, text);
+    it = parsed_.erase(it);
   }
+  unfolded_bytes_ = 0;
+  parsed_after_fold_ = parsed_.size();
 }
 
 absl::Status TextState::MakeWhole() {
@@ -355,7 +365,7 @@ absl::Status TextState::Apply(const Transaction& txn, Validation validation,
   }
   if (whole_) return ApplyTransaction(txn, &tree_, validation, values);
   absl::Status applied = ApplyToMembers(txn, keys, validation, values);
-  if (changed_form_ == ChangedMembers::kText) FoldChanges(keys);
+  if (changed_form_ == ChangedMembers::kText) FoldChangesOverBudget();
   // Once every member is parsed, one tree serves better: no per-transaction
   // moving of members, and reads need no preparing.
   if (text_members_ == 0 && changed_text_.empty()) {
@@ -368,26 +378,20 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
                                        const std::vector<std::string>& keys,
                                        Validation validation,
                                        Values values) {
-  // The transaction runs on an object of just the members it touches:
-  // every pointer it follows starts at one of them, so it cannot tell the
-  // difference. Parse them all before moving any, so a failure leaves
-  // everything in place.
+  // The transaction runs on the object of the parsed members: every
+  // pointer it follows starts at one of the members it touches, and those
+  // are all parsed first (before anything changes, so a failure to parse
+  // leaves everything in place), so it cannot tell the difference from the
+  // whole state. The map moves into a Json and back, its nodes untouched.
   for (const std::string& key : keys) {
     STATELOG_RETURN_IF_ERROR(ParseMember(key));
   }
-  // The members move as map nodes, into `part` and back: no copy, no
-  // allocation.
-  Json part = Json::object();
-  Json::object_t& object = *part.get_ptr<Json::object_t*>();
-  for (const std::string& key : keys) {
-    auto it = parsed_.find(key);
-    if (it != parsed_.end()) object.insert(object.end(), parsed_.extract(it));
-  }
+  Json part(std::move(parsed_));
   // On failure ApplyTransaction leaves `part` as it was; either way, `part`
-  // holds what the touched members now are (the removed ones are gone, the
-  // added ones new), and none of their keys is left in parsed_.
+  // holds what the parsed members now are (the removed ones are gone, the
+  // added ones new).
   absl::Status applied = ApplyTransaction(txn, &part, validation, values);
-  parsed_.merge(object);
+  parsed_ = std::move(*part.get_ptr<Json::object_t*>());
   return applied;
 }
 

@@ -50,7 +50,9 @@ enum class ChangedMembers {
   // Their compact JSON text, parsed again only if a later transaction or a
   // read needs them: a state built to be written out (compaction's), which
   // nobody reads. A small object's tree takes five to seven times its text
-  // (docs/tuning.md, Memory).
+  // (docs/tuning.md, Memory). They are folded to text once the members
+  // parsed since the last fold pass a budget (kSmallStateBytes), which is
+  // zero unless the state is small.
   kText,
 };
 
@@ -106,6 +108,18 @@ class TextState {
 
   // What Apply leaves changed members as; kTrees unless set.
   void set_changed_members(ChangedMembers form) { changed_form_ = form; }
+  // ChangedMembers::kText folds the changed members to text after every
+  // transaction, except in a state whose source text is at most
+  // kSmallStateBytes: there they stay trees until more than
+  // kSmallStateBytes of text, or more than kSmallStateBytes / 32 members,
+  // have been parsed since the last fold. A small state that records
+  // change over and over (a compaction of a few thousand keys after
+  // 100,000 updates) is then parsed once and soon one tree, not parsed and
+  // dumped once per record; its trees (five to seven times the text) stay
+  // small. Larger states keep the fold per transaction: a journal of
+  // 100,000 keys each changed about once gains nothing from waiting, and
+  // compaction's peak memory would grow (docs/tuning.md, Compaction).
+  static constexpr size_t kSmallStateBytes = size_t{256} << 10;
 
   // Applies `txn` all or nothing, with ApplyTransaction's results and
   // errors (and its meaning of `values`). An operation on the root other
@@ -157,9 +171,10 @@ class TextState {
   absl::Status Parse(size_t i);
   // Moves the member `key` to parsed_ if it is text (either kind).
   absl::Status ParseMember(const std::string& key);
-  // With ChangedMembers::kText: moves the members `keys` that are in
-  // parsed_ to changed_text_.
-  void FoldChanges(const std::vector<std::string>& keys);
+  // With ChangedMembers::kText: moves the members in parsed_ to
+  // changed_text_ if those parsed since the last fold pass the budget
+  // (kSmallStateBytes).
+  void FoldChangesOverBudget();
   absl::Status MakeWhole();
   // Parses `txn`'s touched members, moves them into a tree of their own
   // and applies it there; the rest stays as it is.
@@ -187,6 +202,10 @@ class TextState {
   Json tree_;  // the state, once whole_
   size_t parsed_members_ = 0;
   size_t text_bytes_ = 0;  // of the source, to size Dump's output
+  // Text bytes of the members parsed since the last fold, and how many
+  // members parsed_ held after it (values that do not dump stay there).
+  size_t unfolded_bytes_ = 0;
+  size_t parsed_after_fold_ = 0;
 };
 
 }  // namespace statelog::internal

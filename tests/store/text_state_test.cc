@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
 #include "txn/pointer_tokens.h"
@@ -497,36 +498,85 @@ TEST(TextStateTest, BecomesOneTreeOnceNoMemberIsLeftAsText) {
   EXPECT_TRUE(empty.whole());
 }
 
-TEST(TextStateTest, ChangedMembersKeptAsTextAreParsedAgainWhenUsed) {
+TEST(TextStateTest, ChangedMembersOfASmallStateStayParsedUntilItIsOneTree) {
   Json tree = {{"a", {{"n", 1}}}, {"b", {{"n", 2}}}, {"c", 3}};
   const std::string text = DumpOrDie(tree);
   TextState state = FromTextOrDie(text);
   state.set_changed_members(ChangedMembers::kText);
   ASSERT_OK(ApplyBoth(Transaction().Set("/a/n", 10).Set("/new", {1, 2}),
                       &tree, &state));
-  // Both changed members are text again; b was never parsed.
-  EXPECT_FALSE(state.Prepared({"a"}));
-  EXPECT_FALSE(state.Prepared({"new"}));
+  // Far below the fold budget: the changed members stay trees (a record
+  // that changes them again parses nothing); b was never parsed.
+  EXPECT_TRUE(state.Prepared({"a"}));
+  EXPECT_TRUE(state.Prepared({"new"}));
   EXPECT_FALSE(state.Prepared({"b"}));
   EXPECT_EQ(state.parsed_members(), 1u);  // a, to change it
-  // A change to a member held as changed text parses that text.
   ASSERT_OK(ApplyBoth(Transaction().Set("/a/m", "x"), &tree, &state));
-  EXPECT_EQ(state.parsed_members(), 2u);
-  EXPECT_FALSE(state.Prepared({"a"}));
-  // A failing transaction leaves the changed text as it was.
+  EXPECT_EQ(state.parsed_members(), 1u);
+  // A failing transaction leaves the parsed members as they were.
   EXPECT_THAT(ApplyBoth(Transaction().Set("/a/n", 0).Test("/new/0", 9),
                         &tree, &state),
               StatusIs(absl::StatusCode::kAborted, ::testing::_));
   ExpectFindsAsTheTree(&state, tree, "/a/n");
-  EXPECT_TRUE(state.Prepared({"a"}));
   ExpectFindsAsTheTree(&state, tree, "/new/1");
-  // Every member once touched, none as the source's text: the changes
-  // still held as text keep the state from being one tree until read.
+  // Every member touched, none left as text: one tree.
+  EXPECT_FALSE(state.whole());
   ASSERT_OK(ApplyBoth(Transaction().Remove("/b").Set("/c", 4), &tree, &state));
+  EXPECT_TRUE(state.whole());
+}
+
+TEST(TextStateTest, ChangedMembersPastTheFoldBudgetAreTextAndParsedAgainWhenUsed) {
+  // 10,000 small members: their text is a small state's, so the members
+  // changed wait as trees until more than kSmallStateBytes / 32 of them
+  // have been parsed.
+  const size_t fold_members = TextState::kSmallStateBytes / 32;
+  Json tree = Json::object();
+  for (int i = 0; i < 10000; ++i) tree[absl::StrCat("k", i)] = {{"n", i}};
+  const std::string text = DumpOrDie(tree);
+  ASSERT_LT(text.size(), TextState::kSmallStateBytes);
+  TextState state = FromTextOrDie(text);
+  state.set_changed_members(ChangedMembers::kText);
+  Transaction below;
+  for (size_t i = 0; i < fold_members; ++i) {
+    below.Set(absl::StrCat("/k", i, "/n"), -1);
+  }
+  ASSERT_OK(ApplyBoth(below, &tree, &state));
+  EXPECT_TRUE(state.Prepared({"k0"}));  // at the budget, not past it
+  ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/k", fold_members, "/n"), -1),
+                      &tree, &state));
+  // Past it: every changed member is folded to text.
+  EXPECT_FALSE(state.Prepared({"k0"}));
+  EXPECT_FALSE(state.Prepared({absl::StrCat("k", fold_members)}));
+  EXPECT_EQ(state.parsed_members(), fold_members + 1);
+  // A change to a member held as changed text parses that text again.
+  ASSERT_OK(ApplyBoth(Transaction().Set("/k0/m", "x"), &tree, &state));
+  EXPECT_EQ(state.parsed_members(), fold_members + 2);
+  EXPECT_TRUE(state.Prepared({"k0"}));
+  // A failing transaction leaves the changed text as it was.
+  EXPECT_THAT(ApplyBoth(Transaction().Set("/k1/n", 0).Test("/k2/n", 9),
+                        &tree, &state),
+              StatusIs(absl::StatusCode::kAborted, ::testing::_));
+  ExpectFindsAsTheTree(&state, tree, "/k1/n");
   EXPECT_FALSE(state.whole());
   absl::StatusOr<const Json*> whole = state.Whole();
   ASSERT_OK(whole);
   EXPECT_EQ(**whole, tree);
+}
+
+TEST(TextStateTest, ChangedMembersOfALargeStateAreTextAfterEveryTransaction) {
+  Json tree = Json::object();
+  for (int i = 0; i < 20000; ++i) tree[absl::StrCat("k", i)] = {{"n", i}};
+  const std::string text = DumpOrDie(tree);
+  ASSERT_GT(text.size(), TextState::kSmallStateBytes);
+  TextState state = FromTextOrDie(text);
+  state.set_changed_members(ChangedMembers::kText);
+  ASSERT_OK(ApplyBoth(Transaction().Set("/k7/n", -7).Set("/new", 1), &tree,
+                      &state));
+  EXPECT_FALSE(state.Prepared({"k7"}));
+  EXPECT_FALSE(state.Prepared({"new"}));
+  ASSERT_OK(ApplyBoth(Transaction().Set("/k7/m", 0), &tree, &state));
+  EXPECT_EQ(state.parsed_members(), 2u);  // k7 from the source, then again
+  EXPECT_FALSE(state.Prepared({"k7"}));
 }
 
 // FileContents over a string of its own that says when it is released,
