@@ -68,6 +68,9 @@ class JournalWriter {
   // Writes `records` (one or more whole framed records, consecutive
   // sequence numbers continuing the journal). Not durable until Sync().
   [[nodiscard]] absl::Status Write(absl::string_view records);
+  // Whether a Write of `n` bytes stays in the current segment, so that it
+  // starts no new one (no fdatasync, rename or directory fsync).
+  bool Fits(uint64_t n) const { return n <= capacity_ - offset_; }
   // fdatasync of every segment written since the last Sync.
   [[nodiscard]] absl::Status Sync();
   // Ends the current segment; the next record starts a new one even if it

@@ -220,6 +220,21 @@ absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync, bool gather) {
       io_done_.Wait(&mu_);
       continue;
     }
+    if (!sync && writer_->Fits(pending_.size())) {
+      // Under kNone and kInterval, a write that stays in the segment only
+      // copies the records into the page cache (a mapping, or a pwrite):
+      // cheaper done under mu_ than letting it go and taking it back. One
+      // that starts a segment (an fdatasync, a rename, a directory fsync)
+      // takes the way below, which lets readers and writers in meanwhile.
+      absl::Status s = writer_->Write(pending_);
+      pending_.clear();  // keeps its buffer for the next record
+      if (!s.ok()) {
+        PoisonLocked("journal write", s);
+        continue;
+      }
+      written_seq_ = last_seq_;
+      continue;
+    }
     // Become the leader for everything framed so far.
     io_busy_ = true;
     if (gather && last_seq_ < gather_target_ && !gather_missed_ &&

@@ -413,6 +413,40 @@ TEST(StoreTest, WriteErrorPoisonsTheStoreUntilReopened) {
   EXPECT_OK(again->Apply(Transaction().Set("/a", 4)));
 }
 
+// Under kNone a record that stays in its segment is written with the
+// store's lock held; a failing write must poison the store all the same,
+// and what was acknowledged before it must survive.
+TEST(StoreTest, WriteErrorUnderNoSyncPoisonsTheStore) {
+  MemEnv env;
+  Options o = Create();
+  o.env = &env;
+  o.durability = Durability::kNone;
+  o.compact_in_background = false;
+  auto store = OpenOrDie("/s", o);
+  ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
+  ASSERT_OK(store->Apply(Transaction().Set("/b", 1)));
+  ASSERT_OK(store->Sync());
+  std::atomic<bool> fail{true};
+  env.set_fault_hook([&](const std::string& op, const std::string& path) {
+    if (fail && op == "write" && path.find("wal-") != std::string::npos) {
+      return absl::InternalError("injected EIO on write");
+    }
+    return absl::OkStatus();
+  });
+  EXPECT_THAT(store->Apply(Transaction().Set("/a", 2)),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("injected EIO")));
+  fail = false;
+  EXPECT_THAT(store->Apply(Transaction().Set("/a", 3)),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("poisoned")));
+  std::unique_ptr<MemEnv> image = env.CrashImage();
+  store.reset();
+  Options reopen;
+  reopen.env = image.get();
+  auto again = OpenOrDie("/s", reopen);
+  EXPECT_EQ(*again->Get("/a"), 1);
+  EXPECT_EQ(*again->Get("/b"), 1);
+}
+
 // Power cut after every acknowledgement: recovery from only what was
 // fsynced must hold every acknowledged transaction, and nothing more.
 void CrashAfterEveryAck(Durability durability) {
