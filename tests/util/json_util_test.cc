@@ -322,6 +322,42 @@ TEST(IsValidUtf8Test, RejectsMalformedSequences) {
   EXPECT_FALSE(IsValidUtf8("ok then \xfe"));
 }
 
+// Both functions look at eight bytes at a time: every byte value, at every
+// position of strings around that width, must be judged as one byte at a
+// time would (nlohmann's dump escapes and checks UTF-8 the same way).
+TEST(IsValidUtf8Test, AnyByteAtAnyPositionOfAWordIsJudgedAsNlohmannDoes) {
+  for (size_t length = 1; length <= 19; ++length) {
+    for (size_t at = 0; at < length; ++at) {
+      for (int b = 0; b < 256; ++b) {
+        std::string text(length, 'a');
+        text[at] = static_cast<char>(b);
+        bool nlohmann_valid = true;
+        std::string expected;
+        try {
+          expected = Json(text).dump();
+        } catch (const Json::exception&) {
+          nlohmann_valid = false;
+        }
+        ASSERT_EQ(IsValidUtf8(text), nlohmann_valid)
+            << "byte " << b << " at " << at << " of " << length;
+        if (!nlohmann_valid) continue;
+        std::string got;
+        AppendJsonString(text, &got);
+        ASSERT_EQ(got, expected)
+            << "byte " << b << " at " << at << " of " << length;
+      }
+    }
+  }
+  // A valid multi-byte sequence straddling a word's end.
+  for (size_t at = 0; at < 12; ++at) {
+    std::string text(16, 'a');
+    text.replace(at, 4, "\xf0\x90\x80\x80");
+    EXPECT_TRUE(IsValidUtf8(text)) << at;
+    text.replace(at, 4, "\xf0\x90\x80\x28");
+    EXPECT_FALSE(IsValidUtf8(text)) << at;
+  }
+}
+
 TEST(DumpJsonTest, WritesCompactJsonThatParsesBack) {
   Json value = Json::parse(R"({"b": [1, 2.5, "x\"y"], "a": null})");
   absl::StatusOr<std::string> text = DumpJson(value);
