@@ -51,7 +51,7 @@ absl::Status PutValue(const Slot& slot, const Tokens& tokens, Json* value,
         "index ", slot.index, " is out of range for an array of size ",
         slot.parent->size()));
   }
-  Tokens where = ResolvedPath(tokens, slot);
+  Tokens where = undo->recording() ? ResolvedPath(tokens, slot) : Tokens();
   undo->Reserve();
   if (slot.value != nullptr && !(in_array && mode == ArrayPut::kInsert)) {
     std::swap(*slot.value, *value);
@@ -64,7 +64,7 @@ absl::Status PutValue(const Slot& slot, const Tokens& tokens, Json* value,
 }
 
 void RemoveValue(const Slot& slot, const Tokens& tokens, UndoLog* undo) {
-  Tokens where = ResolvedPath(tokens, slot);
+  Tokens where = undo->recording() ? ResolvedPath(tokens, slot) : Tokens();
   undo->Reserve();
   undo->RecordRemove(std::move(where), TakeValue(slot));
 }
@@ -248,6 +248,10 @@ absl::Status ApplyTransaction(const Transaction& txn, Json* state,
   try {
     if (validation == Validation::kValidate) status = txn.Validate();
     for (index = 0; status.ok() && index < ops.size(); ++index) {
+      if (index + 1 == ops.size() && ops[index].kind != OpKind::kMove &&
+          ops[index].kind != OpKind::kMerge) {
+        undo.Discard();  // undo_log.h says why the last one needs no undo
+      }
       status = ApplyOperation(ops[index], values, state, &undo);
       if (!status.ok()) status = labeled(status);
     }

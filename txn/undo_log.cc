@@ -11,6 +11,7 @@
 namespace statelog::internal {
 
 void UndoLog::Reserve() {
+  if (discarding_) return;
   // Grown geometrically: reserve(size() + 1) would reallocate every time.
   if (entries_.size() == entries_.capacity()) {
     entries_.reserve(std::max<size_t>(16, 2 * entries_.capacity()));
@@ -18,15 +19,18 @@ void UndoLog::Reserve() {
 }
 
 void UndoLog::RecordInsert(std::vector<std::string> path) noexcept {
+  if (discarding_) return;
   entries_.push_back(Entry{Kind::kInsert, std::move(path), Json(), false});
 }
 
 void UndoLog::RecordReplace(std::vector<std::string> path, Json old) noexcept {
+  if (discarding_) return;
   entries_.push_back(
       Entry{Kind::kReplace, std::move(path), std::move(old), false});
 }
 
 void UndoLog::RecordRemove(std::vector<std::string> path, Json old) noexcept {
+  if (discarding_) return;
   entries_.push_back(
       Entry{Kind::kRemove, std::move(path), std::move(old), false});
 }

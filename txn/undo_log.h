@@ -29,6 +29,17 @@ class UndoLog {
   UndoLog(const UndoLog&) = delete;
   UndoLog& operator=(const UndoLog&) = delete;
 
+  // From now on, keep nothing: Reserve and Record* do nothing (displaced
+  // values are destroyed at once). For a transaction's last operation,
+  // which never needs undoing: if it fails it has changed nothing (every
+  // operation checks everything before its one change), and nothing after
+  // it can fail. Not for a move (it takes its value back out of the log)
+  // nor a merge patch (several changes, so memory running out midway
+  // leaves some made).
+  void Discard() { discarding_ = true; }
+  // Whether entries are kept; callers skip building their paths if not.
+  bool recording() const { return !discarding_; }
+
   // Makes room for one more entry. May throw std::bad_alloc.
   void Reserve();
 
@@ -62,6 +73,7 @@ class UndoLog {
   };
 
   std::vector<Entry> entries_;
+  bool discarding_ = false;
 };
 
 }  // namespace statelog::internal
