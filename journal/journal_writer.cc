@@ -128,6 +128,7 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
   STATELOG_RETURN_IF_ERROR(env_->SyncDir(dir_));
 
   file_ = std::move(file);
+  spare_tried_ = false;
   if (options_.map_writes) file_->MapWrites(capacity);
   file_name_ = name;
   offset_ = kSegmentHeaderSize;
@@ -146,8 +147,18 @@ std::unique_ptr<File> JournalWriter::TakeSpare(uint64_t capacity) {
 }
 
 void JournalWriter::PrepareSpare() {
-  if (!options_.prepare_ahead || spare_thread_.joinable()) return;
+  if (options_.spare == JournalWriterOptions::Spare::kNone || spare_tried_ ||
+      spare_thread_.joinable()) {  // one is being prepared
+    return;
+  }
+  spare_tried_ = true;
   if (spare_.ok() && *spare_ != nullptr) return;  // one is ready
+  if (options_.spare == JournalWriterOptions::Spare::kInline) {
+    // A failure is not this write's: the next segment is then made when it
+    // starts, and that reports it.
+    spare_ = MakeSpare(env_, dir_, options_.segment_bytes);
+    return;
+  }
   // The thread owns spare_ until joined; the writer touches neither the
   // spare's file nor its name meanwhile.
   spare_thread_ = std::thread([this] {

@@ -33,13 +33,19 @@ struct JournalWriterOptions {
   // (File::MapWrites). Worth it only where writes are not each followed by
   // an fdatasync (io/write_window.h).
   bool map_writes = false;
-  // Prepare the next segment (zero-filled and synced, as wal-spare.tmp)
-  // on a thread of its own once the current one is half full, so that starting
-  // it costs a header write, its fdatasync, a rename and a directory fsync
-  // instead of writing and syncing a whole segment of zeros. Off for
-  // tests that replay exact sequences of file operations: the thread's
-  // operations interleave with the writer's as the scheduler pleases.
-  bool prepare_ahead = false;
+  // Whether and where the next segment is prepared (zero-filled and
+  // synced, as wal-spare.tmp) once the current one is half full, so that
+  // starting it costs a header write, its fdatasync, a rename and a
+  // directory fsync instead of writing and syncing a whole segment of
+  // zeros then.
+  enum class Spare {
+    kNone,    // each segment is made when it starts
+    kInline,  // by the write that passes half way: the same file
+              // operations in a fixed order, which tests that replay exact
+              // sequences of them (the crash explorer) need
+    kThread,  // on a thread of the writer's, beside the writes
+  };
+  Spare spare = Spare::kNone;
 };
 
 class JournalWriter {
@@ -89,7 +95,8 @@ class JournalWriter {
   // The prepared spare if it is ready, good and holds `capacity` bytes;
   // null otherwise (the caller then makes the segment itself).
   std::unique_ptr<File> TakeSpare(uint64_t capacity);
-  // Starts preparing the next spare if options_.prepare_ahead.
+  // Prepares the next spare (or starts to) as options_.spare says, once
+  // per segment.
   void PrepareSpare();
   absl::Status WriteRun(absl::string_view run);
 
@@ -106,6 +113,7 @@ class JournalWriter {
   // The spare being prepared; spare_ is the thread's until it is joined.
   std::thread spare_thread_;
   absl::StatusOr<std::unique_ptr<File>> spare_ = std::unique_ptr<File>();
+  bool spare_tried_ = false;  // for the current segment
 };
 
 }  // namespace statelog::internal

@@ -155,7 +155,9 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
     wopts.segment_bytes = opts.segment_bytes;
     wopts.map_writes = opts.map_journal_writes &&
                        opts.durability != Durability::kSync;
-    wopts.prepare_ahead = opts.compact_in_background;
+    wopts.spare = opts.compact_in_background
+                      ? internal::JournalWriterOptions::Spare::kThread
+                      : internal::JournalWriterOptions::Spare::kInline;
     const internal::JournalReadResult& j = recovered.journal;
     if (!j.tail_file.empty() && j.journal_next_seq == recovered.last_seq + 1) {
       STATELOG_ASSIGN_OR_RETURN(

@@ -101,9 +101,10 @@ struct Options {
   // once the current one is half full (zero-filled and synced as
   // wal-spare.tmp, docs/format.md), so that the writer that fills a
   // segment does not write and sync the next one's zeros. false: inside
-  // the Apply or Update that crosses a bound, before it returns, and
-  // segments are made when needed; deterministic, for tests that replay a
-  // sequence of file operations. Either way the snapshot is built from the
+  // the Apply or Update that crosses a bound, before it returns, and the
+  // spare segment is made by the write that takes the current one past
+  // half full; deterministic, for tests that replay a sequence of file
+  // operations. Either way the snapshot is built from the
   // newest snapshot and the synced journal, never from the live state, so
   // writers wait only for one journal fdatasync (docs/tuning.md).
   bool compact_in_background = true;

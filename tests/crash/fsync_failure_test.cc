@@ -102,7 +102,12 @@ TEST(FsyncFailureTest, ReopeningAfterAFailedJournalSyncKeepsLaterAcknowledgement
     ASSERT_OK(opened->store->Apply(Transaction().Set("/a", 1)));
     bool fail = true;
     env.set_fault_hook([&](const FsCall& call) -> std::optional<FsFault> {
-      if (!fail || call.kind != FsOpKind::kSync) return std::nullopt;
+      // The segment's own fdatasync, not the spare's (prepared once the
+      // segment is half full).
+      if (!fail || call.kind != FsOpKind::kSync ||
+          call.path.find(internal::kSpareSegmentName) != std::string::npos) {
+        return std::nullopt;
+      }
       fail = false;
       return FsFault{absl::InternalError("fdatasync: EIO (injected)"), 0, false};
     });

@@ -45,10 +45,11 @@ std::unique_ptr<JournalWriter> CreateOrDie(const std::string& dir,
                                            uint64_t first_seq,
                                            uint64_t chain_in,
                                            uint64_t segment_bytes,
-                                           bool prepare_ahead = false) {
+                                           JournalWriterOptions::Spare spare =
+                                               JournalWriterOptions::Spare::kNone) {
   JournalWriterOptions options;
   options.segment_bytes = segment_bytes;
-  options.prepare_ahead = prepare_ahead;
+  options.spare = spare;
   absl::StatusOr<std::unique_ptr<JournalWriter>> w = JournalWriter::CreateSegment(
       Env::Default(), dir, store_id, first_seq, chain_in, options);
   EXPECT_TRUE(w.ok()) << w.status();
@@ -481,12 +482,27 @@ ino_t InodeOf(const std::string& dir, const std::string& name) {
   return st.st_ino;
 }
 
-TEST(JournalWriterTest, APreparedSpareBecomesTheNextSegment) {
+// On a thread of the writer's (a store's default) and by the write that
+// passes half way (compact_in_background off: what the crash explorer runs).
+class SpareModeTest
+    : public ::testing::TestWithParam<JournalWriterOptions::Spare> {};
+
+INSTANTIATE_TEST_SUITE_P(
+    JournalWriterTest, SpareModeTest,
+    ::testing::Values(JournalWriterOptions::Spare::kThread,
+                      JournalWriterOptions::Spare::kInline),
+    [](const ::testing::TestParamInfo<JournalWriterOptions::Spare>& info) {
+      return std::string(info.param == JournalWriterOptions::Spare::kThread
+                             ? "OnAThread"
+                             : "Inline");
+    });
+
+TEST_P(SpareModeTest, APreparedSpareBecomesTheNextSegment) {
   ScratchDir dir;
   const std::string id = StoreId('p');
   constexpr uint64_t kSegmentBytes = 8192;
   std::unique_ptr<JournalWriter> w =
-      CreateOrDie(dir.path(), id, 1, 0, kSegmentBytes, /*prepare_ahead=*/true);
+      CreateOrDie(dir.path(), id, 1, 0, kSegmentBytes, GetParam());
   ASSERT_NE(w, nullptr);
   RecordFramer framer;
   auto write = [&](size_t size) {
@@ -558,7 +574,8 @@ TEST(JournalWriterTest, ALeftoverSpareIsReplaced) {
   // A spare left by a process that died: stale bytes, the wrong size.
   WriteSegment(dir.path(), kSpareSegmentName, std::string(100, 'x'));
   std::unique_ptr<JournalWriter> w =
-      CreateOrDie(dir.path(), StoreId('l'), 1, 0, 4096, /*prepare_ahead=*/true);
+      CreateOrDie(dir.path(), StoreId('l'), 1, 0, 4096,
+                  JournalWriterOptions::Spare::kThread);
   ASSERT_NE(w, nullptr);
   RecordFramer framer;
   std::string batch;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "util/file_names.h"
 
 namespace statelog::testing {
 namespace {
@@ -114,6 +115,7 @@ std::optional<FsFault> FaultPlan::Decide(const FsCall& call) {
 
 bool FaultPlan::MustPoison() const {
   if (!fired_) return false;
+  if (BaseName(fired_->path) == internal::kSpareSegmentName) return false;
   if (fired_->kind == FsOpKind::kSync || fired_->kind == FsOpKind::kSyncDir) {
     return true;
   }

@@ -50,7 +50,11 @@ class FaultPlan {
   // The first failed call. REQUIRES: fired().
   const FsCall& fired_call() const { return *fired_; }
   // Whether the store must be poisoned after the failure: any failed fsync
-  // or fdatasync, and a failed write to the journal.
+  // or fdatasync, and a failed write to the journal. Not a failure on the
+  // spare segment (wal-spare.tmp): it holds no record until it is
+  // published, a failed preparation is dropped and the segment made when
+  // it starts instead, and a failure while it is being published (its
+  // header) fails the journal write, which poisons the store regardless.
   bool MustPoison() const;
   bool sticky() const { return sticky_; }
   // "EIO once at call 37 (fdatasync /s/wal-...log)".
