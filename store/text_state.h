@@ -176,8 +176,8 @@ class TextState {
   // (kSmallStateBytes).
   void FoldChangesOverBudget();
   absl::Status MakeWhole();
-  // Parses `txn`'s touched members, moves them into a tree of their own
-  // and applies it there; the rest stays as it is.
+  // Parses `txn`'s touched members and applies it to the object of the
+  // parsed members; the members still text stay as they are.
   absl::Status ApplyToMembers(const Transaction& txn,
                               const std::vector<std::string>& keys,
                               Validation validation, Values values);
