@@ -18,8 +18,8 @@
 #include "journal/journal_writer.h"
 #include "journal/record.h"
 #include "recovery/recovery.h"
-#include "store/text_state.h"
 #include "statelog/env.h"
+#include "store/text_state.h"
 #include "util/json_util.h"
 
 namespace statelog::bench {
