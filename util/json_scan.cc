@@ -13,24 +13,16 @@
 #include <string>
 #include <system_error>
 
+#include "util/string_words.h"
+
 namespace statelog::internal {
 namespace {
 
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-
 // The bytes of `v` (eight, loaded from memory) that end a run of plain
-// string bytes: a control character, '"', '\\', or a byte of a multibyte
-// UTF-8 sequence. Each such byte has its high bit set in the result. A
-// byte above one of these can be flagged wrongly (a borrow runs into it),
-// never one below, so the lowest flag is exact.
+// string bytes: one that needs an escape, or a byte of a multibyte UTF-8
+// sequence, flagged as EscapeBytes flags them (the lowest flag is exact).
 inline uint64_t SpecialBytes(uint64_t v) {
-  const uint64_t quote = v ^ (kOnes * '"');
-  const uint64_t backslash = v ^ (kOnes * '\\');
-  const uint64_t flagged = ((v - kOnes * 0x20) & ~v) |
-                           ((quote - kOnes) & ~quote) |
-                           ((backslash - kOnes) & ~backslash) | v;
-  return flagged & kHighBits;
+  return EscapeBytes(v) | NonAsciiBytes(v);
 }
 
 // How many bytes of a word loaded from memory come before the lowest
@@ -133,9 +125,7 @@ const char* ScanString(const char* p, const char* end, bool* escaped,
   const char* run = p;  // start of the bytes not yet appended to `out`
   for (;;) {
     while (end - p >= 8) {
-      uint64_t word;
-      std::memcpy(&word, p, sizeof(word));
-      const uint64_t flags = SpecialBytes(word);
+      const uint64_t flags = SpecialBytes(LoadWord(p));
       if (flags != 0) {
         p += BytesBeforeFlag(flags);
         break;

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
@@ -19,6 +18,7 @@
 #include "util/json_dom_builder.h"
 #include "util/printable.h"
 #include "util/status_macros.h"
+#include "util/string_words.h"
 
 namespace statelog::internal {
 namespace {
@@ -148,26 +148,6 @@ absl::Status RunSax(absl::string_view text, absl::string_view what,
   }
   if (!parsed) return ParseFailure(text, what, *handler);
   return absl::OkStatus();
-}
-
-// Eight bytes of a string as one word, for tests of all of them at once.
-uint64_t LoadWord(const unsigned char* p) {
-  uint64_t word;
-  std::memcpy(&word, p, sizeof(word));
-  return word;
-}
-constexpr uint64_t kLowBits = 0x0101010101010101ull;
-constexpr uint64_t kHighBits = 0x8080808080808080ull;
-// Whether a byte of `word` is zero (exact for "any", the classic test).
-constexpr bool HasZeroByte(uint64_t word) {
-  return ((word - kLowBits) & ~word & kHighBits) != 0;
-}
-// Whether a byte of `word` needs an escape in a JSON string: a control
-// character (below 0x20), '"' or '\\'.
-constexpr bool NeedsEscape(uint64_t word) {
-  return ((word - kLowBits * 0x20) & ~word & kHighBits) != 0 ||
-         HasZeroByte(word ^ (kLowBits * '"')) ||
-         HasZeroByte(word ^ (kLowBits * '\\'));
 }
 
 // The recursion of AppendValidatedJson; `depth` guards it against a value
@@ -377,7 +357,7 @@ bool IsValidUtf8(absl::string_view s) {
   size_t i = 0;
   while (i < n) {
     // Eight ASCII bytes at a time: most of the text of a state is ASCII.
-    while (n - i >= 8 && (LoadWord(p + i) & kHighBits) == 0) i += 8;
+    while (n - i >= 8 && NonAsciiBytes(LoadWord(p + i)) == 0) i += 8;
     if (i == n) break;
     const unsigned char lead = p[i];
     if (lead < 0x80) {
@@ -437,7 +417,7 @@ void AppendJsonString(absl::string_view text, std::string* out) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t i = 0; i < text.size(); ++i) {
     // Eight bytes at a time while none needs an escape.
-    while (text.size() - i >= 8 && !NeedsEscape(LoadWord(bytes + i))) i += 8;
+    while (text.size() - i >= 8 && EscapeBytes(LoadWord(bytes + i)) == 0) i += 8;
     if (i == text.size()) break;
     const unsigned char c = bytes[i];
     if (c >= 0x20 && c != '"' && c != '\\') continue;
