@@ -383,23 +383,32 @@ TEST(StoreTest, CompactionCarriesEveryKindOfChangeIntoTheSnapshot) {
   EXPECT_EQ(expected, Json::parse(R"({"root":{"merged":2,"replaced":1},"z":26})"));
 }
 
-TEST(StoreTest, WriteErrorPoisonsTheStoreUntilReopened) {
+// Fails every `failing_op` ("sync", "write") on a journal segment after two
+// acknowledged transactions: the Apply that meets it reports the injected
+// error, the store stays poisoned when the disk "recovers" (it must not
+// pretend it did), and a reopen from what reached the disk keeps what was
+// acknowledged before and takes new transactions.
+void ExpectJournalFailurePoisonsUntilReopened(Durability durability,
+                                              const std::string& failing_op) {
   MemEnv env;
   Options o = Create();
   o.env = &env;
-  o.compact_in_background = false;  // the fault hits the journal's syncs
+  o.durability = durability;
+  o.compact_in_background = false;  // the fault hits the journal's own calls
   auto store = OpenOrDie("/s", o);
   ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
+  ASSERT_OK(store->Apply(Transaction().Set("/b", 1)));
+  ASSERT_OK(store->Sync());
   std::atomic<bool> fail{true};
   env.set_fault_hook([&](const std::string& op, const std::string& path) {
-    if (fail && op == "sync" && path.find("wal-") != std::string::npos) {
-      return absl::InternalError("injected EIO on fdatasync");
+    if (fail && op == failing_op && path.find("wal-") != std::string::npos) {
+      return absl::InternalError("injected EIO on " + failing_op);
     }
     return absl::OkStatus();
   });
   EXPECT_THAT(store->Apply(Transaction().Set("/a", 2)),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("injected EIO")));
-  fail = false;  // the disk "recovers", the store must not pretend it did
+  fail = false;
   EXPECT_THAT(store->Apply(Transaction().Set("/a", 3)),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("poisoned")));
   EXPECT_THAT(store->Get("/a"), StatusIs(absl::StatusCode::kInternal, ::testing::_));
@@ -410,41 +419,18 @@ TEST(StoreTest, WriteErrorPoisonsTheStoreUntilReopened) {
   reopen.env = image.get();
   auto again = OpenOrDie("/s", reopen);
   EXPECT_EQ(*again->Get("/a"), 1);
+  EXPECT_EQ(*again->Get("/b"), 1);
   EXPECT_OK(again->Apply(Transaction().Set("/a", 4)));
 }
 
+TEST(StoreTest, WriteErrorPoisonsTheStoreUntilReopened) {
+  ExpectJournalFailurePoisonsUntilReopened(Durability::kSync, "sync");
+}
+
 // Under kNone a record that stays in its segment is written with the
-// store's lock held; a failing write must poison the store all the same,
-// and what was acknowledged before it must survive.
+// store's lock held; a failing write must poison the store all the same.
 TEST(StoreTest, WriteErrorUnderNoSyncPoisonsTheStore) {
-  MemEnv env;
-  Options o = Create();
-  o.env = &env;
-  o.durability = Durability::kNone;
-  o.compact_in_background = false;
-  auto store = OpenOrDie("/s", o);
-  ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
-  ASSERT_OK(store->Apply(Transaction().Set("/b", 1)));
-  ASSERT_OK(store->Sync());
-  std::atomic<bool> fail{true};
-  env.set_fault_hook([&](const std::string& op, const std::string& path) {
-    if (fail && op == "write" && path.find("wal-") != std::string::npos) {
-      return absl::InternalError("injected EIO on write");
-    }
-    return absl::OkStatus();
-  });
-  EXPECT_THAT(store->Apply(Transaction().Set("/a", 2)),
-              StatusIs(absl::StatusCode::kInternal, HasSubstr("injected EIO")));
-  fail = false;
-  EXPECT_THAT(store->Apply(Transaction().Set("/a", 3)),
-              StatusIs(absl::StatusCode::kInternal, HasSubstr("poisoned")));
-  std::unique_ptr<MemEnv> image = env.CrashImage();
-  store.reset();
-  Options reopen;
-  reopen.env = image.get();
-  auto again = OpenOrDie("/s", reopen);
-  EXPECT_EQ(*again->Get("/a"), 1);
-  EXPECT_EQ(*again->Get("/b"), 1);
+  ExpectJournalFailurePoisonsUntilReopened(Durability::kNone, "write");
 }
 
 // Power cut after every acknowledgement: recovery from only what was

@@ -525,13 +525,19 @@ TEST(TextStateTest, ChangedMembersOfASmallStateStayParsedUntilItIsOneTree) {
   EXPECT_TRUE(state.whole());
 }
 
+// {"k0": {"n": 0}, ..., "k<count-1>": {"n": count - 1}}.
+Json NumberedMembers(int count) {
+  Json tree = Json::object();
+  for (int i = 0; i < count; ++i) tree[absl::StrCat("k", i)] = {{"n", i}};
+  return tree;
+}
+
 TEST(TextStateTest, ChangedMembersPastTheFoldBudgetAreTextAndParsedAgainWhenUsed) {
   // 10,000 small members: their text is a small state's, so the members
   // changed wait as trees until more than kSmallStateBytes / 32 of them
   // have been parsed.
   const size_t fold_members = TextState::kSmallStateBytes / 32;
-  Json tree = Json::object();
-  for (int i = 0; i < 10000; ++i) tree[absl::StrCat("k", i)] = {{"n", i}};
+  Json tree = NumberedMembers(10000);
   const std::string text = DumpOrDie(tree);
   ASSERT_LT(text.size(), TextState::kSmallStateBytes);
   TextState state = FromTextOrDie(text);
@@ -564,8 +570,7 @@ TEST(TextStateTest, ChangedMembersPastTheFoldBudgetAreTextAndParsedAgainWhenUsed
 }
 
 TEST(TextStateTest, ChangedMembersOfALargeStateAreTextAfterEveryTransaction) {
-  Json tree = Json::object();
-  for (int i = 0; i < 20000; ++i) tree[absl::StrCat("k", i)] = {{"n", i}};
+  Json tree = NumberedMembers(20000);
   const std::string text = DumpOrDie(tree);
   ASSERT_GT(text.size(), TextState::kSmallStateBytes);
   TextState state = FromTextOrDie(text);
