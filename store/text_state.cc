@@ -280,18 +280,25 @@ absl::Status TextState::ParseMember(const std::string& key) {
   return absl::OkStatus();
 }
 
-void TextState::FoldChangesOverBudget() {
-  const size_t budget = text_bytes_ <= kSmallStateBytes ? kSmallStateBytes : 0;
+void TextState::FoldChangesOverBudget(const std::vector<std::string>& kept,
+                                      size_t parsed_now) {
+  // Members the transactions added were not parsed, and count as 32
+  // bytes each.
+  const size_t budget = std::max(
+      text_bytes_ <= kSmallStateBytes ? kSmallStateBytes : 0, kept_bytes_);
   if (unfolded_bytes_ <= budget &&
       parsed_.size() <= parsed_after_fold_ + budget / 32) {
     return;
   }
   std::string text;
   for (auto it = parsed_.begin(); it != parsed_.end();) {
-    // A value that does not dump (past the nesting limit, say) stays a
-    // tree; Dump reports it as it would have.
+    // The members the transaction just used are the likeliest to be used
+    // again; folding one that every record changes (a large array) would
+    // parse and dump it per record. A value that does not dump (past the
+    // nesting limit, say) stays a tree; Dump reports it as it would have.
     text.clear();
-    if (!AppendMemberValue(it->second, &text).ok()) {
+    if (std::binary_search(kept.begin(), kept.end(), it->first) ||
+        !AppendMemberValue(it->second, &text).ok()) {
       ++it;
       continue;
     }
@@ -299,6 +306,7 @@ void TextState::FoldChangesOverBudget() {
     it = parsed_.erase(it);
   }
   unfolded_bytes_ = 0;
+  kept_bytes_ = parsed_now;
   parsed_after_fold_ = parsed_.size();
 }
 
@@ -364,8 +372,11 @@ absl::Status TextState::Apply(const Transaction& txn, Validation validation,
     STATELOG_RETURN_IF_ERROR(MakeWhole());
   }
   if (whole_) return ApplyTransaction(txn, &tree_, validation, values);
+  const size_t unfolded_before = unfolded_bytes_;
   absl::Status applied = ApplyToMembers(txn, keys, validation, values);
-  if (changed_form_ == ChangedMembers::kText) FoldChangesOverBudget();
+  if (changed_form_ == ChangedMembers::kText) {
+    FoldChangesOverBudget(keys, unfolded_bytes_ - unfolded_before);
+  }
   // Once every member is parsed, one tree serves better: no per-transaction
   // moving of members, and reads need no preparing.
   if (text_members_ == 0 && changed_text_.empty()) {

@@ -108,17 +108,21 @@ class TextState {
 
   // What Apply leaves changed members as; kTrees unless set.
   void set_changed_members(ChangedMembers form) { changed_form_ = form; }
-  // ChangedMembers::kText folds the changed members to text after every
-  // transaction, except in a state whose source text is at most
-  // kSmallStateBytes: there they stay trees until more than
-  // kSmallStateBytes of text, or more than kSmallStateBytes / 32 members,
-  // have been parsed since the last fold. A small state that records
-  // change over and over (a compaction of a few thousand keys after
-  // 100,000 updates) is then parsed once and soon one tree, not parsed and
-  // dumped once per record; its trees (five to seven times the text) stay
-  // small. Larger states keep the fold per transaction: a journal of
-  // 100,000 keys each changed about once gains nothing from waiting, and
-  // compaction's peak memory would grow (docs/tuning.md, Compaction).
+  // ChangedMembers::kText folds the changed members back to text in
+  // passes. A pass is due once the text parsed since the last one passes
+  // a budget: kSmallStateBytes (or kSmallStateBytes / 32 members) in a
+  // state whose source text is at most kSmallStateBytes, else nothing
+  // beyond what the last pass kept. A pass keeps the members the
+  // transaction that triggered it touched, and their parsed bytes become
+  // the next pass's budget if larger. So a small state that records change
+  // over and over (a compaction of a few thousand keys after 100,000
+  // updates) is parsed once and soon one tree, not parsed and dumped once
+  // per record; in a large state each member a record parses is dumped
+  // about once, and its trees (five to seven times the text) stay few
+  // (docs/tuning.md, Compaction); and a member larger than everything
+  // parsed around it (one big array that each record changes an element
+  // of) stays a tree, instead of being parsed and dumped again for every
+  // record, until as much other text has been parsed as it holds.
   static constexpr size_t kSmallStateBytes = size_t{256} << 10;
 
   // Applies `txn` all or nothing, with ApplyTransaction's results and
@@ -171,10 +175,11 @@ class TextState {
   absl::Status Parse(size_t i);
   // Moves the member `key` to parsed_ if it is text (either kind).
   absl::Status ParseMember(const std::string& key);
-  // With ChangedMembers::kText: moves the members in parsed_ to
-  // changed_text_ if those parsed since the last fold pass the budget
-  // (kSmallStateBytes).
-  void FoldChangesOverBudget();
+  // With ChangedMembers::kText: moves the members in parsed_ but not in
+  // `kept` (sorted) to changed_text_ if a pass is due (see
+  // kSmallStateBytes); `parsed_now` is what the last transaction parsed.
+  void FoldChangesOverBudget(const std::vector<std::string>& kept,
+                             size_t parsed_now);
   absl::Status MakeWhole();
   // Parses `txn`'s touched members and applies it to the object of the
   // parsed members; the members still text stay as they are.
@@ -203,9 +208,13 @@ class TextState {
   size_t parsed_members_ = 0;
   size_t text_bytes_ = 0;  // of the source, to size Dump's output
   // Text bytes of the members parsed since the last fold, and how many
-  // members parsed_ held after it (values that do not dump stay there).
+  // members parsed_ held after it (values that do not dump stay there, and
+  // those the transaction that triggered it touched).
   size_t unfolded_bytes_ = 0;
   size_t parsed_after_fold_ = 0;
+  // What the transaction that triggered the last fold parsed: those
+  // members stayed trees, and are not folded before as much more is parsed.
+  size_t kept_bytes_ = 0;
 };
 
 }  // namespace statelog::internal

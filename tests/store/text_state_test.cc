@@ -550,9 +550,10 @@ TEST(TextStateTest, ChangedMembersPastTheFoldBudgetAreTextAndParsedAgainWhenUsed
   EXPECT_TRUE(state.Prepared({"k0"}));  // at the budget, not past it
   ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/k", fold_members, "/n"), -1),
                       &tree, &state));
-  // Past it: every changed member is folded to text.
+  // Past it: every changed member is folded to text, but the one the
+  // transaction that passed the budget touched.
   EXPECT_FALSE(state.Prepared({"k0"}));
-  EXPECT_FALSE(state.Prepared({absl::StrCat("k", fold_members)}));
+  EXPECT_TRUE(state.Prepared({absl::StrCat("k", fold_members)}));
   EXPECT_EQ(state.parsed_members(), fold_members + 1);
   // A change to a member held as changed text parses that text again.
   ASSERT_OK(ApplyBoth(Transaction().Set("/k0/m", "x"), &tree, &state));
@@ -569,19 +570,66 @@ TEST(TextStateTest, ChangedMembersPastTheFoldBudgetAreTextAndParsedAgainWhenUsed
   EXPECT_EQ(**whole, tree);
 }
 
-TEST(TextStateTest, ChangedMembersOfALargeStateAreTextAfterEveryTransaction) {
+TEST(TextStateTest, ChangedMembersOfALargeStateAreTextOnceOthersAreParsed) {
   Json tree = NumberedMembers(20000);
   const std::string text = DumpOrDie(tree);
   ASSERT_GT(text.size(), TextState::kSmallStateBytes);
   TextState state = FromTextOrDie(text);
   state.set_changed_members(ChangedMembers::kText);
+  // A large state has no budget but what the last pass kept: the first
+  // parse makes a pass due, which keeps what the transaction touched.
   ASSERT_OK(ApplyBoth(Transaction().Set("/k7/n", -7).Set("/new", 1), &tree,
                       &state));
+  EXPECT_TRUE(state.Prepared({"k7"}));
+  EXPECT_TRUE(state.Prepared({"new"}));
+  // Changing it again parses nothing and folds nothing.
+  ASSERT_OK(ApplyBoth(Transaction().Set("/k7/m", 0), &tree, &state));
+  EXPECT_TRUE(state.Prepared({"k7"}));
+  EXPECT_EQ(state.parsed_members(), 1u);
+  // A member parsed next (no smaller than k7): every member but it is
+  // folded.
+  ASSERT_OK(ApplyBoth(Transaction().Set("/k8/n", -8), &tree, &state));
   EXPECT_FALSE(state.Prepared({"k7"}));
   EXPECT_FALSE(state.Prepared({"new"}));
-  ASSERT_OK(ApplyBoth(Transaction().Set("/k7/m", 0), &tree, &state));
-  EXPECT_EQ(state.parsed_members(), 2u);  // k7 from the source, then again
-  EXPECT_FALSE(state.Prepared({"k7"}));
+  EXPECT_TRUE(state.Prepared({"k8"}));
+  EXPECT_EQ(state.parsed_members(), 2u);
+  ASSERT_OK(ApplyBoth(Transaction().Set("/k7/m", 1), &tree, &state));
+  EXPECT_EQ(state.parsed_members(), 3u);  // k7 again, from its changed text
+}
+
+TEST(TextStateTest, AMemberThatEveryRecordChangesIsParsedOnce) {
+  // A large state with one big member (a batch's list of items) that
+  // records change an element of, and small ones.
+  Json tree = NumberedMembers(20000);
+  tree["big"] = Json::array();
+  for (int i = 0; i < 5000; ++i) tree["big"].push_back(i);
+  const std::string text = DumpOrDie(tree);
+  ASSERT_GT(text.size(), TextState::kSmallStateBytes);
+  TextState state = FromTextOrDie(text);
+  state.set_changed_members(ChangedMembers::kText);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/big/", i), -i),
+                        &tree, &state));
+  }
+  EXPECT_EQ(state.parsed_members(), 1u);
+  // Small members parsed in between, far less text than the big one, do
+  // not make it text again.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/k", i, "/n"), -i),
+                        &tree, &state));
+    ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/big/", i), i),
+                        &tree, &state));
+  }
+  EXPECT_EQ(state.parsed_members(), 21u);
+  EXPECT_TRUE(state.Prepared({"big"}));
+  // Once more text than it holds has been parsed without it, it is.
+  Transaction many;
+  for (int i = 100; i < 5100; ++i) many.Set(absl::StrCat("/k", i, "/n"), 0);
+  ASSERT_OK(ApplyBoth(many, &tree, &state));
+  EXPECT_FALSE(state.Prepared({"big"}));
+  EXPECT_TRUE(state.Prepared({"k100"}));
+  ASSERT_OK(ApplyBoth(Transaction().Set("/big/0", 7), &tree, &state));
+  EXPECT_EQ(state.parsed_members(), 21u + 5000u + 1u);
 }
 
 // FileContents over a string of its own that says when it is released,
