@@ -70,38 +70,6 @@ struct TextIndex {
 
 namespace {
 
-// The top-level members `txn` reads or writes, sorted and unique; false if
-// an operation works on the root as a whole.
-bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys) {
-  // The first token of each pointer; the root (no token) or a pointer that
-  // does not parse (the whole tree then reports it) names no one member.
-  auto first_token = [keys](const std::string& pointer) {
-    absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(pointer);
-    if (!tokens.ok() || tokens->empty()) return false;
-    keys->push_back(std::move(tokens->front()));
-    return true;
-  };
-  for (const Operation& op : txn.ops()) {
-    if (op.kind == OpKind::kMerge) {
-      // A merge patch that is an object changes only the members it names
-      // (RFC 7386); any other patch replaces the root.
-      if (!op.value.is_object()) return false;
-      for (auto it = op.value.begin(); it != op.value.end(); ++it) {
-        keys->push_back(it.key());
-      }
-      continue;
-    }
-    if (!first_token(op.path)) return false;
-    if ((op.kind == OpKind::kMove || op.kind == OpKind::kCopy) &&
-        !first_token(op.from)) {
-      return false;
-    }
-  }
-  std::sort(keys->begin(), keys->end());
-  keys->erase(std::unique(keys->begin(), keys->end()), keys->end());
-  return true;
-}
-
 // The first 8 bytes of `key` as a big-endian number, zero-padded: keys
 // whose prefixes differ compare as their prefixes do.
 uint64_t KeyPrefix(absl::string_view key) {
@@ -367,11 +335,12 @@ absl::Status TextState::MakeWhole() {
 
 absl::Status TextState::Apply(const Transaction& txn, Validation validation,
                               Values values) {
+  if (whole_) return root_index_.Apply(txn, &tree_, validation, values);
   std::vector<std::string> keys;
-  if (!whole_ && !TouchedMembers(txn, &keys)) {
+  if (!TouchedMembers(txn, &keys)) {
     STATELOG_RETURN_IF_ERROR(MakeWhole());
+    return root_index_.Apply(txn, &tree_, validation, values);
   }
-  if (whole_) return ApplyTransaction(txn, &tree_, validation, values);
   const size_t unfolded_before = unfolded_bytes_;
   absl::Status applied = ApplyToMembers(txn, keys, validation, values);
   if (changed_form_ == ChangedMembers::kText) {
@@ -425,17 +394,21 @@ absl::StatusOr<const Json*> TextState::Find(
     const std::vector<std::string>& tokens) const {
   // The walks only read; FindValue takes a mutable pointer because the
   // operations that change the state share it.
+  const Json* member = nullptr;
   if (whole_) {
-    return FindValue(const_cast<Json*>(&tree_), tokens, tokens.size());
+    if (!root_index_.built() || tokens.empty()) {
+      return FindValue(const_cast<Json*>(&tree_), tokens, tokens.size());
+    }
+    member = root_index_.Find(tokens.front());
+  } else if (auto it = parsed_.find(tokens.front()); it != parsed_.end()) {
+    member = &it->second;
   }
-  auto it = parsed_.find(tokens.front());
-  if (it == parsed_.end()) {
+  if (member == nullptr) {
     // What ChildSlot finds for a missing member of the root object.
     return absl::NotFoundError(
         absl::StrCat(JoinPointer(tokens, 1), " does not exist"));
   }
-  return FindValueBelow(const_cast<Json*>(&it->second), tokens, 1,
-                        tokens.size());
+  return FindValueBelow(const_cast<Json*>(member), tokens, 1, tokens.size());
 }
 
 absl::StatusOr<const Json*> TextState::Whole() {

@@ -38,6 +38,7 @@
 #include "absl/strings/string_view.h"
 #include "statelog/env.h"
 #include "statelog/transaction.h"
+#include "store/root_index.h"
 #include "txn/apply.h"
 #include "util/byte_sink.h"
 
@@ -205,6 +206,7 @@ class TextState {
   size_t text_members_ = 0;  // members of the index not parsed
   bool whole_ = true;
   Json tree_;  // the state, once whole_
+  RootIndex root_index_;  // of tree_'s members, if it has many
   size_t parsed_members_ = 0;
   size_t text_bytes_ = 0;  // of the source, to size Dump's output
   // Text bytes of the members parsed since the last fold, and how many

@@ -1,0 +1,138 @@
+// store/root_index.cc
+
+#include "store/root_index.h"
+
+#include <algorithm>
+#include <new>
+#include <utility>
+
+#include "txn/pointer_tokens.h"
+
+namespace statelog::internal {
+
+bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys) {
+  // The first token of each pointer; the root (no token) or a pointer that
+  // does not parse (the whole tree then reports it) names no one member.
+  auto first_token = [keys](const std::string& pointer) {
+    absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(pointer);
+    if (!tokens.ok() || tokens->empty()) return false;
+    keys->push_back(std::move(tokens->front()));
+    return true;
+  };
+  for (const Operation& op : txn.ops()) {
+    if (op.kind == OpKind::kMerge) {
+      // A merge patch that is an object changes only the members it names
+      // (RFC 7386); any other patch replaces the root.
+      if (!op.value.is_object()) return false;
+      for (auto it = op.value.begin(); it != op.value.end(); ++it) {
+        keys->push_back(it.key());
+      }
+      continue;
+    }
+    if (!first_token(op.path)) return false;
+    if ((op.kind == OpKind::kMove || op.kind == OpKind::kCopy) &&
+        !first_token(op.from)) {
+      return false;
+    }
+  }
+  std::sort(keys->begin(), keys->end());
+  keys->erase(std::unique(keys->begin(), keys->end()), keys->end());
+  return true;
+}
+
+absl::Status RootIndex::Apply(const Transaction& txn, Json* tree,
+                              Validation validation, Values values) {
+  if (!tree->is_object() || tree->size() < kMinMembers) {
+    if (built_) Drop(0);
+    return ApplyTransaction(txn, tree, validation, values);
+  }
+  std::vector<std::string> keys;
+  if (!TouchedMembers(txn, &keys)) {
+    Drop(tree->size() / 16);
+    return ApplyTransaction(txn, tree, validation, values);
+  }
+  Json::object_t& root = *tree->get_ptr<Json::object_t*>();
+  if (!built_) {
+    if (unindexed_left_ > 0) {
+      --unindexed_left_;
+      return ApplyTransaction(txn, tree, validation, values);
+    }
+    if (!Build(root)) return ApplyTransaction(txn, tree, validation, values);
+  }
+  // The touched members move out of the tree into `touched`, map nodes of
+  // their own; what the transaction leaves there moves back.
+  std::vector<MemberIt> at;
+  Json part = Json::object();
+  Json::object_t& touched = *part.get_ptr<Json::object_t*>();
+  try {
+    at.reserve(keys.size());
+    for (const std::string& key : keys) {
+      auto found = members_.find(key);
+      at.push_back(found == members_.end() ? root.end() : found->second);
+      // A node that cannot be made (allocation) takes nothing: the value
+      // moves in last.
+      if (at.back() != root.end()) {
+        touched.emplace_hint(touched.end(), key, std::move(at.back()->second));
+      }
+    }
+  } catch (const std::bad_alloc&) {
+    PutBack(keys, at, &touched, &root);
+    return absl::ResourceExhaustedError("out of memory");
+  }
+  // On failure ApplyTransaction leaves `part` as it was; either way `part`
+  // holds what the touched members now are.
+  absl::Status applied = ApplyTransaction(txn, &part, validation, values);
+  PutBack(keys, at, &touched, &root);
+  return applied;
+}
+
+void RootIndex::PutBack(const std::vector<std::string>& keys,
+                        const std::vector<MemberIt>& at,
+                        Json::object_t* touched, Json::object_t* root) {
+  for (size_t i = 0; i < at.size(); ++i) {
+    auto now = touched->find(keys[i]);
+    if (at[i] != root->end()) {
+      if (now != touched->end()) {
+        at[i]->second = std::move(now->second);
+      } else {  // removed
+        members_.erase(keys[i]);
+        root->erase(at[i]);
+      }
+    } else if (now != touched->end()) {  // added
+      MemberIt it = root->insert(touched->extract(now)).position;
+      if (!built_) continue;
+      try {
+        members_.emplace(it->first, it);
+      } catch (const std::bad_alloc&) {
+        Drop(0);  // incomplete: built again from the tree next time
+      }
+    }
+  }
+}
+
+const Json* RootIndex::Find(absl::string_view key) const {
+  auto found = members_.find(key);
+  return found == members_.end() ? nullptr : &found->second->second;
+}
+
+bool RootIndex::Build(Json::object_t& root) {
+  try {
+    members_.reserve(root.size());
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      members_.emplace(it->first, it);
+    }
+  } catch (const std::bad_alloc&) {
+    members_ = {};
+    return false;
+  }
+  built_ = true;
+  return true;
+}
+
+void RootIndex::Drop(size_t wait) {
+  members_ = {};
+  built_ = false;
+  unindexed_left_ = wait;
+}
+
+}  // namespace statelog::internal

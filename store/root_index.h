@@ -1,0 +1,87 @@
+// store/root_index.h
+//
+// A hash index over the top-level members of a large state held as one
+// tree. nlohmann keeps an object's members in a std::map: finding one of
+// 100,000 walks 17 nodes spread over the heap, a cache miss each, and was
+// the largest single cost of a one-key transaction on such a state (a
+// profile of store_benchmark's kNone writer: 27% of its samples, 36% with
+// the key comparisons; docs/tuning.md has the figures). The index finds a
+// member in one probe, and a transaction that names its members
+// (TouchedMembers) runs on an object of just those, moved out of the tree
+// and back, as TextState runs one on its parsed members: every pointer the
+// transaction follows starts at one of them, so it cannot tell the
+// difference from the whole state.
+
+#ifndef STATELOG_STORE_ROOT_INDEX_H_
+#define STATELOG_STORE_ROOT_INDEX_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "statelog/transaction.h"
+#include "txn/apply.h"
+
+namespace statelog::internal {
+
+// The top-level members `txn` reads or writes, sorted and unique; false if
+// an operation works on the root as a whole.
+bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys);
+
+class RootIndex {
+ public:
+  // Smaller objects are walked: their nodes stay in the caches, and moving
+  // the touched members out and back would cost more than it saves.
+  static constexpr size_t kMinMembers = 4096;
+
+  RootIndex() = default;
+  // Moving keeps the index valid: a Json's move takes its object's
+  // pointer, the nodes stay where they are.
+  RootIndex(RootIndex&&) = default;
+  RootIndex& operator=(RootIndex&&) = default;
+
+  // Applies `txn` to `*tree` as ApplyTransaction does, with the same
+  // results and errors. If `*tree` is an object of at least kMinMembers
+  // members and the transaction names the members it touches, through
+  // the index (built first if need be). An operation on the root as a
+  // whole (which may change any member, or the root itself) drops the
+  // index; it is built again only after tree->size() / 16 transactions,
+  // so that a workload with such operations here and there pays at most
+  // about 16 probes per transaction for rebuilding it.
+  absl::Status Apply(const Transaction& txn, Json* tree,
+                     Validation validation, Values values);
+
+  // The top-level member `key` of the tree Apply last changed; null if
+  // there is none. REQUIRES: built(), and no change to the tree since.
+  const Json* Find(absl::string_view key) const;
+  bool built() const { return built_; }
+
+ private:
+  using MemberIt = Json::object_t::iterator;
+  // Indexes every member of `root`. False (and nothing indexed) if memory
+  // ran out.
+  bool Build(Json::object_t& root);
+  // Forgets the index, not to be built again for `wait` transactions.
+  void Drop(size_t wait);
+  // Moves what the transaction left in `touched` back into `root`: the
+  // members at `at` (root.end() for keys that did not exist), for
+  // keys[0, at.size()).
+  void PutBack(const std::vector<std::string>& keys,
+               const std::vector<MemberIt>& at, Json::object_t* touched,
+               Json::object_t* root);
+
+  // Keys are views of the tree's own keys, which stay put in their map
+  // nodes while the members exist.
+  absl::flat_hash_map<absl::string_view, MemberIt> members_;
+  bool built_ = false;
+  // Transactions to apply without the index before it is built again.
+  size_t unindexed_left_ = 0;
+};
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_STORE_ROOT_INDEX_H_

@@ -1,0 +1,257 @@
+// tests/store/root_index_test.cc
+//
+// RootIndex (the hash index over a large state's top-level members)
+// against ApplyTransaction and FindValue on a second copy of the tree: the
+// same status for every transaction, the same state after it, the same
+// value or error for every lookup; and when the index is kept, dropped and
+// built again.
+
+#include "store/root_index.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "store/text_state.h"
+#include "tests/testing/test_util.h"
+#include "txn/apply.h"
+#include "txn/pointer_tokens.h"
+#include "txn/slot.h"
+#include "util/json_util.h"
+
+namespace statelog::internal {
+namespace {
+
+constexpr int kMembers = static_cast<int>(RootIndex::kMinMembers) + 1000;
+
+// {"m0": {"n": 0, "list": [0]}, ...}, kMembers of them, and a few keys
+// that pointers must escape.
+Json LargeState() {
+  Json tree = Json::object();
+  for (int i = 0; i < kMembers; ++i) {
+    tree[absl::StrCat("m", i)] = {{"n", i}, {"list", {i}}};
+  }
+  tree["a/b"] = 1;
+  tree["m~n"] = {{"x", 2}};
+  tree[""] = 3;
+  return tree;
+}
+
+// Transactions that touch a few top-level members (existing, new, or
+// escaped), now and then below them, and rarely the root as a whole.
+class RandomMemberTransactions {
+ public:
+  explicit RandomMemberTransactions(uint32_t seed) : rng_(seed) {}
+
+  Transaction Next(const Json& state) {
+    Transaction txn;
+    for (int n = 1 + Pick(3); n > 0; --n) {
+      const std::string path = Pointer();
+      switch (Pick(12)) {
+        case 0: txn.Add(path, Value()); break;
+        case 1: txn.Remove(path); break;
+        case 2: txn.Replace(path, Value()); break;
+        case 3: txn.Move(Pointer(), path); break;
+        case 4: txn.Copy(Pointer(), path); break;
+        case 5: txn.Test(path, Pick(2) == 0 ? Value() : ValueAt(state, path));
+          break;
+        case 6: {
+          Json patch = Json::object();
+          patch[Key()] = Pick(3) == 0 ? Json(nullptr) : Value();
+          patch[Key()] = Value();
+          txn.Merge(patch);
+          break;
+        }
+        case 7: txn.Unset(path); break;
+        case 8:
+          if (Pick(40) == 0) {  // the root as a whole
+            if (Pick(2) == 0) {
+              txn.Test("", state);
+            } else {
+              txn.Merge(Json::array({1}));
+            }
+            break;
+          }
+          [[fallthrough]];
+        default: txn.Set(path, Value()); break;
+      }
+    }
+    return txn;
+  }
+
+  std::string Key() {
+    switch (Pick(8)) {
+      case 0: return absl::StrCat("new", Pick(5));
+      case 1: {
+        static const char* const kOdd[] = {"a/b", "m~n", ""};
+        return kOdd[Pick(3)];
+      }
+      default: return absl::StrCat("m", Pick(kMembers));
+    }
+  }
+
+  // A member, or a place below one: in it, in its list, past its end.
+  std::string Pointer() {
+    std::string pointer = JoinPointer({Key()}, 1);
+    switch (Pick(6)) {
+      case 0: return pointer + "/n";
+      case 1: return pointer + "/list/0";
+      case 2: return pointer + "/list/-";
+      case 3: return pointer + "/missing/x";
+      default: return pointer;
+    }
+  }
+
+  int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+
+ private:
+  Json Value() {
+    switch (Pick(3)) {
+      case 0: return Pick(1000);
+      case 1: return {{"n", Pick(1000)}, {"list", {Pick(9)}}};
+      default: return Json::array({"s", Pick(9)});
+    }
+  }
+
+  static Json ValueAt(const Json& state, const std::string& pointer) {
+    absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(pointer);
+    if (!tokens.ok()) return nullptr;
+    absl::StatusOr<Json*> value =
+        FindValue(const_cast<Json*>(&state), *tokens, tokens->size());
+    return value.ok() ? **value : Json(nullptr);
+  }
+
+  std::mt19937 rng_;
+};
+
+void ExpectFindsAsTheTree(const RootIndex& index, const Json& tree,
+                          const std::string& key) {
+  const Json* got = index.Find(key);
+  auto expected = tree.find(key);
+  if (expected == tree.end()) {
+    EXPECT_EQ(got, nullptr) << key;
+  } else {
+    ASSERT_NE(got, nullptr) << key;
+    EXPECT_EQ(*got, *expected) << key;
+  }
+}
+
+TEST(RootIndexTest, RandomTransactionsAgreeWithApplyTransaction) {
+  const Json initial = LargeState();
+  int applied = 0;
+  int failed = 0;
+  int indexed = 0;
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    RandomMemberTransactions random(seed);
+    Json tree = initial;
+    Json plain = initial;
+    RootIndex index;
+    for (int step = 0; step < 400; ++step) {
+      const Transaction txn = random.Next(plain);
+      const absl::Status expected = ApplyTransaction(txn, &plain);
+      const absl::Status got =
+          index.Apply(txn, &tree, Validation::kValidate, Values::kCopy);
+      ASSERT_EQ(got, expected) << txn.ToJson().dump();
+      ASSERT_EQ(tree, plain) << txn.ToJson().dump();
+      expected.ok() ? ++applied : ++failed;
+      if (index.built()) {
+        ++indexed;
+        for (int i = 0; i < 3; ++i) {
+          ExpectFindsAsTheTree(index, plain, random.Key());
+        }
+      }
+      // A root merge makes the state an array; start again from a large
+      // object, as a new tree the index has never seen.
+      if (!tree.is_object()) {
+        tree = initial;
+        plain = initial;
+      }
+      if (HasFailure()) return;
+    }
+  }
+  // Both outcomes, with and without the index, in earnest.
+  EXPECT_GT(applied, 400);
+  EXPECT_GT(failed, 400);
+  EXPECT_GT(indexed, 300);
+  EXPECT_LT(indexed, 1500);
+}
+
+TEST(RootIndexTest, IsBuiltForLargeObjectsAndAgainAfterRootOperations) {
+  Json tree = LargeState();
+  RootIndex index;
+  auto apply = [&](const Transaction& txn) {
+    return index.Apply(txn, &tree, Validation::kValidate, Values::kCopy);
+  };
+  ASSERT_OK(apply(Transaction().Set("/m1/n", -1)));
+  EXPECT_TRUE(index.built());
+  ASSERT_NE(index.Find("m1"), nullptr);
+  EXPECT_EQ((*index.Find("m1"))["n"], -1);
+  // A failed transaction keeps it, and the members where they were.
+  EXPECT_THAT(apply(Transaction().Set("/m1/n", 5).Remove("/m2/nothing")),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_TRUE(index.built());
+  EXPECT_EQ((*index.Find("m1"))["n"], -1);
+  // Members added and removed are found, and not found.
+  ASSERT_OK(apply(Transaction().Set("/added", 1).Remove("/m3")));
+  ASSERT_NE(index.Find("added"), nullptr);
+  EXPECT_EQ(index.Find("m3"), nullptr);
+  ASSERT_OK(apply(Transaction().Move("/m4", "/moved")));
+  EXPECT_EQ(index.Find("m4"), nullptr);
+  ASSERT_NE(index.Find("moved"), nullptr);
+  EXPECT_EQ(*index.Find("moved"), Json({{"n", 4}, {"list", {4}}}));
+  // An operation on the root drops it for size / 16 transactions.
+  ASSERT_OK(apply(Transaction().Test("", tree)));
+  EXPECT_FALSE(index.built());
+  const size_t wait = tree.size() / 16;
+  for (size_t i = 0; i < wait; ++i) {
+    ASSERT_OK(apply(Transaction().Set("/m5/n", static_cast<int>(i))));
+  }
+  EXPECT_FALSE(index.built());
+  ASSERT_OK(apply(Transaction().Set("/m6/n", 0)));
+  EXPECT_TRUE(index.built());
+  EXPECT_EQ(tree["m5"]["n"], static_cast<int>(wait) - 1);
+  // Below kMinMembers it is dropped: the tree is walked.
+  Transaction shrink;
+  for (int i = 10; i < kMembers; ++i) shrink.Remove(absl::StrCat("/m", i));
+  ASSERT_OK(apply(shrink));
+  ASSERT_OK(apply(Transaction().Set("/m1/n", 1)));
+  EXPECT_FALSE(index.built());
+  EXPECT_EQ(tree["m1"]["n"], 1);
+}
+
+// An open store's state becomes one tree once every member is parsed (or
+// the whole state is read); Find then goes through the index.
+TEST(RootIndexTest, TextStateFindsThroughIt) {
+  Json tree = LargeState();
+  absl::StatusOr<std::string> text = DumpJson(tree);
+  ASSERT_OK(text);
+  absl::StatusOr<TextState> state = TextState::FromText(*text, "snap");
+  ASSERT_OK(state);
+  ASSERT_OK(state->Whole().status());
+  RandomMemberTransactions random(7);
+  for (int step = 0; step < 200; ++step) {
+    const Transaction txn = random.Next(tree);
+    const absl::Status expected = ApplyTransaction(txn, &tree);
+    ASSERT_EQ(state->Apply(txn), expected) << txn.ToJson().dump();
+    for (const std::string& pointer :
+         {JoinPointer({random.Key()}, 1), random.Pointer()}) {
+      absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(pointer);
+      ASSERT_OK(tokens);
+      ASSERT_TRUE(state->Prepared(*tokens));
+      absl::StatusOr<const Json*> got = state->Find(*tokens);
+      absl::StatusOr<Json*> want = FindValue(&tree, *tokens, tokens->size());
+      ASSERT_EQ(got.status(), want.status()) << pointer;
+      if (got.ok()) {
+        EXPECT_EQ(**got, **want) << pointer;
+      }
+    }
+    if (!tree.is_object()) break;
+  }
+  absl::StatusOr<const Json*> whole = state->Whole();
+  ASSERT_OK(whole);
+  EXPECT_EQ(**whole, tree);
+}
+
+}  // namespace
+}  // namespace statelog::internal
