@@ -8,6 +8,9 @@
 #include "txn/apply.h"
 
 #include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/testing/test_util.h"
 
@@ -244,6 +247,76 @@ TEST(ApplyTestTest, NullIsNotAbsent) {
 TEST(ApplyTestTest, TheWholeDocumentCanBeTested) {
   Json state = R"({"a": 1})"_json;
   EXPECT_OK(Apply(&state, Transaction().Test("", {{"a", 1}})));
+}
+
+// The last operation of a transaction overwrites the value it replaces in
+// place where the two have the same shape (nothing needs the old value
+// back). Whatever the shapes, the result is the new value, types and all.
+TEST(ApplyInPlaceTest, TheReplacedValueBecomesTheNewOneWhateverTheShapes) {
+  const std::vector<std::pair<Json, Json>> cases = {
+      {R"({"n": 1, "s": "a string long enough to live on the heap"})"_json,
+       R"({"n": 2, "s": "short"})"_json},
+      {R"({"n": 1, "s": "short"})"_json,
+       R"({"n": 2, "s": "a string longer than the old one's buffer"})"_json},
+      {R"({"n": 1})"_json, R"({"m": 1})"_json},
+      {R"({"n": 1})"_json, R"({"n": 1, "m": 2})"_json},
+      {R"({"n": 1, "m": 2})"_json, R"({"n": 1})"_json},
+      {R"([1, 2, 3])"_json, R"([3, 2, 1])"_json},
+      {R"([1, 2, 3])"_json, R"([1, 2])"_json},
+      {R"({"n": 1})"_json, R"({"n": 1.5})"_json},
+      {R"({"n": 1.0})"_json, R"({"n": 1})"_json},
+      {R"({"n": -1})"_json, R"({"n": 1})"_json},
+      {R"({"a": {"b": [1, {"c": "x"}]}})"_json,
+       R"({"a": {"b": [2, {"c": "yy"}]}})"_json},
+      {R"({"a": {"b": [1, {"c": "x"}]}})"_json,
+       R"({"a": {"b": [2, {"d": "yy"}]}})"_json},
+      {R"("string")"_json, R"({"o": 1})"_json},
+      {R"({"o": 1})"_json, R"("string")"_json},
+      {R"(null)"_json, R"(true)"_json},
+  };
+  for (const auto& [old_value, new_value] : cases) {
+    const std::vector<Transaction> txns = {
+        Transaction().Set("/k", new_value),
+        Transaction().Replace("/k", new_value),
+        Transaction().Add("/k", new_value),
+        Transaction().Set("/list/0", new_value),
+        Transaction().Replace("/list/0", new_value),
+        Transaction().Test("/other", 1).Set("/k", new_value),
+        Transaction().Copy("/new", "/k").Replace("/new", 0).Set("/new", new_value),
+    };
+    for (const Transaction& txn : txns) {
+      Json state = {{"k", old_value}, {"list", {old_value}}, {"other", 1},
+                    {"new", new_value}};
+      Json expected = state;
+      ASSERT_OK(ApplyTransaction(txn, &expected)) << txn.ToJson().dump();
+      Json kept = txn.ops().back().value;
+      ASSERT_OK(Apply(&state, txn));
+      const std::string where = txn.ops().back().path;
+      EXPECT_EQ(state.at(Json::json_pointer(where)).dump(), new_value.dump())
+          << old_value.dump() << " -> " << txn.ToJson().dump();
+      EXPECT_EQ(state.dump(), expected.dump());
+      // The transaction's own value is untouched (it was copied).
+      EXPECT_EQ(txn.ops().back().value.dump(), kept.dump());
+    }
+  }
+}
+
+TEST(ApplyInPlaceTest, AValueOfTheSameShapeKeepsTheOldNodesAndBuffers) {
+  Json state = {{"k", {{"note", std::string(40, 'x')}, {"n", 1}}}};
+  const Json* note = &state["k"]["note"];
+  const char* buffer = note->get_ref<const std::string&>().data();
+  const Json next = {{"note", std::string(30, 'y')}, {"n", 2}};
+  ASSERT_OK(Apply(&state, Transaction().Set("/k", next)));
+  EXPECT_EQ(state["k"], next);
+  EXPECT_EQ(&state["k"]["note"], note);
+  EXPECT_EQ(state["k"]["note"].get_ref<const std::string&>().data(), buffer);
+  // Not the last operation: the old value is kept for undo, and a failure
+  // after it puts it back exactly.
+  EXPECT_THAT(Apply(&state, Transaction()
+                                .Set("/k", {{"note", "z"}, {"n", 3}})
+                                .Test("/k/n", 4)),
+              StatusIs(absl::StatusCode::kAborted, ::testing::_));
+  EXPECT_EQ(state["k"], next);
 }
 
 TEST(ApplyValidationTest, RejectsPoisonValuesBeforeChangingAnything) {
