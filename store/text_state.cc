@@ -336,15 +336,19 @@ absl::Status TextState::MakeWhole() {
 absl::Status TextState::Apply(const Transaction& txn, Validation validation,
                               Values values) {
   if (whole_) return root_index_.Apply(txn, &tree_, validation, values);
-  std::vector<std::string> keys;
-  if (!TouchedMembers(txn, &keys)) {
-    STATELOG_RETURN_IF_ERROR(MakeWhole());
-    return root_index_.Apply(txn, &tree_, validation, values);
-  }
-  const size_t unfolded_before = unfolded_bytes_;
-  absl::Status applied = ApplyToMembers(txn, keys, validation, values);
-  if (changed_form_ == ChangedMembers::kText) {
-    FoldChangesOverBudget(keys, unfolded_bytes_ - unfolded_before);
+  absl::Status applied;
+  if (changed_form_ != ChangedMembers::kText ||
+      validation != Validation::kAlreadyValidated || !ApplyAsText(txn)) {
+    std::vector<std::string> keys;
+    if (!TouchedMembers(txn, &keys)) {
+      STATELOG_RETURN_IF_ERROR(MakeWhole());
+      return root_index_.Apply(txn, &tree_, validation, values);
+    }
+    const size_t unfolded_before = unfolded_bytes_;
+    applied = ApplyToMembers(txn, keys, validation, values);
+    if (changed_form_ == ChangedMembers::kText) {
+      FoldChangesOverBudget(keys, unfolded_bytes_ - unfolded_before);
+    }
   }
   // Once every member is parsed, one tree serves better: no per-transaction
   // moving of members, and reads need no preparing.
@@ -373,6 +377,48 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   absl::Status applied = ApplyTransaction(txn, &part, validation, values);
   parsed_ = std::move(*part.get_ptr<Json::object_t*>());
   return applied;
+}
+
+bool TextState::ApplyAsText(const Transaction& txn) {
+  // A small state keeps its changed members as trees a while (see
+  // kSmallStateBytes): moving the record's value in is cheaper than
+  // dumping it.
+  if (text_bytes_ <= kSmallStateBytes || txn.ops().size() != 1) return false;
+  const Operation& op = txn.ops().front();
+  const bool puts = op.kind == OpKind::kSet || op.kind == OpKind::kAdd ||
+                    op.kind == OpKind::kReplace;
+  if (!puts && op.kind != OpKind::kRemove && op.kind != OpKind::kUnset) {
+    return false;
+  }
+  absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(op.path);
+  if (!tokens.ok() || tokens->size() != 1) return false;
+  const std::string& key = tokens->front();
+  const size_t text_at = FindText(key);
+  auto parsed = parsed_.find(key);
+  auto changed = changed_text_.find(key);
+  const bool exists = text_at != kNotText || parsed != parsed_.end() ||
+                      changed != changed_text_.end();
+  // What would fail is left to the general path, which says why.
+  if ((op.kind == OpKind::kReplace || op.kind == OpKind::kRemove) && !exists) {
+    return false;
+  }
+  if (puts) {
+    std::string text;
+    if (!AppendMemberValue(op.value, &text).ok()) return false;
+    if (changed == changed_text_.end()) {
+      changed = changed_text_.try_emplace(key).first;
+    }
+    changed->second.swap(text);
+  } else if (changed != changed_text_.end()) {
+    changed_text_.erase(changed);
+  }
+  // Nothing from here allocates: the change is whole or not made.
+  if (parsed != parsed_.end()) parsed_.erase(parsed);
+  if (text_at != kNotText) {
+    parsed_flags_[text_at] = true;
+    --text_members_;
+  }
+  return true;
 }
 
 bool TextState::Prepared(const std::vector<std::string>& tokens) const {

@@ -101,7 +101,7 @@ absl::Status PutValue(const Slot& slot, const Tokens& tokens, Json* value,
   }
   const bool replaces =
       slot.value != nullptr && !(in_array && mode == ArrayPut::kInsert);
-  if (replaces && !undo->recording()) {
+  if (replaces && undo->overwrites_in_place()) {
     // Nothing needs the old value back.
     AssignInPlace(slot.value, value);
     return absl::OkStatus();
@@ -292,7 +292,8 @@ absl::Status ApplyOperation(const Operation& op, Values values, Json* state,
 }  // namespace
 
 absl::Status ApplyTransaction(const Transaction& txn, Json* state,
-                              Validation validation, Values values) {
+                              Validation validation, Values values,
+                              Replaced replaced) {
   const std::vector<Operation>& ops = txn.ops();
   UndoLog undo;
   absl::Status status;
@@ -305,7 +306,8 @@ absl::Status ApplyTransaction(const Transaction& txn, Json* state,
     for (index = 0; status.ok() && index < ops.size(); ++index) {
       if (index + 1 == ops.size() && ops[index].kind != OpKind::kMove &&
           ops[index].kind != OpKind::kMerge) {
-        undo.Discard();  // undo_log.h says why the last one needs no undo
+        // undo_log.h says why the last one needs no undo.
+        undo.Discard(replaced == Replaced::kOverwrite);
       }
       status = ApplyOperation(ops[index], values, state, &undo);
       if (!status.ok()) status = labeled(status);

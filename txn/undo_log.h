@@ -36,9 +36,18 @@ class UndoLog {
   // it can fail. Not for a move (it takes its value back out of the log)
   // nor a merge patch (several changes, so memory running out midway
   // leaves some made).
-  void Discard() { discarding_ = true; }
+  // With `overwrite_in_place`, a value the operation replaces may be
+  // overwritten where it stands instead of destroyed (ApplyTransaction's
+  // Replaced::kOverwrite).
+  void Discard(bool overwrite_in_place = false) {
+    discarding_ = true;
+    overwrite_in_place_ = overwrite_in_place;
+  }
   // Whether entries are kept; callers skip building their paths if not.
   bool recording() const { return !discarding_; }
+  bool overwrites_in_place() const {
+    return discarding_ && overwrite_in_place_;
+  }
 
   // Makes room for one more entry. May throw std::bad_alloc.
   void Reserve();
@@ -74,6 +83,7 @@ class UndoLog {
 
   std::vector<Entry> entries_;
   bool discarding_ = false;
+  bool overwrite_in_place_ = false;
 };
 
 }  // namespace statelog::internal

@@ -49,7 +49,11 @@ TextState FromTextOrDie(std::string&& text) = delete;
 // Applies `txn` both ways and checks that they agree; returns the status.
 absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* text) {
   const absl::Status expected = ApplyTransaction(txn, tree);
-  const absl::Status got = text->Apply(txn);
+  // A transaction known to be valid takes the way replay's do (with
+  // ChangedMembers::kText, whole members are put as text, unparsed).
+  const absl::Status got = txn.Validate().ok()
+                               ? text->Apply(txn, Validation::kAlreadyValidated)
+                               : text->Apply(txn);
   EXPECT_EQ(got, expected) << txn.ToJson().dump();
   absl::StatusOr<std::string> dumped = text->Dump();
   EXPECT_OK(dumped);
@@ -630,6 +634,36 @@ TEST(TextStateTest, AMemberThatEveryRecordChangesIsParsedOnce) {
   EXPECT_TRUE(state.Prepared({"k100"}));
   ASSERT_OK(ApplyBoth(Transaction().Set("/big/0", 7), &tree, &state));
   EXPECT_EQ(state.parsed_members(), 21u + 5000u + 1u);
+}
+
+TEST(TextStateTest, RecordsThatPutOrRemoveAWholeMemberParseNothing) {
+  Json tree = NumberedMembers(20000);
+  const std::string text = DumpOrDie(tree);
+  TextState state = FromTextOrDie(text);
+  state.set_changed_members(ChangedMembers::kText);
+  const Json value = {{"n", -1}, {"s", "x"}};
+  for (const Transaction& txn :
+       {Transaction().Set("/k1", value), Transaction().Add("/k2", value),
+        Transaction().Replace("/k3", value), Transaction().Set("/new", value),
+        Transaction().Remove("/k4"), Transaction().Unset("/k5"),
+        Transaction().Unset("/missing"), Transaction().Set("/k1", 7),
+        Transaction().Remove("/new")}) {
+    ASSERT_OK(ApplyBoth(txn, &tree, &state)) << txn.ToJson().dump();
+  }
+  EXPECT_EQ(state.parsed_members(), 0u);
+  EXPECT_FALSE(state.Prepared({"k1"}));
+  // Those that fail do so as on the tree, and change nothing.
+  EXPECT_THAT(ApplyBoth(Transaction().Replace("/k4", 1), &tree, &state),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/k4")));
+  EXPECT_THAT(ApplyBoth(Transaction().Remove("/new"), &tree, &state),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/new")));
+  // A member parsed earlier is put over as well.
+  ExpectFindsAsTheTree(&state, tree, "/k6/n");
+  ASSERT_OK(ApplyBoth(Transaction().Set("/k6", value), &tree, &state));
+  EXPECT_FALSE(state.Prepared({"k6"}));
+  absl::StatusOr<const Json*> whole = state.Whole();
+  ASSERT_OK(whole);
+  EXPECT_EQ(**whole, tree);
 }
 
 // FileContents over a string of its own that says when it is released,

@@ -249,9 +249,20 @@ TEST(ApplyTestTest, TheWholeDocumentCanBeTested) {
   EXPECT_OK(Apply(&state, Transaction().Test("", {{"a", 1}})));
 }
 
-// The last operation of a transaction overwrites the value it replaces in
-// place where the two have the same shape (nothing needs the old value
-// back). Whatever the shapes, the result is the new value, types and all.
+// With Replaced::kOverwrite the last operation of a transaction overwrites
+// the value it replaces in place where the two have the same shape
+// (nothing needs the old value back).
+absl::Status ApplyOverwriting(Json* state, const Transaction& txn) {
+  const Json before = *state;
+  absl::Status status = ApplyTransaction(
+      txn, state, Validation::kValidate, Values::kCopy, Replaced::kOverwrite);
+  if (!status.ok()) {
+    EXPECT_EQ(state->dump(), before.dump()) << status;
+  }
+  return status;
+}
+
+// Whatever the shapes, the result is the new value, types and all.
 TEST(ApplyInPlaceTest, TheReplacedValueBecomesTheNewOneWhateverTheShapes) {
   const std::vector<std::pair<Json, Json>> cases = {
       {R"({"n": 1, "s": "a string long enough to live on the heap"})"_json,
@@ -290,7 +301,7 @@ TEST(ApplyInPlaceTest, TheReplacedValueBecomesTheNewOneWhateverTheShapes) {
       Json expected = state;
       ASSERT_OK(ApplyTransaction(txn, &expected)) << txn.ToJson().dump();
       Json kept = txn.ops().back().value;
-      ASSERT_OK(Apply(&state, txn));
+      ASSERT_OK(ApplyOverwriting(&state, txn));
       const std::string where = txn.ops().back().path;
       EXPECT_EQ(state.at(Json::json_pointer(where)).dump(), new_value.dump())
           << old_value.dump() << " -> " << txn.ToJson().dump();
@@ -306,17 +317,22 @@ TEST(ApplyInPlaceTest, AValueOfTheSameShapeKeepsTheOldNodesAndBuffers) {
   const Json* note = &state["k"]["note"];
   const char* buffer = note->get_ref<const std::string&>().data();
   const Json next = {{"note", std::string(30, 'y')}, {"n", 2}};
-  ASSERT_OK(Apply(&state, Transaction().Set("/k", next)));
+  ASSERT_OK(ApplyOverwriting(&state, Transaction().Set("/k", next)));
   EXPECT_EQ(state["k"], next);
   EXPECT_EQ(&state["k"]["note"], note);
   EXPECT_EQ(state["k"]["note"].get_ref<const std::string&>().data(), buffer);
   // Not the last operation: the old value is kept for undo, and a failure
   // after it puts it back exactly.
-  EXPECT_THAT(Apply(&state, Transaction()
-                                .Set("/k", {{"note", "z"}, {"n", 3}})
-                                .Test("/k/n", 4)),
+  EXPECT_THAT(ApplyOverwriting(&state, Transaction()
+                                           .Set("/k", {{"note", "z"}, {"n", 3}})
+                                           .Test("/k/n", 4)),
               StatusIs(absl::StatusCode::kAborted, ::testing::_));
   EXPECT_EQ(state["k"], next);
+  // Without kOverwrite the old value goes, and the new one's nodes take
+  // its place.
+  ASSERT_OK(Apply(&state, Transaction().Set("/k", {{"note", "w"}, {"n", 5}})));
+  EXPECT_EQ(state["k"]["n"], 5);
+  EXPECT_NE(&state["k"]["note"], note);
 }
 
 TEST(ApplyValidationTest, RejectsPoisonValuesBeforeChangingAnything) {
