@@ -25,7 +25,8 @@
 //   - compaction's TextState (store/text_state.h), built from the state's
 //     text as given and from its compact dump, accepts and rejects the
 //     text as ParseJson does, applies the transaction with the same status,
-//     and dumps the same state (byte for byte, from the compact dump).
+//     and dumps the same state (byte for byte, from the compact dump), both
+//     as an open store holds it and as compaction of a large state does.
 
 #include <cstdint>
 #include <string>
@@ -83,24 +84,40 @@ void CheckFastDecode(absl::string_view payload, bool written_here) {
 void CheckTextState(absl::string_view text, bool canonical,
                     const Transaction& txn, const Json& applied,
                     const absl::Status& status) {
-  absl::StatusOr<internal::TextState> lazy =
-      internal::TextState::FromText(text, "state");
-  STATELOG_FUZZ_CHECK(lazy.ok(), "TextState refused a state ParseJson took: ",
-                      lazy.status().ToString());
-  const absl::Status lazy_status = lazy->Apply(txn);
-  STATELOG_FUZZ_CHECK(lazy_status == status, "TextState::Apply: ",
-                      lazy_status.ToString(), "; ApplyTransaction: ",
-                      status.ToString());
-  absl::StatusOr<std::string> dumped = lazy->Dump();
-  STATELOG_FUZZ_CHECK(dumped.ok(), "TextState::Dump: ",
-                      dumped.status().ToString());
-  if (canonical) {
-    STATELOG_FUZZ_CHECK(*dumped == Dump(applied),
-                        "TextState dumps other bytes than DumpJson");
+  // As an open store holds it, and as compaction does in a large state
+  // (changed members as text, no fold budget, a valid record's whole
+  // members put as text unparsed).
+  for (const bool compaction : {false, true}) {
+    absl::StatusOr<internal::TextState> lazy =
+        internal::TextState::FromText(text, "state");
+    STATELOG_FUZZ_CHECK(lazy.ok(),
+                        "TextState refused a state ParseJson took: ",
+                        lazy.status().ToString());
+    absl::Status lazy_status;
+    if (compaction) {
+      lazy->set_changed_members(internal::ChangedMembers::kText);
+      lazy->set_small_state_bytes(0);
+      lazy_status =
+          txn.Validate().ok()
+              ? lazy->Apply(txn, internal::Validation::kAlreadyValidated)
+              : lazy->Apply(txn);
+    } else {
+      lazy_status = lazy->Apply(txn);
+    }
+    STATELOG_FUZZ_CHECK(lazy_status == status, "TextState::Apply: ",
+                        lazy_status.ToString(), "; ApplyTransaction: ",
+                        status.ToString(), compaction ? " (as text)" : "");
+    absl::StatusOr<std::string> dumped = lazy->Dump();
+    STATELOG_FUZZ_CHECK(dumped.ok(), "TextState::Dump: ",
+                        dumped.status().ToString());
+    if (canonical) {
+      STATELOG_FUZZ_CHECK(*dumped == Dump(applied),
+                          "TextState dumps other bytes than DumpJson");
+    }
+    absl::StatusOr<Json> back = internal::ParseJson(*dumped, "dump");
+    STATELOG_FUZZ_CHECK(back.ok() && *back == applied,
+                        "TextState gives another state");
   }
-  absl::StatusOr<Json> back = internal::ParseJson(*dumped, "dump");
-  STATELOG_FUZZ_CHECK(back.ok() && *back == applied,
-                      "TextState gives another state");
 }
 
 void CheckTransaction(absl::string_view state_text, const Json& state,

@@ -253,7 +253,7 @@ void TextState::FoldChangesOverBudget(const std::vector<std::string>& kept,
   // Members the transactions added were not parsed, and count as 32
   // bytes each.
   const size_t budget = std::max(
-      text_bytes_ <= kSmallStateBytes ? kSmallStateBytes : 0, kept_bytes_);
+      text_bytes_ <= small_state_bytes_ ? small_state_bytes_ : 0, kept_bytes_);
   if (unfolded_bytes_ <= budget &&
       parsed_.size() <= parsed_after_fold_ + budget / 32) {
     return;
@@ -383,7 +383,7 @@ bool TextState::ApplyAsText(const Transaction& txn) {
   // A small state keeps its changed members as trees a while (see
   // kSmallStateBytes): moving the record's value in is cheaper than
   // dumping it.
-  if (text_bytes_ <= kSmallStateBytes || txn.ops().size() != 1) return false;
+  if (text_bytes_ <= small_state_bytes_ || txn.ops().size() != 1) return false;
   const Operation& op = txn.ops().front();
   const bool puts = op.kind == OpKind::kSet || op.kind == OpKind::kAdd ||
                     op.kind == OpKind::kReplace;

@@ -125,6 +125,10 @@ class TextState {
   // of) stays a tree, instead of being parsed and dumped again for every
   // record, until as much other text has been parsed as it holds.
   static constexpr size_t kSmallStateBytes = size_t{256} << 10;
+  // For tests and fuzzing, which exercise a large state's ways on small
+  // ones: the size up to which a state counts as small, and its fold
+  // budget.
+  void set_small_state_bytes(size_t bytes) { small_state_bytes_ = bytes; }
 
   // Applies `txn` all or nothing, with ApplyTransaction's results and
   // errors (and its meaning of `values`). An operation on the root other
@@ -210,6 +214,7 @@ class TextState {
   // compact JSON of their values. A B-tree: no node per member.
   absl::btree_map<std::string, std::string> changed_text_;
   ChangedMembers changed_form_ = ChangedMembers::kTrees;
+  size_t small_state_bytes_ = kSmallStateBytes;
   size_t text_members_ = 0;  // members of the index not parsed
   bool whole_ = true;
   Json tree_;  // the state, once whole_

@@ -352,12 +352,24 @@ class Differential {
 };
 
 // Each random test runs with the members transactions change left as
-// trees and as text.
-class TextStateFormTest : public ::testing::TestWithParam<ChangedMembers> {
+// trees and as text, and as text in a state taken for large whatever its
+// size (no fold budget; whole-member records put as text, unparsed).
+struct Form {
+  ChangedMembers changed;
+  bool large;
+};
+
+void PrintTo(const Form& form, std::ostream* os) {
+  PrintTo(form.changed, os);
+  if (form.large) *os << ", large";
+}
+
+class TextStateFormTest : public ::testing::TestWithParam<Form> {
  protected:
   TextState FromText(const std::string& text) {
     TextState state = FromTextOrDie(text);
-    state.set_changed_members(GetParam());
+    state.set_changed_members(GetParam().changed);
+    if (GetParam().large) state.set_small_state_bytes(0);
     return state;
   }
   TextState FromText(std::string&& text) = delete;
@@ -365,9 +377,12 @@ class TextStateFormTest : public ::testing::TestWithParam<ChangedMembers> {
 
 INSTANTIATE_TEST_SUITE_P(
     Forms, TextStateFormTest,
-    ::testing::Values(ChangedMembers::kTrees, ChangedMembers::kText),
-    [](const ::testing::TestParamInfo<ChangedMembers>& info) {
-      return info.param == ChangedMembers::kTrees ? "Trees" : "Text";
+    ::testing::Values(Form{ChangedMembers::kTrees, false},
+                      Form{ChangedMembers::kText, false},
+                      Form{ChangedMembers::kText, true}),
+    [](const ::testing::TestParamInfo<Form>& info) {
+      if (info.param.changed == ChangedMembers::kTrees) return "Trees";
+      return info.param.large ? "TextLarge" : "Text";
     });
 
 TEST_P(TextStateFormTest, RandomTransactionsAgreeWithApplyTransaction) {
