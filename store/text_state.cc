@@ -15,71 +15,7 @@
 
 namespace statelog::internal {
 
-// A top-level member as it stands in the source text: 32 bytes, one per
-// member of a snapshot that may have millions. The key is not stored: it
-// is found from the offsets (TextIndex::Key).
-struct TextMember {
-  // The key's first 8 bytes, big-endian, zero-padded: most comparisons of
-  // a lookup end here, without reading the key from the text (a cache miss
-  // each, in a text of megabytes).
-  uint64_t key_prefix = 0;
-  uint64_t begin : 63;    // `"key":value` is text[begin, end)
-  uint64_t escaped : 1;   // the key is spelled with escapes
-  uint64_t end = 0;
-  uint64_t value_begin = 0;
-};
-static_assert(sizeof(TextMember) == 32, "TextMember grew");
-
-// The source text and where its members are. Built once by FromText and
-// never changed after, so states share it (TextState::Source) without a
-// lock: each keeps its own record of which members it has parsed.
-struct TextIndex {
-  // Keeps `text` alive when the state owns it (FromContents): the file's
-  // contents or a copy of them. Null for FromText, whose caller keeps it.
-  std::shared_ptr<const void> owner;
-  absl::string_view text;
-  std::string name;  // FromContents' `what`
-  // Not a map: one sorted array, a few bytes per member and no allocation
-  // each, where a map node per member took three times the memory and
-  // most of the time to open a 100,000-member state.
-  std::vector<TextMember> members;  // sorted by key, keys unique
-  // The unescaped keys of members whose keys hold escapes, by the member's
-  // begin, in text order.
-  std::vector<std::pair<uint64_t, std::string>> escaped_keys;
-
-  // The member's key, unescaped. Without escapes it is the text between
-  // the opening quote at `begin` and the closing one, which is the first
-  // quote before the colon that ends before value_begin (only white space
-  // comes between them).
-  absl::string_view Key(const TextMember& member) const {
-    if (member.escaped) {
-      auto it = std::lower_bound(
-          escaped_keys.begin(), escaped_keys.end(), member.begin,
-          [](const std::pair<uint64_t, std::string>& e, uint64_t begin) {
-            return e.first < begin;
-          });
-      return it->second;
-    }
-    size_t close = member.value_begin - 1;
-    while (text[close] != ':') --close;
-    while (text[--close] != '"') {
-    }
-    return text.substr(member.begin + 1, close - member.begin - 1);
-  }
-};
-
 namespace {
-
-// The first 8 bytes of `key` as a big-endian number, zero-padded: keys
-// whose prefixes differ compare as their prefixes do.
-uint64_t KeyPrefix(absl::string_view key) {
-  uint64_t prefix = 0;
-  for (size_t i = 0; i < 8; ++i) {
-    prefix <<= 8;
-    if (i < key.size()) prefix |= static_cast<unsigned char>(key[i]);
-  }
-  return prefix;
-}
 
 // Appends `value`'s compact JSON, checked as DumpJson checks a member's
 // value (one level below the root).
@@ -112,55 +48,12 @@ absl::StatusOr<TextState> TextState::Build(absl::string_view text,
     return state;
   }
   state.whole_ = false;
-  auto built = std::make_shared<TextIndex>();
-  built->owner = std::move(owner);
-  built->text = text;
-  built->name = std::string(what);
-  std::vector<TextMember>& index = built->members;
-  index.reserve(spans.size());
-  bool sorted = true;
-  for (const MemberSpan& span : spans) {
-    TextMember member;
-    member.begin = span.key_begin;
-    member.escaped = span.key_escaped;
-    member.end = span.value_end;
-    member.value_begin = span.value_begin;
-    if (span.key_escaped) {
-      STATELOG_ASSIGN_OR_RETURN(
-          std::string key,
-          UnquoteJsonString(text.substr(span.key_begin,
-                                        span.key_end - span.key_begin),
-                            what));
-      built->escaped_keys.emplace_back(span.key_begin, std::move(key));
-    }
-    // The previous key is looked up again, not kept: an escaped one may
-    // have moved when escaped_keys grew.
-    const absl::string_view key = built->Key(member);
-    member.key_prefix = KeyPrefix(key);
-    if (!index.empty() && !(built->Key(index.back()) < key)) sorted = false;
-    index.push_back(member);
-  }
-  spans = std::vector<MemberSpan>();
-  // DumpJson writes keys sorted and unique, so this is for text from
-  // elsewhere. A repeated key keeps its last value, as in ParseJson.
-  if (!sorted) {
-    const TextIndex& keys = *built;
-    std::stable_sort(index.begin(), index.end(),
-                     [&keys](const TextMember& a, const TextMember& b) {
-                       return keys.Key(a) < keys.Key(b);
-                     });
-    size_t kept = 0;
-    for (size_t i = 0; i < index.size(); ++i) {
-      if (i + 1 < index.size() && keys.Key(index[i + 1]) == keys.Key(index[i])) {
-        continue;
-      }
-      index[kept++] = index[i];
-    }
-    index.resize(kept);
-  }
-  state.text_members_ = index.size();
-  state.parsed_flags_.assign(index.size(), false);
-  state.index_ = std::move(built);
+  STATELOG_ASSIGN_OR_RETURN(
+      std::shared_ptr<const TextIndex> index,
+      TextIndex::Build(text, what, std::move(owner), std::move(spans)));
+  state.text_members_ = index->members.size();
+  state.parsed_flags_.assign(state.text_members_, false);
+  state.index_ = std::move(index);
   return state;
 }
 
@@ -198,20 +91,8 @@ TextState TextState::FromSource(const Source& source) {
 
 size_t TextState::FindText(absl::string_view key) const {
   if (index_ == nullptr) return kNotText;
-  const TextIndex& index = *index_;
-  const std::vector<TextMember>& members = index.members;
-  const uint64_t prefix = KeyPrefix(key);
-  auto it = std::lower_bound(
-      members.begin(), members.end(), key,
-      [prefix, &index](const TextMember& m, absl::string_view k) {
-        if (m.key_prefix != prefix) return m.key_prefix < prefix;
-        return index.Key(m) < k;
-      });
-  if (it == members.end() || it->key_prefix != prefix || index.Key(*it) != key) {
-    return kNotText;
-  }
-  const size_t i = static_cast<size_t>(it - members.begin());
-  return parsed_flags_[i] ? kNotText : i;
+  const size_t i = index_->Find(key);
+  return i == TextIndex::kNone || parsed_flags_[i] ? kNotText : i;
 }
 
 bool TextState::IsText(const std::string& key) const {

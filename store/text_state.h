@@ -39,6 +39,7 @@
 #include "statelog/env.h"
 #include "statelog/transaction.h"
 #include "store/root_index.h"
+#include "store/text_index.h"
 #include "txn/apply.h"
 #include "util/byte_sink.h"
 
@@ -56,10 +57,6 @@ enum class ChangedMembers {
   // zero unless the state is small.
   kText,
 };
-
-// The parts of the index, in store/text_state.cc.
-struct TextMember;
-struct TextIndex;
 
 class TextState {
  public:
