@@ -286,10 +286,13 @@ bool TextState::ApplyAsText(const Transaction& txn) {
   if (puts) {
     std::string text;
     if (!AppendMemberValue(op.value, &text).ok()) return false;
+    // Copied, not moved: `text` grew by doublings, and its spare capacity
+    // over the tail of a large state was a megabyte (the fold copies too).
     if (changed == changed_text_.end()) {
-      changed = changed_text_.try_emplace(key).first;
+      changed_text_.try_emplace(key, text);
+    } else {
+      changed->second.assign(text);
     }
-    changed->second.swap(text);
   } else if (changed != changed_text_.end()) {
     changed_text_.erase(changed);
   }
