@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -39,10 +40,17 @@ class RootIndex {
   static constexpr size_t kMinMembers = 4096;
 
   RootIndex() = default;
-  // Moving keeps the index valid: a Json's move takes its object's
-  // pointer, the nodes stay where they are.
-  RootIndex(RootIndex&&) = default;
-  RootIndex& operator=(RootIndex&&) = default;
+  // Moving keeps the index valid for the tree moved along with it (a
+  // Json's move takes its object's pointer, the nodes stay where they
+  // are); the one moved from is left unbuilt.
+  RootIndex(RootIndex&& other) noexcept { *this = std::move(other); }
+  RootIndex& operator=(RootIndex&& other) noexcept {
+    members_ = std::move(other.members_);
+    built_ = std::exchange(other.built_, false);
+    unindexed_left_ = std::exchange(other.unindexed_left_, 0);
+    other.members_.clear();
+    return *this;
+  }
 
   // Applies `txn` to `*tree` as ApplyTransaction does, with the same
   // results and errors. If `*tree` is an object of at least kMinMembers

@@ -220,6 +220,30 @@ TEST(RootIndexTest, IsBuiltForLargeObjectsAndAgainAfterRootOperations) {
   EXPECT_EQ(tree["m1"]["n"], 1);
 }
 
+TEST(RootIndexTest, MovesWithItsTreeAndLeavesTheOneMovedFromUnbuilt) {
+  Json tree = LargeState();
+  RootIndex index;
+  ASSERT_OK(index.Apply(Transaction().Set("/m1/n", -1), &tree,
+                        Validation::kValidate, Values::kCopy));
+  ASSERT_TRUE(index.built());
+  Json moved_tree = std::move(tree);
+  RootIndex moved(std::move(index));
+  EXPECT_FALSE(index.built());  // NOLINT(bugprone-use-after-move)
+  ASSERT_TRUE(moved.built());
+  ASSERT_NE(moved.Find("m1"), nullptr);
+  EXPECT_EQ((*moved.Find("m1"))["n"], -1);
+  ASSERT_OK(moved.Apply(Transaction().Set("/m2/n", -2).Remove("/m3"),
+                        &moved_tree, Validation::kValidate, Values::kCopy));
+  EXPECT_EQ(moved_tree["m2"]["n"], -2);
+  EXPECT_EQ(moved.Find("m3"), nullptr);
+  // The one moved from serves a tree of its own, built afresh.
+  Json other = LargeState();
+  ASSERT_OK(index.Apply(Transaction().Set("/m4/n", -4), &other,
+                        Validation::kValidate, Values::kCopy));
+  ASSERT_TRUE(index.built());
+  EXPECT_EQ((*index.Find("m4"))["n"], -4);
+}
+
 // An open store's state becomes one tree once every member is parsed (or
 // the whole state is read); Find then goes through the index.
 TEST(RootIndexTest, TextStateFindsThroughIt) {
