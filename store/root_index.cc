@@ -47,25 +47,32 @@ absl::Status RootIndex::Apply(const Transaction& txn, Json* tree,
     return ApplyTransaction(txn, tree, validation, values);
   }
   std::vector<std::string> keys;
-  if (!TouchedMembers(txn, &keys)) {
-    Drop(tree->size() / 16);
-    return ApplyTransaction(txn, tree, validation, values);
-  }
-  Json::object_t& root = *tree->get_ptr<Json::object_t*>();
-  if (!built_) {
-    if (unindexed_left_ > 0) {
-      --unindexed_left_;
+  std::vector<MemberIt> at;
+  Json part;
+  try {
+    if (!TouchedMembers(txn, &keys)) {
+      Drop(tree->size() / 16);
       return ApplyTransaction(txn, tree, validation, values);
     }
-    if (!Build(root)) return ApplyTransaction(txn, tree, validation, values);
+    if (!built_) {
+      if (unindexed_left_ > 0) {
+        --unindexed_left_;
+        return ApplyTransaction(txn, tree, validation, values);
+      }
+      if (!Build(*tree->get_ptr<Json::object_t*>())) {
+        return ApplyTransaction(txn, tree, validation, values);
+      }
+    }
+    part = Json::object();
+    at.reserve(keys.size());
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError("out of memory");
   }
+  Json::object_t& root = *tree->get_ptr<Json::object_t*>();
   // The touched members move out of the tree into `touched`, map nodes of
   // their own; what the transaction leaves there moves back.
-  std::vector<MemberIt> at;
-  Json part = Json::object();
   Json::object_t& touched = *part.get_ptr<Json::object_t*>();
   try {
-    at.reserve(keys.size());
     for (const std::string& key : keys) {
       auto found = members_.find(key);
       at.push_back(found == members_.end() ? root.end() : found->second);
@@ -76,7 +83,12 @@ absl::Status RootIndex::Apply(const Transaction& txn, Json* tree,
       }
     }
   } catch (const std::bad_alloc&) {
-    PutBack(keys, at, &touched, &root);
+    // Not PutBack: the member whose node could not be made is still in
+    // the tree, not missing from `touched` because a removal took it.
+    for (size_t i = 0; i < at.size(); ++i) {
+      auto moved = touched.find(keys[i]);
+      if (moved != touched.end()) at[i]->second = std::move(moved->second);
+    }
     return absl::ResourceExhaustedError("out of memory");
   }
   // On failure ApplyTransaction leaves `part` as it was; either way `part`
@@ -111,6 +123,9 @@ void RootIndex::PutBack(const std::vector<std::string>& keys,
       }
     }
   }
+  // Only moved-from nulls are left: dropped here, they spare the caller's
+  // object the stack nlohmann's destructor allocates for its members.
+  touched->clear();
 }
 
 const Json* RootIndex::Find(absl::string_view key) const {

@@ -76,8 +76,8 @@ class RootIndex {
   // Forgets the index, not to be built again for `wait` transactions.
   void Drop(size_t wait);
   // Moves what the transaction left in `touched` back into `root`: the
-  // members at `at` (root.end() for keys that did not exist), for
-  // keys[0, at.size()).
+  // members at `at` (root.end() for keys that did not exist) for every
+  // key; one missing from `touched` was removed.
   void PutBack(const std::vector<std::string>& keys,
                const std::vector<MemberIt>& at, Json::object_t* touched,
                Json::object_t* root);

@@ -8,6 +8,8 @@
 
 #include "store/root_index.h"
 
+#include <cstdlib>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,6 +21,55 @@
 #include "txn/pointer_tokens.h"
 #include "txn/slot.h"
 #include "util/json_util.h"
+
+// Allocations of this test binary go through here, so that a test can make
+// one of them fail: the one `t_fail_in` more allocations from now on this
+// thread (0: none).
+namespace {
+thread_local int t_fail_in = 0;
+}  // namespace
+
+// Not inlined: the compiler would otherwise pair a visible malloc with a
+// caller's `delete` and warn about a mismatch that is not there.
+__attribute__((noinline)) void* operator new(size_t n) {
+  if (t_fail_in > 0 && --t_fail_in == 0) throw std::bad_alloc();
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+__attribute__((noinline)) void operator delete(void* p) noexcept {
+  std::free(p);
+}
+__attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
+// The array and nothrow forms too: left to the sanitizer's, their memory
+// would reach the free() above from its own allocator.
+__attribute__((noinline)) void* operator new[](size_t n) {
+  return ::operator new(n);
+}
+__attribute__((noinline)) void* operator new(size_t n,
+                                             const std::nothrow_t&) noexcept {
+  return std::malloc(n == 0 ? 1 : n);
+}
+__attribute__((noinline)) void* operator new[](size_t n,
+                                               const std::nothrow_t&) noexcept {
+  return std::malloc(n == 0 ? 1 : n);
+}
+__attribute__((noinline)) void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+__attribute__((noinline)) void operator delete[](void* p, size_t) noexcept {
+  std::free(p);
+}
+__attribute__((noinline)) void operator delete(void* p,
+                                               const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+__attribute__((noinline)) void operator delete[](
+    void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 
 namespace statelog::internal {
 namespace {
@@ -242,6 +293,51 @@ TEST(RootIndexTest, MovesWithItsTreeAndLeavesTheOneMovedFromUnbuilt) {
                         Validation::kValidate, Values::kCopy));
   ASSERT_TRUE(index.built());
   EXPECT_EQ((*index.Find("m4"))["n"], -4);
+}
+
+// Memory running out anywhere in a transaction through the index leaves
+// the tree and the index as they were, or the transaction wholly applied.
+// The members are scalars: nlohmann's destructor allocates for a value
+// with members or elements, and an allocation failing there terminates
+// the process whoever destroys it.
+TEST(RootIndexTest, AnAllocationFailureAnywhereChangesNothing) {
+  Json before = Json::object();
+  for (int i = 0; i < kMembers; ++i) before[absl::StrCat("m", i)] = i;
+  const Transaction txn = Transaction()
+                              .Set("/m1", -1)
+                              .Set("/added", 1)
+                              .Remove("/m3")
+                              .Replace("/m2", "a string on the heap, not inline")
+                              .Test("/m4", 4);
+  Json expected = before;
+  ASSERT_OK(ApplyTransaction(txn, &expected));
+  int failed = 0;
+  for (int n = 1;; ++n) {
+    Json tree = before;
+    RootIndex index;
+    ASSERT_OK(index.Apply(Transaction().Set("/m9", 9).Set("/m9", 9), &tree,
+                          Validation::kValidate, Values::kCopy));
+    ASSERT_TRUE(index.built());
+    t_fail_in = n;
+    const absl::Status status =
+        index.Apply(txn, &tree, Validation::kValidate, Values::kCopy);
+    const bool fired = t_fail_in == 0;
+    t_fail_in = 0;
+    if (status.ok()) {
+      ASSERT_EQ(tree, expected) << "allocation " << n;
+    } else {
+      ASSERT_EQ(status.code(), absl::StatusCode::kResourceExhausted)
+          << status;
+      ASSERT_EQ(tree, before) << "allocation " << n;
+      ++failed;
+    }
+    // The index agrees with the tree either way.
+    for (const char* key : {"m1", "m2", "m3", "added", "m9"}) {
+      if (index.built()) ExpectFindsAsTheTree(index, tree, key);
+    }
+    if (!fired) break;  // past the transaction's last allocation
+  }
+  EXPECT_GT(failed, 5);
 }
 
 // An open store's state becomes one tree once every member is parsed (or
