@@ -52,9 +52,8 @@ enum class ChangedMembers {
   // Their compact JSON text, parsed again only if a later transaction or a
   // read needs them: a state built to be written out (compaction's), which
   // nobody reads. A small object's tree takes five to seven times its text
-  // (docs/tuning.md, Memory). They are folded to text once the members
-  // parsed since the last fold pass a budget (kSmallStateBytes), which is
-  // zero unless the state is small.
+  // (docs/tuning.md, Compaction). They are folded back to text in passes
+  // (see kSmallStateBytes for when).
   kText,
 };
 
