@@ -7,10 +7,12 @@
 #include "store/store_impl.h"
 
 #include <algorithm>
+#include <new>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "journal/format.h"
 #include "journal/record.h"
 #include "store/snapshot_builder.h"
 #include "txn/apply.h"
@@ -21,7 +23,15 @@
 #include "util/status_macros.h"
 
 namespace statelog::internal {
+
 namespace {
+
+// What Apply returns when memory runs out before the transaction is
+// framed: nothing was changed.
+absl::Status OutOfMemory() {
+  return absl::ResourceExhaustedError(
+      "out of memory; the transaction was not applied");
+}
 
 // A transaction of merge patches only: it applies to any state (RFC 7386),
 // so it can be appended without knowing the state.
@@ -150,12 +160,18 @@ absl::StatusOr<std::string> StoreImpl::EncodePayload(
 absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn,
                                           Values values) {
   // Encoded before anything moves out of it.
-  STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodePayload(txn));
+  absl::StatusOr<std::string> payload;
+  try {
+    payload = EncodePayload(txn);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
+  if (!payload.ok()) return payload.status();
   uint64_t seq;
   bool compact;
   {
     absl::MutexLock lock(&mu_);
-    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload, values));
+    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, *payload, values));
     compact = CompactionDue();
   }
   MaybeCompact(compact);
@@ -187,14 +203,27 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
                                                 const std::string& payload,
                                                 Values values) {
   STATELOG_RETURN_IF_ERROR(CheckWritable());
+  // Room for the record's frame first: framing it once the state has
+  // changed then allocates nothing, so memory running out cannot leave the
+  // state ahead of the journal.
+  try {
+    pending_.reserve(pending_.size() + kRecordHeaderSize + payload.size());
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
   // The state is changed first: a transaction that does not apply is never
   // framed, so it can never reach the journal. Without the state (opened
-  // lazily), merge patches need none: they apply to any state.
+  // lazily), merge patches need none: they apply to any state. Either step
+  // that runs out of memory has changed nothing (text_state.h).
   if (state_loaded_.load(std::memory_order_relaxed) ||
       !AppliesToAnyState(txn)) {
-    STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
-    STATELOG_RETURN_IF_ERROR(
-        state_.Apply(txn, Validation::kAlreadyValidated, values));
+    try {
+      STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
+      STATELOG_RETURN_IF_ERROR(
+          state_.Apply(txn, Validation::kAlreadyValidated, values));
+    } catch (const std::bad_alloc&) {
+      return OutOfMemory();
+    }
   }
   const uint64_t seq = ++last_seq_;
   const size_t before = pending_.size();

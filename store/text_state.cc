@@ -3,6 +3,7 @@
 #include "store/text_state.h"
 
 #include <algorithm>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -232,9 +233,14 @@ absl::Status TextState::Apply(const Transaction& txn, Validation validation,
     }
   }
   // Once every member is parsed, one tree serves better: no per-transaction
-  // moving of members, and reads need no preparing.
+  // moving of members, and reads need no preparing. With nothing left to
+  // parse, only memory can fail it, before it has moved anything; the
+  // transaction stands either way.
   if (text_members_ == 0 && changed_text_.empty()) {
-    STATELOG_RETURN_IF_ERROR(MakeWhole());
+    try {
+      (void)MakeWhole();
+    } catch (const std::bad_alloc&) {
+    }
   }
   return applied;
 }

@@ -128,7 +128,10 @@ class TextState {
 
   // Applies `txn` all or nothing, with ApplyTransaction's results and
   // errors (and its meaning of `values`). An operation on the root other
-  // than an object merge patch parses every member first.
+  // than an object merge patch parses every member first. May throw
+  // std::bad_alloc, and then has not applied `txn` (members may have been
+  // parsed, which changes nothing they hold); with ChangedMembers::kText
+  // a fold that runs out of memory after the transaction throws too.
   absl::Status Apply(const Transaction& txn,
                      Validation validation = Validation::kValidate,
                      Values values = Values::kCopy);

@@ -72,6 +72,8 @@ class Store {
   // InvalidArgument (malformed pointer or poison value), NotFound (a path
   // that must exist does not), Aborted (a failed `test`); each names the
   // operation index and pointer. An empty transaction is InvalidArgument.
+  // Memory running out before the transaction is framed is
+  // ResourceExhausted, with nothing applied or written.
   [[nodiscard]] absl::StatusOr<uint64_t> Apply(const Transaction& txn);
   // The same for a transaction the caller is done with (a temporary, or
   // std::move'd): its values move into the state instead of being copied,

@@ -8,68 +8,18 @@
 
 #include "store/root_index.h"
 
-#include <cstdlib>
-#include <new>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "store/text_state.h"
+#include "tests/store/fail_allocation.h"
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
 #include "txn/pointer_tokens.h"
 #include "txn/slot.h"
 #include "util/json_util.h"
-
-// Allocations of this test binary go through here, so that a test can make
-// one of them fail: the one `t_fail_in` more allocations from now on this
-// thread (0: none).
-namespace {
-thread_local int t_fail_in = 0;
-}  // namespace
-
-// Not inlined: the compiler would otherwise pair a visible malloc with a
-// caller's `delete` and warn about a mismatch that is not there.
-__attribute__((noinline)) void* operator new(size_t n) {
-  if (t_fail_in > 0 && --t_fail_in == 0) throw std::bad_alloc();
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-__attribute__((noinline)) void operator delete(void* p) noexcept {
-  std::free(p);
-}
-__attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
-// The array and nothrow forms too: left to the sanitizer's, their memory
-// would reach the free() above from its own allocator.
-__attribute__((noinline)) void* operator new[](size_t n) {
-  return ::operator new(n);
-}
-__attribute__((noinline)) void* operator new(size_t n,
-                                             const std::nothrow_t&) noexcept {
-  return std::malloc(n == 0 ? 1 : n);
-}
-__attribute__((noinline)) void* operator new[](size_t n,
-                                               const std::nothrow_t&) noexcept {
-  return std::malloc(n == 0 ? 1 : n);
-}
-__attribute__((noinline)) void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-__attribute__((noinline)) void operator delete[](void* p, size_t) noexcept {
-  std::free(p);
-}
-__attribute__((noinline)) void operator delete(void* p,
-                                               const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-__attribute__((noinline)) void operator delete[](
-    void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 namespace statelog::internal {
 namespace {
@@ -318,11 +268,11 @@ TEST(RootIndexTest, AnAllocationFailureAnywhereChangesNothing) {
     ASSERT_OK(index.Apply(Transaction().Set("/m9", 9).Set("/m9", 9), &tree,
                           Validation::kValidate, Values::kCopy));
     ASSERT_TRUE(index.built());
-    t_fail_in = n;
+    ::statelog::testing::FailAllocationIn(n);
     const absl::Status status =
         index.Apply(txn, &tree, Validation::kValidate, Values::kCopy);
-    const bool fired = t_fail_in == 0;
-    t_fail_in = 0;
+    const bool fired = ::statelog::testing::AllocationFailed();
+    ::statelog::testing::FailAllocationIn(0);
     if (status.ok()) {
       ASSERT_EQ(tree, expected) << "allocation " << n;
     } else {

@@ -18,6 +18,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "tests/store/fail_allocation.h"
 #include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
@@ -73,6 +74,56 @@ TEST(StoreTest, ApplyThenReopenKeepsEveryTransaction) {
   EXPECT_THAT(r->store->Get("/zzz"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("/zzz")));
   EXPECT_THAT(r->store->Get("nope"),
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+}
+
+// Memory running out anywhere in Apply (encoding, applying, framing,
+// writing): the transaction is applied and journaled, or reported
+// ResourceExhausted and the state left as it was; either way a reopen
+// finds the state the open store held. Values are scalars: nlohmann's
+// destructor allocates for a value with members, and a failure there
+// terminates whoever destroys it.
+TEST(StoreTest, MemoryRunningOutInApplyLeavesTheStateAndTheJournalAlike) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  Json held;
+  int failed = 0;
+  int applied = 0;
+  {
+    auto store = OpenOrDie(dir, Create());
+    ASSERT_OK(store->Apply(Transaction().Set("/a", 0).Set("/b", 1).Set(
+                               "/c", "a string on the heap, not inline"))
+                  .status());
+    for (int n = 1;; ++n) {
+      const Json before = *store->Get("");
+      const Transaction txn =
+          Transaction()
+              .Set("/a", n)
+              .Unset("/b")
+              .Set("/d", absl::StrCat("another string on the heap, ", n));
+      Json after = before;
+      ASSERT_OK(internal::ApplyTransaction(txn, &after));
+      ::statelog::testing::FailAllocationIn(n);
+      const absl::StatusOr<uint64_t> seq = store->Apply(txn);
+      const bool fired = ::statelog::testing::AllocationFailed();
+      ::statelog::testing::FailAllocationIn(0);
+      if (seq.ok()) {
+        ++applied;
+        ASSERT_EQ(*store->Get(""), after) << "allocation " << n;
+      } else {
+        ++failed;
+        ASSERT_THAT(seq, StatusIs(absl::StatusCode::kResourceExhausted,
+                                  HasSubstr("out of memory")))
+            << "allocation " << n;
+        ASSERT_EQ(*store->Get(""), before) << "allocation " << n;
+      }
+      if (!fired) break;  // past the last allocation of an Apply
+    }
+    held = *store->Get("");
+  }
+  EXPECT_GT(failed, 5);
+  EXPECT_GT(applied, 0);
+  auto reopened = OpenOrDie(dir, Options());
+  EXPECT_EQ(*reopened->Get(""), held);
 }
 
 // Apply(Transaction&&) moves the values into the state: the journal must
