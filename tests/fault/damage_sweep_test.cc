@@ -20,13 +20,15 @@
 // Everything runs on MemEnv. Most copies are recovered by a read-only Open
 // (nothing changes, so the reference is restored by putting one file back);
 // a seeded sample of them by a read-write Open that quarantines, writes a
-// transaction, and reopens, and by a point-in-time Open.
+// transaction, and reopens, and by a point-in-time Open. The test program
+// replaces the allocation functions (tests/testing/allocation_hooks.h) so
+// that the sweep can tell the largest single allocation made while
+// recovering a damaged copy: a length field read from damaged bytes and used
+// before it is bounded would show up as a multi-gigabyte request.
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
@@ -37,40 +39,11 @@
 #include "store/identity.h"
 #include "tests/fault/fault_util.h"
 #include "tests/fault/sweep_util.h"
+#include "tests/testing/allocation_hooks.h"
 #include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
 #include "util/file_names.h"
 #include "util/json_util.h"
-
-// Every allocation of this test binary goes through here, so the sweep can
-// tell the size of the largest single allocation made while recovering a
-// damaged copy: a length field read from damaged bytes and used before it
-// is bounded would show up as a multi-gigabyte request. The watch is per
-// thread: the sweep runs on two.
-namespace {
-thread_local bool t_watch_allocations = false;
-std::atomic<size_t> g_largest_allocation{0};
-}  // namespace
-
-// Not inlined: the compiler would otherwise pair a visible malloc with a
-// caller's `delete` and warn about a mismatch that is not there.
-__attribute__((noinline)) void* operator new(size_t n) {
-  if (t_watch_allocations) {
-    size_t seen = g_largest_allocation.load(std::memory_order_relaxed);
-    while (n > seen && !g_largest_allocation.compare_exchange_weak(
-                           seen, n, std::memory_order_relaxed)) {
-    }
-  }
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-__attribute__((noinline)) void operator delete(void* p) noexcept {
-  std::free(p);
-}
-__attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
 
 namespace statelog {
 namespace {
@@ -505,7 +478,7 @@ TEST(DamageSweepTest, EveryTruncationByteBitAndSectorOfTheJournal) {
   Tally tally;
   double slowest = 0;
   Watchdog watchdog(workers, kSlowRecoverySeconds * 6);
-  g_largest_allocation = 0;
+  ::statelog::testing::ResetLargestAllocation();
   ParallelFor(cases.size(), workers, [&](int worker, size_t i) {
     const SweepCase& c = cases[i];
     const SegmentSpan& segment = ref.segments[c.file];
@@ -529,10 +502,10 @@ TEST(DamageSweepTest, EveryTruncationByteBitAndSectorOfTheJournal) {
     ro.env = env;
     ro.read_only = true;
     watchdog.Begin(worker, what);
-    t_watch_allocations = true;
+    ::statelog::testing::WatchAllocations(true);
     {
       absl::StatusOr<OpenResult> r = Store::Open(kDir, ro);
-      t_watch_allocations = false;
+      ::statelog::testing::WatchAllocations(false);
       tally.Max(&slowest, watchdog.End(worker));
       CheckJournalOpen(ref, v, what + " (read-only)", r, &tally);
     }
@@ -544,7 +517,7 @@ TEST(DamageSweepTest, EveryTruncationByteBitAndSectorOfTheJournal) {
   });
   tally.ReportFailures();
 
-  const size_t largest = g_largest_allocation.load();
+  const size_t largest = ::statelog::testing::LargestAllocation();
   // Reading a file allocates its size; a few copies of it are fine. A length
   // from damaged bytes would ask for up to 4 GiB.
   EXPECT_LE(largest, 4 * largest_file + (64 << 10))

@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "store/text_state.h"
-#include "tests/store/fail_allocation.h"
+#include "tests/testing/allocation_hooks.h"
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
 #include "txn/pointer_tokens.h"

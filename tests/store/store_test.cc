@@ -18,7 +18,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "tests/store/fail_allocation.h"
+#include "tests/testing/allocation_hooks.h"
 #include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
