@@ -219,8 +219,8 @@ absl::Status TextState::Apply(const Transaction& txn, Validation validation,
                               Values values) {
   if (whole_) return root_index_.Apply(txn, &tree_, validation, values);
   absl::Status applied;
-  if (changed_form_ != ChangedMembers::kText ||
-      validation != Validation::kAlreadyValidated || !ApplyAsText(txn)) {
+  if (validation != Validation::kAlreadyValidated ||
+      !ApplyWholeMember(txn, values)) {
     std::vector<std::string> keys;
     if (!TouchedMembers(txn, &keys)) {
       STATELOG_RETURN_IF_ERROR(MakeWhole());
@@ -266,11 +266,13 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   return applied;
 }
 
-bool TextState::ApplyAsText(const Transaction& txn) {
+bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
+  if (txn.ops().size() != 1) return false;
+  const bool as_text = changed_form_ == ChangedMembers::kText;
   // A small state keeps its changed members as trees a while (see
   // kSmallStateBytes): moving the record's value in is cheaper than
   // dumping it.
-  if (text_bytes_ <= small_state_bytes_ || txn.ops().size() != 1) return false;
+  if (as_text && text_bytes_ <= small_state_bytes_) return false;
   const Operation& op = txn.ops().front();
   const bool puts = op.kind == OpKind::kSet || op.kind == OpKind::kAdd ||
                     op.kind == OpKind::kReplace;
@@ -289,7 +291,7 @@ bool TextState::ApplyAsText(const Transaction& txn) {
   if ((op.kind == OpKind::kReplace || op.kind == OpKind::kRemove) && !exists) {
     return false;
   }
-  if (puts) {
+  if (puts && as_text) {
     std::string text;
     if (!AppendMemberValue(op.value, &text).ok()) return false;
     // Copied, not moved: `text` grew by doublings, and its spare capacity
@@ -299,11 +301,22 @@ bool TextState::ApplyAsText(const Transaction& txn) {
     } else {
       changed->second.assign(text);
     }
-  } else if (changed != changed_text_.end()) {
-    changed_text_.erase(changed);
+    // Nothing from here allocates: the change is whole or not made.
+    if (parsed != parsed_.end()) parsed_.erase(parsed);
+  } else if (puts) {
+    // What can run out of memory first (the copy, the member's node), so
+    // that a failure changes nothing and moves nothing out of `txn`.
+    Json copy;
+    if (values == Values::kCopy) copy = op.value;
+    if (parsed == parsed_.end()) parsed = parsed_.try_emplace(key).first;
+    parsed->second = values == Values::kMove
+                         ? std::move(const_cast<Json&>(op.value))
+                         : std::move(copy);
+    if (changed != changed_text_.end()) changed_text_.erase(changed);
+  } else {
+    if (changed != changed_text_.end()) changed_text_.erase(changed);
+    if (parsed != parsed_.end()) parsed_.erase(parsed);
   }
-  // Nothing from here allocates: the change is whole or not made.
-  if (parsed != parsed_.end()) parsed_.erase(parsed);
   if (text_at != kNotText) {
     parsed_flags_[text_at] = true;
     --text_members_;

@@ -185,15 +185,15 @@ class TextState {
   void FoldChangesOverBudget(const std::vector<std::string>& kept,
                              size_t parsed_now);
   absl::Status MakeWhole();
+  // A record that puts or removes one whole member (the usual checkpoint)
+  // changes the member without parsing what it was: the value moves in
+  // (or is copied, per `values`), or with ChangedMembers::kText in a state
+  // larger than kSmallStateBytes, its compact JSON replaces the member's
+  // text. False (and nothing changed) for any other transaction, and for
+  // one that would fail, which the general path then reports.
+  bool ApplyWholeMember(const Transaction& txn, Values values);
   // Parses `txn`'s touched members and applies it to the object of the
   // parsed members; the members still text stay as they are.
-  // With ChangedMembers::kText in a state larger than kSmallStateBytes,
-  // a record that puts or removes one whole member (the usual checkpoint)
-  // changes the member's text without parsing what it was: the value's
-  // compact JSON replaces it. False (and nothing changed) for any other
-  // transaction, and for one that would fail, which the general path then
-  // reports.
-  bool ApplyAsText(const Transaction& txn);
   absl::Status ApplyToMembers(const Transaction& txn,
                               const std::vector<std::string>& keys,
                               Validation validation, Values values);

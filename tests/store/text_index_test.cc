@@ -6,7 +6,10 @@
 
 #include "store/text_index.h"
 
+#include <algorithm>
 #include <memory>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +55,43 @@ TEST(TextIndexTest, FindsEveryMemberOfSortedTextInItsPlace) {
   EXPECT_EQ(index->Find("prefixed"), TextIndex::kNone);
   EXPECT_EQ(index->Find("prefixed2000"), TextIndex::kNone);
   EXPECT_EQ(index->Find(""), TextIndex::kNone);
+}
+
+// Keys of 1 to 12 bytes from a three-letter alphabet: many share their
+// 8-byte prefix, in runs long and short, and absent keys fall between
+// present ones everywhere.
+TEST(TextIndexTest, FindsWhatASortedListFinds) {
+  std::mt19937 rng(7);
+  auto random_key = [&rng] {
+    std::string key(1 + rng() % 12, 'a');
+    for (char& c : key) c = static_cast<char>('a' + rng() % 3);
+    return key;
+  };
+  std::set<std::string> keys;
+  while (keys.size() < 5000) keys.insert(random_key());
+  std::string text = "{";
+  for (const std::string& key : keys) {
+    absl::StrAppend(&text, text.size() == 1 ? "" : ",", "\"", key, "\":0");
+  }
+  text += "}";
+  std::shared_ptr<const TextIndex> index = IndexOrDie(text);
+  ASSERT_NE(index, nullptr);
+  ASSERT_EQ(index->members.size(), keys.size());
+  const std::vector<std::string> sorted(keys.begin(), keys.end());
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    ASSERT_EQ(index->Find(sorted[i]), i) << sorted[i];
+  }
+  for (int probe = 0; probe < 20000; ++probe) {
+    const std::string key = random_key();
+    const auto it = std::lower_bound(sorted.begin(), sorted.end(), key);
+    const size_t expected =
+        it != sorted.end() && *it == key
+            ? static_cast<size_t>(it - sorted.begin())
+            : TextIndex::kNone;
+    ASSERT_EQ(index->Find(key), expected) << key;
+  }
+  EXPECT_EQ(index->Find(""), TextIndex::kNone);
+  EXPECT_EQ(index->Find("d"), TextIndex::kNone);
 }
 
 TEST(TextIndexTest, SortsTextFromElsewhereAndKeepsARepeatedKeysLastValue) {

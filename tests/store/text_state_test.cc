@@ -651,34 +651,71 @@ TEST(TextStateTest, AMemberThatEveryRecordChangesIsParsedOnce) {
   EXPECT_EQ(state.parsed_members(), 21u + 5000u + 1u);
 }
 
+// Both forms: with kText the value's compact JSON replaces the member's
+// text, with kTrees (an open store) the value moves in; neither parses the
+// member it replaces, in a small state or a large one.
 TEST(TextStateTest, RecordsThatPutOrRemoveAWholeMemberParseNothing) {
-  Json tree = NumberedMembers(20000);
+  // (kText in a small state keeps changed members as trees, parsed.)
+  const std::pair<ChangedMembers, int> cases[] = {
+      {ChangedMembers::kText, 20000},
+      {ChangedMembers::kTrees, 20},
+      {ChangedMembers::kTrees, 20000}};
+  for (const auto& [form, members] : cases) {
+    const bool as_text = form == ChangedMembers::kText;
+    SCOPED_TRACE(absl::StrCat(as_text ? "kText" : "kTrees", ", ", members,
+                              " members"));
+    Json tree = NumberedMembers(members);
+    const std::string text = DumpOrDie(tree);
+    TextState state = FromTextOrDie(text);
+    state.set_changed_members(form);
+    const Json value = {{"n", -1}, {"s", "x"}};
+    for (const Transaction& txn :
+         {Transaction().Set("/k1", value), Transaction().Add("/k2", value),
+          Transaction().Replace("/k3", value), Transaction().Set("/new", value),
+          Transaction().Remove("/k4"), Transaction().Unset("/k5"),
+          Transaction().Unset("/missing"), Transaction().Set("/k1", 7),
+          Transaction().Remove("/new")}) {
+      ASSERT_OK(ApplyBoth(txn, &tree, &state)) << txn.ToJson().dump();
+    }
+    EXPECT_EQ(state.parsed_members(), 0u);
+    // kText keeps the new value as text, kTrees as a tree.
+    EXPECT_EQ(state.Prepared({"k1"}), !as_text);
+    // Those that fail do so as on the tree, and change nothing.
+    EXPECT_THAT(ApplyBoth(Transaction().Replace("/k4", 1), &tree, &state),
+                StatusIs(absl::StatusCode::kNotFound, HasSubstr("/k4")));
+    EXPECT_THAT(ApplyBoth(Transaction().Remove("/new"), &tree, &state),
+                StatusIs(absl::StatusCode::kNotFound, HasSubstr("/new")));
+    // A member parsed earlier is put over as well.
+    ExpectFindsAsTheTree(&state, tree, "/k6/n");
+    ASSERT_OK(ApplyBoth(Transaction().Set("/k6", value), &tree, &state));
+    EXPECT_EQ(state.Prepared({"k6"}), !as_text);
+    absl::StatusOr<const Json*> whole = state.Whole();
+    ASSERT_OK(whole);
+    EXPECT_EQ(**whole, tree);
+  }
+}
+
+// A whole member put into an open store's state (kTrees) is the record's
+// own value, copied or moved as asked, and the state holds it unparsed.
+TEST(TextStateTest, AWholeMemberPutIsCopiedOrMovedAsAsked) {
+  const Json tree = NumberedMembers(20);
   const std::string text = DumpOrDie(tree);
   TextState state = FromTextOrDie(text);
-  state.set_changed_members(ChangedMembers::kText);
-  const Json value = {{"n", -1}, {"s", "x"}};
-  for (const Transaction& txn :
-       {Transaction().Set("/k1", value), Transaction().Add("/k2", value),
-        Transaction().Replace("/k3", value), Transaction().Set("/new", value),
-        Transaction().Remove("/k4"), Transaction().Unset("/k5"),
-        Transaction().Unset("/missing"), Transaction().Set("/k1", 7),
-        Transaction().Remove("/new")}) {
-    ASSERT_OK(ApplyBoth(txn, &tree, &state)) << txn.ToJson().dump();
-  }
+  const Json value = {{"list", {1, 2, 3}}};
+  Transaction copied = Transaction().Set("/k1", value);
+  ASSERT_OK(state.Apply(copied, Validation::kAlreadyValidated, Values::kCopy));
+  EXPECT_EQ(copied.ops().front().value, value);
+  Transaction moved = Transaction().Set("/k2", value);
+  ASSERT_OK(state.Apply(moved, Validation::kAlreadyValidated, Values::kMove));
+  EXPECT_TRUE(moved.ops().front().value.is_null());
   EXPECT_EQ(state.parsed_members(), 0u);
-  EXPECT_FALSE(state.Prepared({"k1"}));
-  // Those that fail do so as on the tree, and change nothing.
-  EXPECT_THAT(ApplyBoth(Transaction().Replace("/k4", 1), &tree, &state),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/k4")));
-  EXPECT_THAT(ApplyBoth(Transaction().Remove("/new"), &tree, &state),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/new")));
-  // A member parsed earlier is put over as well.
-  ExpectFindsAsTheTree(&state, tree, "/k6/n");
-  ASSERT_OK(ApplyBoth(Transaction().Set("/k6", value), &tree, &state));
-  EXPECT_FALSE(state.Prepared({"k6"}));
-  absl::StatusOr<const Json*> whole = state.Whole();
-  ASSERT_OK(whole);
-  EXPECT_EQ(**whole, tree);
+  for (const char* key : {"/k1", "/k2"}) {
+    absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(key);
+    ASSERT_OK(tokens);
+    absl::StatusOr<const Json*> found = state.Find(*tokens);
+    ASSERT_OK(found);
+    EXPECT_EQ(**found, value) << key;
+  }
 }
 
 // FileContents over a string of its own that says when it is released,
