@@ -116,7 +116,7 @@ BENCHMARK(BM_ParseState)->Unit(benchmark::kMillisecond)->UseRealTime();
 // with nlohmann's lexer (what CheckJson fell back to, and used before).
 void BM_ScanState(benchmark::State& state) {
   const std::string& text = StateText();
-  std::vector<internal::MemberSpan> spans;
+  internal::MemberSpans spans;
   for (auto _ : state) {
     spans.clear();
     if (!internal::ScanJson(text, kMaxNestingDepth, &spans)) {

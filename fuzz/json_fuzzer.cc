@@ -28,6 +28,7 @@ namespace statelog::fuzz {
 namespace {
 
 using internal::MemberSpan;
+using internal::MemberSpans;
 
 bool SameSpan(const MemberSpan& a, const MemberSpan& b) {
   return a.key_begin == b.key_begin && a.key_end == b.key_end &&
@@ -42,11 +43,11 @@ bool SameJson(const Json& a, const Json& b) {
 }
 
 void CheckText(absl::string_view text) {
-  std::vector<MemberSpan> scanned_spans;
+  MemberSpans scanned_spans;
   const bool scanned =
       internal::ScanJson(text, kMaxNestingDepth, &scanned_spans);
   const absl::StatusOr<Json> parsed = internal::ParseJson(text, "input");
-  std::vector<MemberSpan> spans;
+  MemberSpans spans;
   const absl::Status checked = internal::CheckJson(text, "input", &spans);
   STATELOG_FUZZ_CHECK(checked == parsed.status(), "CheckJson says ",
                       checked.ToString(), ", ParseJson ",
@@ -79,7 +80,7 @@ void CheckText(absl::string_view text) {
     return;
   }
   if (scanned) {
-    const std::vector<MemberSpan> found = internal::FindMemberSpans(text);
+    const MemberSpans found = internal::FindMemberSpans(text);
     STATELOG_FUZZ_CHECK(found.size() == scanned_spans.size(), "ScanJson found ",
                         scanned_spans.size(), " members, FindMemberSpans ",
                         found.size());

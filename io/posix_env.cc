@@ -20,12 +20,15 @@
 #include "absl/strings/str_cat.h"
 #include "io/errno_status.h"
 #include "io/write_window.h"
+#include "util/huge_pages.h"
 #include "statelog/env.h"
 
 namespace statelog {
 namespace {
 
 using internal::ErrnoStatus;
+using internal::MapHugePages;
+using internal::UnmapHugePages;
 using internal::WriteWindow;
 
 class PosixFile final : public File {
@@ -195,51 +198,35 @@ class MappedContents final : public FileContents {
   const size_t size_;
 };
 
-// A whole file read into private memory of its own.
+// A whole file read into private memory of its own, from MapHugePages.
 class ReadContents final : public FileContents {
  public:
-  ReadContents(void* region, size_t region_size, const char* bytes,
-               size_t size)
-      : region_(region), region_size_(region_size), bytes_(bytes),
-        size_(size) {}
-  ~ReadContents() override { ::munmap(region_, region_size_); }
+  ReadContents(char* bytes, size_t size) : bytes_(bytes), size_(size) {}
+  ~ReadContents() override { UnmapHugePages(bytes_, size_); }
   absl::string_view data() const override {
     return absl::string_view(bytes_, size_);
   }
   bool private_copy() const override { return true; }
 
  private:
-  void* const region_;
-  const size_t region_size_;
-  const char* const bytes_;
+  char* const bytes_;
   const size_t size_;
 };
 
 // Files from this size on are read rather than mapped (env.h says why).
 constexpr size_t kReadIntoMemoryBytes = size_t{4} << 20;
-constexpr size_t kHugePageBytes = size_t{2} << 20;
 
-// Reads the `size` bytes of `fd` into a region whose start is aligned to
-// a huge page. Transparent huge pages are advised, not required: where
-// they are off, the region is ordinary pages.
+// Reads the `size` bytes of `fd` into memory aligned to a huge page, with
+// transparent huge pages advised (util/huge_pages.h).
 absl::StatusOr<std::unique_ptr<FileContents>> ReadIntoMemory(
     int fd, size_t size, const std::string& path) {
-  const size_t region_size = size + kHugePageBytes;
-  void* region = ::mmap(nullptr, region_size, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (region == MAP_FAILED) {
+  auto* const bytes = static_cast<char*>(MapHugePages(size));
+  if (bytes == nullptr) {
     const int err = errno;
     return ErrnoStatus(err, absl::StrCat("allocate ", size,
                                          " bytes to read ", path));
   }
-  auto contents = std::make_unique<ReadContents>(
-      region, region_size,
-      reinterpret_cast<char*>(
-          (reinterpret_cast<uintptr_t>(region) + kHugePageBytes - 1) &
-          ~(kHugePageBytes - 1)),
-      size);
-  char* const bytes = const_cast<char*>(contents->data().data());
-  (void)::madvise(bytes, size, MADV_HUGEPAGE);
+  auto contents = std::make_unique<ReadContents>(bytes, size);
   size_t done = 0;
   while (done < size) {
     const ssize_t n = ::pread(fd, bytes + done, size - done,

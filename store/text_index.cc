@@ -23,12 +23,12 @@ uint64_t KeyPrefix(absl::string_view key) {
 
 absl::StatusOr<std::shared_ptr<const TextIndex>> TextIndex::Build(
     absl::string_view text, absl::string_view what,
-    std::shared_ptr<const void> owner, std::vector<MemberSpan> spans) {
+    std::shared_ptr<const void> owner, MemberSpans spans) {
   auto built = std::make_shared<TextIndex>();
   built->owner = std::move(owner);
   built->text = text;
   built->name = std::string(what);
-  std::vector<TextMember>& index = built->members;
+  TextMembers& index = built->members;
   index.reserve(spans.size());
   bool sorted = true;
   for (const MemberSpan& span : spans) {
@@ -52,7 +52,7 @@ absl::StatusOr<std::shared_ptr<const TextIndex>> TextIndex::Build(
     if (!index.empty() && !(built->Key(index.back()) < key)) sorted = false;
     index.push_back(member);
   }
-  spans = std::vector<MemberSpan>();
+  spans = MemberSpans();
   // DumpJson writes keys sorted and unique, so this is for text from
   // elsewhere. A repeated key keeps its last value, as in ParseJson.
   if (!sorted) {

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "util/huge_pages.h"
 #include "util/json_scan.h"
 
 namespace statelog::internal {
@@ -37,6 +38,10 @@ struct TextMember {
 };
 static_assert(sizeof(TextMember) == 32, "TextMember grew");
 
+// 3.2 MB for 100,000 members (util/huge_pages.h says why its own
+// allocator).
+using TextMembers = std::vector<TextMember, HugePageAllocator<TextMember>>;
+
 // The source text and where its members are. Built once by FromText and
 // never changed after, so states share it (TextState::Source) without a
 // lock: each keeps its own record of which members it has parsed.
@@ -49,7 +54,7 @@ struct TextIndex {
   // Not a map: one sorted array, a few bytes per member and no allocation
   // each, where a map node per member took three times the memory and
   // most of the time to open a 100,000-member state.
-  std::vector<TextMember> members;  // sorted by key, keys unique
+  TextMembers members;  // sorted by key, keys unique
   // The unescaped keys of members whose keys hold escapes, by the member's
   // begin, in text order.
   std::vector<std::pair<uint64_t, std::string>> escaped_keys;
@@ -60,7 +65,7 @@ struct TextIndex {
   // not unquote) and in name.
   static absl::StatusOr<std::shared_ptr<const TextIndex>> Build(
       absl::string_view text, absl::string_view what,
-      std::shared_ptr<const void> owner, std::vector<MemberSpan> spans);
+      std::shared_ptr<const void> owner, MemberSpans spans);
 
   // The position in `members` of the member `key`, or kNone.
   static constexpr size_t kNone = static_cast<size_t>(-1);

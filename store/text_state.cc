@@ -35,7 +35,7 @@ absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
 absl::StatusOr<TextState> TextState::Build(absl::string_view text,
                                            absl::string_view what,
                                            std::shared_ptr<const void> owner) {
-  std::vector<MemberSpan> spans;
+  MemberSpans spans;
   // Room for a member per 64 bytes up front: growing the list one doubling
   // at a time copied it and touched twice its memory. Pages reserved and
   // never written cost no memory.
@@ -166,7 +166,7 @@ absl::Status TextState::MakeWhole() {
   // state as it was.
   std::vector<Json> values;
   values.reserve(text_members_);
-  const std::vector<TextMember>& members = index_->members;
+  const TextMembers& members = index_->members;
   for (size_t i = 0; i < members.size(); ++i) {
     if (parsed_flags_[i]) continue;
     STATELOG_ASSIGN_OR_RETURN(Json value, ParseValue(members[i]));
@@ -420,7 +420,7 @@ absl::Status TextState::DumpTo(const ByteSink& sink) const {
     }
   };
   STATELOG_RETURN_IF_ERROR(sink("{"));
-  const std::vector<TextMember>& members = index_->members;
+  const TextMembers& members = index_->members;
   for (size_t i = 0; i < members.size(); ++i) {
     if (parsed_flags_[i]) continue;
     const TextMember& member = members[i];

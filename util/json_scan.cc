@@ -284,7 +284,7 @@ const char* ScanLiteral(const char* p, const char* end, const char* word,
 // null the value must be all of `text` (whitespace aside); if not, the
 // text may go on after it, and *stop is set to the byte after the value.
 bool ReadJson(absl::string_view text, int max_depth,
-              std::vector<MemberSpan>* members, Json* root,
+              MemberSpans* members, Json* root,
               const char** stop) {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
@@ -427,7 +427,7 @@ bool ReadJson(absl::string_view text, int max_depth,
 }  // namespace
 
 bool ScanJson(absl::string_view text, int max_depth,
-              std::vector<MemberSpan>* members) {
+              MemberSpans* members) {
   return ReadJson(text, max_depth, members, nullptr, nullptr);
 }
 

@@ -128,7 +128,7 @@ absl::StatusOr<Json> ParseJsonWithNlohmann(absl::string_view text,
 }
 
 absl::Status CheckJson(absl::string_view text, absl::string_view what,
-                       std::vector<MemberSpan>* members) {
+                       MemberSpans* members) {
   const size_t members_before = members != nullptr ? members->size() : 0;
   try {
     if (ScanJson(text, kMaxNestingDepth, members)) return absl::OkStatus();
@@ -141,7 +141,7 @@ absl::Status CheckJson(absl::string_view text, absl::string_view what,
   STATELOG_RETURN_IF_ERROR(RunSax(text, what, "checking", &checker));
   if (members != nullptr) {
     try {
-      std::vector<MemberSpan> found = FindMemberSpans(text);
+      MemberSpans found = FindMemberSpans(text);
       members->insert(members->end(), found.begin(), found.end());
     } catch (const std::bad_alloc&) {
       return absl::ResourceExhaustedError(absl::StrCat(

@@ -38,7 +38,7 @@ namespace statelog::internal {
 // path; text it leaves undecided goes through nlohmann.
 [[nodiscard]] absl::Status CheckJson(absl::string_view text,
                                      absl::string_view what,
-                                     std::vector<MemberSpan>* members);
+                                     MemberSpans* members);
 
 // The string a JSON string literal (quotes included) stands for.
 // InvalidArgument naming `what` if it is not one.

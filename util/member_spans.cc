@@ -68,8 +68,8 @@ size_t SkipValidSpace(absl::string_view text, size_t i) {
 
 }  // namespace
 
-std::vector<MemberSpan> FindMemberSpans(absl::string_view text) {
-  std::vector<MemberSpan> members;
+MemberSpans FindMemberSpans(absl::string_view text) {
+  MemberSpans members;
   size_t i = SkipValidSpace(text, 0);
   if (i == text.size() || text[i] != '{') return members;
   i = SkipValidSpace(text, i + 1);

@@ -281,10 +281,10 @@ class TextGenerator {
 // Holds ScanJson and ParseJsonFast to nlohmann on `text`; returns whether
 // it was valid.
 bool CheckAgainstNlohmann(absl::string_view text) {
-  std::vector<MemberSpan> spans;
+  MemberSpans spans;
   const bool scanned = ScanJson(text, kMaxNestingDepth, &spans);
   const absl::StatusOr<Json> parsed = ParseJson(text, "input");
-  std::vector<MemberSpan> checked;
+  MemberSpans checked;
   EXPECT_EQ(CheckJson(text, "input", &checked), parsed.status()) << text;
   if (scanned) {
     EXPECT_OK(parsed) << text;
@@ -309,7 +309,7 @@ bool CheckAgainstNlohmann(absl::string_view text) {
   // Every span holds its key and a value equal to the parsed member (a
   // repeated key: its last value).
   if (scanned) {
-    const std::vector<MemberSpan> found = FindMemberSpans(text);
+    const MemberSpans found = FindMemberSpans(text);
     EXPECT_EQ(spans.size(), found.size()) << text;
     for (size_t i = 0; i < spans.size() && i < found.size(); ++i) {
       EXPECT_EQ(spans[i].key_begin, found[i].key_begin) << text;
@@ -394,7 +394,7 @@ TEST(ParseJsonFastTest, DecodesEscapesAndKeepsTheLastOfRepeatedKeys) {
 
 TEST(ScanJsonTest, FindsMembersOfTheTopLevelObjectOnly) {
   const std::string text = R"({"a":{"x":1},"b\n":[2,{"y":3}] , "c":"}"})";
-  std::vector<MemberSpan> spans;
+  MemberSpans spans;
   ASSERT_TRUE(ScanJson(text, kMaxNestingDepth, &spans));
   ASSERT_EQ(spans.size(), 3u);
   EXPECT_EQ(

@@ -183,7 +183,7 @@ TEST(CheckJsonTest, AcceptsAndRefusesExactlyWhatParseJsonDoes) {
 // The member spans, as (key literal, value text) pairs.
 std::vector<std::pair<std::string, std::string>> Members(
     absl::string_view text) {
-  std::vector<MemberSpan> spans;
+  MemberSpans spans;
   EXPECT_OK(CheckJson(text, "input", &spans));
   std::vector<std::pair<std::string, std::string>> out;
   for (const MemberSpan& span : spans) {
@@ -212,7 +212,7 @@ TEST(CheckJsonTest, FindsTopLevelMembersInTextOrderOnly) {
 }
 
 TEST(CheckJsonTest, MarksEscapedKeys) {
-  std::vector<MemberSpan> spans;
+  MemberSpans spans;
   ASSERT_OK(CheckJson(R"({"plain": 1, "t\u0041b": 2, "q\"": 3})", "input",
                       &spans));
   ASSERT_EQ(spans.size(), 3u);

@@ -1,0 +1,45 @@
+// util/huge_pages.cc
+
+#include "util/huge_pages.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstdint>
+
+namespace statelog::internal {
+namespace {
+
+size_t WholeHugePages(size_t bytes) {
+  return (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+}
+
+}  // namespace
+
+void* MapHugePages(size_t bytes) noexcept {
+  const size_t size = WholeHugePages(bytes);
+  if (size < bytes || size + kHugePageBytes < size) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  // One huge page more than needed, so that an aligned start lies inside;
+  // what lies outside the aligned range is given back.
+  const size_t mapped = size + kHugePageBytes;
+  void* region = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region == MAP_FAILED) return nullptr;
+  const auto start = reinterpret_cast<uintptr_t>(region);
+  const uintptr_t aligned = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  if (aligned > start) ::munmap(region, aligned - start);
+  const uintptr_t end = aligned + size;
+  if (start + mapped > end) ::munmap(reinterpret_cast<void*>(end), start + mapped - end);
+  // Advice only: without transparent huge pages the memory is ordinary.
+  (void)::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
+  return reinterpret_cast<void*>(aligned);
+}
+
+void UnmapHugePages(void* p, size_t bytes) noexcept {
+  ::munmap(p, WholeHugePages(bytes));
+}
+
+}  // namespace statelog::internal
