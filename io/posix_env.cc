@@ -20,8 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "io/errno_status.h"
 #include "io/write_window.h"
-#include "util/huge_pages.h"
 #include "statelog/env.h"
+#include "util/huge_pages.h"
 
 namespace statelog {
 namespace {

@@ -29,10 +29,13 @@ void* MapHugePages(size_t bytes) noexcept {
                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (region == MAP_FAILED) return nullptr;
   const auto start = reinterpret_cast<uintptr_t>(region);
-  const uintptr_t aligned = (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  const uintptr_t aligned =
+      (start + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
   if (aligned > start) ::munmap(region, aligned - start);
   const uintptr_t end = aligned + size;
-  if (start + mapped > end) ::munmap(reinterpret_cast<void*>(end), start + mapped - end);
+  if (start + mapped > end) {
+    ::munmap(reinterpret_cast<void*>(end), start + mapped - end);
+  }
   // Advice only: without transparent huge pages the memory is ordinary.
   (void)::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
   return reinterpret_cast<void*>(aligned);
