@@ -279,14 +279,24 @@ bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
   if (!puts && op.kind != OpKind::kRemove && op.kind != OpKind::kUnset) {
     return false;
   }
-  absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(op.path);
-  if (!tokens.ok() || tokens->size() != 1) return false;
-  const std::string& key = tokens->front();
+  // The one member the path names, as spelled unless it holds an escape.
+  if (op.path.empty() || op.path[0] != '/') return false;
+  absl::string_view key = absl::string_view(op.path).substr(1);
+  if (key.find('/') != absl::string_view::npos) return false;
+  absl::StatusOr<std::vector<std::string>> tokens;
+  if (key.find('~') != absl::string_view::npos) {
+    tokens = SplitPointer(op.path);
+    if (!tokens.ok() || tokens->size() != 1) return false;
+    key = tokens->front();
+  }
   const size_t text_at = FindText(key);
-  auto parsed = parsed_.find(key);
+  // Where the member is or would go among the parsed ones: one descent
+  // of the map serves both the lookup and an insertion.
+  auto parsed = parsed_.lower_bound(key);
+  const bool is_parsed = parsed != parsed_.end() && parsed->first == key;
   auto changed = changed_text_.find(key);
-  const bool exists = text_at != kNotText || parsed != parsed_.end() ||
-                      changed != changed_text_.end();
+  const bool exists =
+      text_at != kNotText || is_parsed || changed != changed_text_.end();
   // What would fail is left to the general path, which says why.
   if ((op.kind == OpKind::kReplace || op.kind == OpKind::kRemove) && !exists) {
     return false;
@@ -297,25 +307,25 @@ bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
     // Copied, not moved: `text` grew by doublings, and its spare capacity
     // over the tail of a large state was a megabyte (the fold copies too).
     if (changed == changed_text_.end()) {
-      changed_text_.try_emplace(key, text);
+      changed_text_.try_emplace(std::string(key), text);
     } else {
       changed->second.assign(text);
     }
     // Nothing from here allocates: the change is whole or not made.
-    if (parsed != parsed_.end()) parsed_.erase(parsed);
+    if (is_parsed) parsed_.erase(parsed);
   } else if (puts) {
     // What can run out of memory first (the copy, the member's node), so
     // that a failure changes nothing and moves nothing out of `txn`.
     Json copy;
     if (values == Values::kCopy) copy = op.value;
-    if (parsed == parsed_.end()) parsed = parsed_.try_emplace(key).first;
+    if (!is_parsed) parsed = parsed_.emplace_hint(parsed, key, Json());
     parsed->second = values == Values::kMove
                          ? std::move(const_cast<Json&>(op.value))
                          : std::move(copy);
     if (changed != changed_text_.end()) changed_text_.erase(changed);
   } else {
     if (changed != changed_text_.end()) changed_text_.erase(changed);
-    if (parsed != parsed_.end()) parsed_.erase(parsed);
+    if (is_parsed) parsed_.erase(parsed);
   }
   if (text_at != kNotText) {
     parsed_flags_[text_at] = true;

@@ -674,7 +674,10 @@ TEST(TextStateTest, RecordsThatPutOrRemoveAWholeMemberParseNothing) {
           Transaction().Replace("/k3", value), Transaction().Set("/new", value),
           Transaction().Remove("/k4"), Transaction().Unset("/k5"),
           Transaction().Unset("/missing"), Transaction().Set("/k1", 7),
-          Transaction().Remove("/new")}) {
+          Transaction().Remove("/new"),
+          // Keys spelled with escapes in the pointer: "a/b" and "t~x".
+          Transaction().Set("/a~1b", value), Transaction().Set("/t~0x", 1),
+          Transaction().Remove("/a~1b"), Transaction().Set("/", value)}) {
       ASSERT_OK(ApplyBoth(txn, &tree, &state)) << txn.ToJson().dump();
     }
     EXPECT_EQ(state.parsed_members(), 0u);
