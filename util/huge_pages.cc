@@ -37,7 +37,14 @@ void* MapHugePages(size_t bytes) noexcept {
     ::munmap(reinterpret_cast<void*>(end), start + mapped - end);
   }
   // Advice only: without transparent huge pages the memory is ordinary.
-  (void)::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
+  // Not for the last huge page if `bytes` ends inside it: that one would
+  // be resident whole once its first byte is touched, up to 2 MiB more
+  // than the bytes asked for (the 10.6 MB snapshot of the benchmark took
+  // 1.4 MB more that way); in small pages it costs only what is used.
+  const size_t whole = bytes & ~(kHugePageBytes - 1);
+  if (whole > 0) {
+    (void)::madvise(reinterpret_cast<void*>(aligned), whole, MADV_HUGEPAGE);
+  }
   return reinterpret_cast<void*>(aligned);
 }
 

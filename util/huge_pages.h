@@ -20,8 +20,8 @@ namespace statelog::internal {
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 
 // `bytes` (rounded up to whole huge pages) of zeroed memory aligned to a
-// huge page, with huge pages advised; null, with errno set, if it cannot
-// be mapped.
+// huge page, with huge pages advised for the whole huge pages within
+// `bytes`; null, with errno set, if it cannot be mapped.
 void* MapHugePages(size_t bytes) noexcept;
 // Returns what MapHugePages(bytes) gave.
 void UnmapHugePages(void* p, size_t bytes) noexcept;

@@ -7,7 +7,10 @@
 #include "util/huge_pages.h"
 
 #include <cstdint>
+#include <fstream>
 #include <new>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "tests/testing/test_util.h"
@@ -32,6 +35,42 @@ TEST(HugePagesTest, MappedMemoryIsAlignedZeroedAndWritableToItsEnd) {
     EXPECT_EQ(p[0] + p[bytes - 1], 3);
     UnmapHugePages(p, bytes);
   }
+}
+
+// The VmFlags of the mapping that holds `p`, from /proc/self/smaps.
+std::string VmFlagsAt(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    uintptr_t begin = 0;
+    uintptr_t end = 0;
+    char dash = 0;
+    std::istringstream range(line);
+    if (range >> std::hex >> begin >> dash >> end && dash == '-') {
+      inside = at >= begin && at < end;
+      continue;
+    }
+    if (inside && line.rfind("VmFlags:", 0) == 0) return line;
+  }
+  return "";
+}
+
+// Huge pages are advised for the whole huge pages a request covers, not
+// for a last one it ends inside, which would be resident whole.
+TEST(HugePagesTest, OnlyWholeHugePagesAreAdvised) {
+  const size_t bytes = kHugePageBytes + kHugePageBytes / 2;
+  auto* p = static_cast<char*>(MapHugePages(bytes));
+  ASSERT_NE(p, nullptr);
+  const std::string head = VmFlagsAt(p);
+  const std::string tail = VmFlagsAt(p + bytes - 1);
+  UnmapHugePages(p, bytes);
+  ASSERT_FALSE(head.empty());
+  if (head.find(" hg") == std::string::npos) {
+    GTEST_SKIP() << "no transparent huge pages here: " << head;
+  }
+  EXPECT_EQ(tail.find(" hg"), std::string::npos) << tail;
 }
 
 TEST(HugePagesTest, AVectorKeepsItsContentsAcrossTheThreshold) {
