@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/recovery_store.h"
 #include "bench/scratch_dir.h"
 #include "bench/workload.h"
 #include "benchmark/benchmark.h"
@@ -157,35 +158,17 @@ BENCHMARK(BM_CompactionReplay)
     ->Arg(100000)
     ->Unit(benchmark::kMillisecond);
 
-// Target 5's race in one process: Store::Open of a store of 100,000 keys
-// (a snapshot of about 11 MB) with a 10,000-record tail of random keys,
-// and one Get, as statelog_compare's recovery child does it. The store is
-// built once; every open reads the same files from the page cache.
+// Target 5's race in one process: Store::Open of its store (100,000 keys,
+// a snapshot of about 11 MB, a 10,000-record tail of random keys;
+// bench/recovery_store.h), and one Get, as statelog_compare's recovery
+// child does it. The store is built once; every open reads the same
+// files from the page cache.
 void BM_OpenUntilReady(benchmark::State& state) {
   constexpr int kTail = 10000;
   // Destroyed at exit, which removes the directory.
   static const ScratchDir dir;
   static const bool built = [] {
-    Options options;
-    options.create_if_missing = true;
-    options.durability = Durability::kNone;
-    options.compact_after_records = 0;  // the tail stays a tail
-    options.compact_after_bytes = 0;
-    absl::StatusOr<OpenResult> opened = Store::Open(dir.path(), options);
-    absl::Status s = opened.status();
-    if (s.ok()) {
-      s = opened->store->Apply(Transaction().Merge(MakeState(kStateKeys)))
-              .status();
-    }
-    if (s.ok()) s = opened->store->Compact();
-    KeyPicker picker(7);
-    for (int j = 0; s.ok() && j < kTail; ++j) {
-      s = opened->store
-              ->Apply(Transaction().Set(KeyPointer(picker.Next(kStateKeys)),
-                                        SmallValue(kStateKeys + j)))
-              .status();
-    }
-    if (s.ok()) s = opened->store->Sync();
+    const absl::Status s = BuildRecoveryStore(dir.path(), kStateKeys, kTail);
     if (!s.ok()) {
       std::fprintf(stderr, "%s\n", s.ToString().c_str());
       std::exit(2);

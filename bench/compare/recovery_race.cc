@@ -11,43 +11,11 @@
 #include "bench/compare/child_process.h"
 #include "bench/compare/contestant.h"
 #include "bench/compare/sqlite_util.h"
+#include "bench/recovery_store.h"
 #include "statelog/store.h"
 
 namespace statelog::bench {
 namespace {
-
-constexpr uint64_t kTailSeed = 99;
-
-// A store that never compacts on its own while it is built, with writes
-// unsynced until close (setup, not measured).
-absl::StatusOr<std::unique_ptr<Store>> BuildStore(const std::string& dir) {
-  Options options;
-  options.create_if_missing = true;
-  options.durability = Durability::kNone;
-  options.compact_after_records = 0;
-  options.compact_after_bytes = 0;
-  absl::StatusOr<OpenResult> opened = Store::Open(dir, options);
-  if (!opened.ok()) return opened.status();
-  return std::move(opened->store);
-}
-
-// Snapshot of `keys` keys, then `tail` updates of random keys.
-absl::Status BuildStatelog(const std::string& dir, int keys, int tail) {
-  absl::StatusOr<std::unique_ptr<Store>> store = BuildStore(dir);
-  if (!store.ok()) return store.status();
-  absl::Status s =
-      (*store)->Apply(Transaction().Merge(MakeState(keys))).status();
-  if (s.ok()) s = (*store)->Compact();
-  KeyPicker picker(kTailSeed);
-  for (int j = 0; s.ok() && j < tail; ++j) {
-    s = (*store)
-            ->Apply(Transaction().Set(KeyPointer(picker.Next(keys)),
-                                      SmallValue(keys + j)))
-            .status();
-  }
-  if (s.ok()) s = (*store)->Sync();
-  return s;
-}
 
 // The same data: `keys` rows, then the same `tail` updates.
 absl::Status BuildSqlite(const std::string& path, int keys, int tail) {
@@ -56,7 +24,7 @@ absl::Status BuildSqlite(const std::string& path, int keys, int tail) {
   if (s.ok()) s = CreateKeyValueTable(&db, keys);
   sqlite3_stmt* upsert = nullptr;
   if (s.ok()) s = db.Prepare(kUpsertSql, &upsert);
-  KeyPicker picker(kTailSeed);
+  KeyPicker picker(kRecoveryTailSeed);
   for (int j = 0; s.ok() && j < tail; ++j) {
     s = db.Upsert(upsert, KeyName(picker.Next(keys)),
                   SmallValue(keys + j).dump());
@@ -68,7 +36,7 @@ absl::Status BuildSqlite(const std::string& path, int keys, int tail) {
 
 // An empty snapshot and `records` small records.
 absl::Status BuildReplay(const std::string& dir, int records) {
-  absl::StatusOr<std::unique_ptr<Store>> store = BuildStore(dir);
+  absl::StatusOr<std::unique_ptr<Store>> store = BuildSetupStore(dir);
   if (!store.ok()) return store.status();
   absl::Status s;
   for (int i = 0; s.ok() && i < records; ++i) {
@@ -115,7 +83,7 @@ absl::Status Race(const std::string& dir, const RecoverySpec& spec,
   const std::string empty_dir = dir + "/empty";
   std::fprintf(stderr, "recovery: building %d keys + %d-record tail...\n",
                spec.keys, spec.tail_records);
-  absl::Status s = BuildStatelog(statelog_dir, spec.keys, spec.tail_records);
+  absl::Status s = BuildRecoveryStore(statelog_dir, spec.keys, spec.tail_records);
   if (s.ok()) s = BuildSqlite(sqlite_path, spec.keys, spec.tail_records);
   if (s.ok()) s = BuildReplay(replay_dir, spec.replay_records);
   if (s.ok()) s = BuildReplay(empty_dir, 0);
