@@ -25,32 +25,43 @@ namespace statelog::internal {
 
 namespace {
 
-// Holds a snapshot's writes to `rate` bytes a second while `commits` (the
-// store's last sequence number) moves: called after each piece, it sleeps
-// out what is left of the piece's share of time if a transaction was
-// committed since the last call, its sleep included: writers that commit
+// What a compaction's pacer sees of the writers: the store's last
+// sequence number, and whether a commit of it is still waiting for the
+// disk.
+struct CommitActivity {
+  uint64_t last_seq = 0;
+  bool waiting = false;
+};
+
+// Holds a snapshot's writes to `rate` bytes a second while writers commit:
+// called after each piece, it sleeps out what is left of the piece's share
+// of time if a transaction was framed since the last call (its sleep
+// included) or a commit is waiting for the disk now. Writers that commit
 // at all keep every piece paced, however long each of their commits
-// takes (Options::compaction_write_rate).
+// takes: one whose fdatasync outlasts the whole compaction frames nothing
+// meanwhile, but is waiting (Options::compaction_write_rate).
 class WritePacer {
  public:
-  WritePacer(uint64_t rate, std::function<uint64_t()> commits)
-      : rate_(rate), commits_(std::move(commits)), seen_(commits_()) {}
+  WritePacer(uint64_t rate, std::function<CommitActivity()> activity)
+      : rate_(rate),
+        activity_(std::move(activity)),
+        seen_(activity_().last_seq) {}
 
   void operator()(size_t bytes) {
-    const uint64_t now = commits_();
-    if (now != seen_) {
+    const CommitActivity now = activity_();
+    if (now.last_seq != seen_ || now.waiting) {
       const absl::Duration share =
           absl::Seconds(static_cast<double>(bytes) / static_cast<double>(rate_));
       const absl::Duration spent = absl::Now() - piece_start_;
       if (spent < share) absl::SleepFor(share - spent);
     }
-    seen_ = now;
+    seen_ = now.last_seq;
     piece_start_ = absl::Now();
   }
 
  private:
   const uint64_t rate_;
-  const std::function<uint64_t()> commits_;
+  const std::function<CommitActivity()> activity_;
   uint64_t seen_;
   absl::Time piece_start_ = absl::Now();
 };
@@ -194,7 +205,7 @@ absl::Status StoreImpl::PublishSnapshot(const SnapshotHeader& header,
       options_.compaction_write_rate > 0) {
     pacer = WritePacer(options_.compaction_write_rate, [this] {
       absl::MutexLock lock(&mu_);
-      return last_seq_;
+      return CommitActivity{last_seq_, durable_seq_ < last_seq_};
     });
   }
   // Streamed: the new snapshot's text is never whole in memory.

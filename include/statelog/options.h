@@ -115,8 +115,9 @@ struct Options {
   // compactions of a 10 MB state multiplied writer p99 by 6 to 7 on the
   // benchmark machine; paced, p99 stayed about what it was without them
   // (docs/tuning.md, "What they cost: measured"). A piece (64 KiB) is
-  // held back only if a transaction was committed since the previous one,
-  // so a compaction of an idle store runs at full speed. Other
+  // held back only if a transaction was committed since the previous one
+  // or a commit is waiting for the disk, so a compaction of an idle store
+  // runs at full speed. Other
   // policies' writers do not wait for the disk and are never paced for.
   uint64_t compaction_write_rate = 32 << 20;
 
