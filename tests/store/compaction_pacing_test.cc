@@ -109,15 +109,22 @@ TEST(CompactionPacingTest, HeldToTheRateWhileACommitWaitsForTheDisk) {
   MemEnv env;
   std::atomic<bool> armed{false};
   std::atomic<bool> slow{false};
+  std::atomic<bool> in_slow_sync{false};
   env.set_fault_hook([&](const std::string& op, const std::string& path) {
     // Once armed, the snapshot's first write marks the compaction past its
-    // own journal sync: from then on the writer's syncs take three seconds.
+    // own journal sync: from then on the writer's syncs take three seconds,
+    // and the compaction goes on once the writer is inside one (so that
+    // the test does not depend on when the writer's thread gets to run).
     if (armed.load() && op == "write" &&
-        path.find("snapshot-") != std::string::npos) {
-      slow = true;
+        path.find("snapshot-") != std::string::npos && !slow.exchange(true)) {
+      const absl::Time deadline = absl::Now() + absl::Seconds(10);
+      while (!in_slow_sync.load() && absl::Now() < deadline) {
+        absl::SleepFor(absl::Milliseconds(1));
+      }
     }
     if (op == "sync" && path.find("wal-") != std::string::npos &&
         slow.load()) {
+      in_slow_sync = true;
       absl::SleepFor(absl::Seconds(3));
     }
     return absl::OkStatus();
