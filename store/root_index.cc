@@ -40,12 +40,36 @@ bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys) {
   return true;
 }
 
+bool NamesOneEscapedMember(const std::string& path, std::string* unescaped,
+                           absl::string_view* key) {
+  absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(path);
+  if (!tokens.ok() || tokens->size() != 1) return false;
+  *unescaped = std::move(tokens->front());
+  *key = *unescaped;
+  return true;
+}
+
 absl::Status RootIndex::Apply(const Transaction& txn, Json* tree,
                               Validation validation, Values values) {
-  if (!tree->is_object() || tree->size() < kMinMembers) {
-    if (built_) Drop(0);
-    return ApplyTransaction(txn, tree, validation, values);
+  const bool large = tree->is_object() && tree->size() >= kMinMembers;
+  if (!large && built_) Drop(0);
+  // A record that puts or removes one whole member skips the general
+  // path, whose pointer tokens, undo log and moving of members cost more
+  // than the change itself. Its value must have been checked: the
+  // shortcut puts it in as it is.
+  if (validation == Validation::kAlreadyValidated && txn.ops().size() == 1 &&
+      tree->is_object() && (!large || built_)) {
+    switch (ApplyWholeMember(txn.ops().front(),
+                             tree->get_ptr<Json::object_t*>(), values)) {
+      case Shortcut::kApplied:
+        return absl::OkStatus();
+      case Shortcut::kOutOfMemory:
+        return absl::ResourceExhaustedError("out of memory");
+      case Shortcut::kNotTaken:
+        break;
+    }
   }
+  if (!large) return ApplyTransaction(txn, tree, validation, values);
   std::vector<std::string> keys;
   std::vector<MemberIt> at;
   Json part;
@@ -99,6 +123,72 @@ absl::Status RootIndex::Apply(const Transaction& txn, Json* tree,
                                           Replaced::kOverwrite);
   PutBack(keys, at, &touched, &root);
   return applied;
+}
+
+RootIndex::Shortcut RootIndex::ApplyWholeMember(const Operation& op,
+                                                Json::object_t* root,
+                                                Values values) {
+  const bool puts = op.kind == OpKind::kSet || op.kind == OpKind::kAdd ||
+                    op.kind == OpKind::kReplace;
+  if (!puts && op.kind != OpKind::kRemove && op.kind != OpKind::kUnset) {
+    return Shortcut::kNotTaken;
+  }
+  std::string unescaped;
+  absl::string_view key;
+  if (!NamesOneMember(op.path, &unescaped, &key)) return Shortcut::kNotTaken;
+  // Through the index if built; a small object's map is warm in the caches.
+  MemberIt at = root->end();
+  if (built_) {
+    auto found = members_.find(key);
+    if (found != members_.end()) at = found->second;
+  } else {
+    at = root->find(key);
+  }
+  const bool exists = at != root->end();
+  if ((op.kind == OpKind::kReplace || op.kind == OpKind::kRemove) && !exists) {
+    return Shortcut::kNotTaken;
+  }
+  if (!puts) {
+    if (exists) {
+      if (built_) members_.erase(key);
+      root->erase(at);
+    }
+    return Shortcut::kApplied;
+  }
+  // The old value is overwritten where it stands if the new one has its
+  // shape (the usual checkpoint): nothing is allocated or freed. In a
+  // large state it is cold in the caches, and even when the shapes differ
+  // overwriting what matches costs less than freeing it node by node.
+  if (exists && values == Values::kCopy && CopyInPlace(&at->second, op.value)) {
+    return Shortcut::kApplied;
+  }
+  // What can run out of memory comes first (the copy, the new member's
+  // node), so that a failure changes nothing and moves nothing out of the
+  // operation.
+  Json copy;
+  try {
+    if (values == Values::kCopy) copy = op.value;
+    Json& value = values == Values::kMove ? const_cast<Json&>(op.value) : copy;
+    if (exists) {
+      if (built_) {
+        AssignInPlace(&at->second, &value);
+      } else {
+        at->second = std::move(value);
+      }
+      return Shortcut::kApplied;
+    }
+    at = root->emplace(std::string(key), std::move(value)).first;
+  } catch (const std::bad_alloc&) {
+    return Shortcut::kOutOfMemory;
+  }
+  if (built_) {
+    try {
+      members_.emplace(at->first, at);
+    } catch (const std::bad_alloc&) {
+      Drop(0);  // incomplete: built again from the tree next time
+    }
+  }
+  return Shortcut::kApplied;
 }
 
 void RootIndex::PutBack(const std::vector<std::string>& keys,

@@ -33,6 +33,26 @@ namespace statelog::internal {
 // an operation works on the root as a whole.
 bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys);
 
+// Whether `path` names one whole top-level member ("/key"); if so, `*key`
+// is that member's key: a view of `path` itself, or of `*unescaped` when
+// the pointer spells it with an escape. The usual checkpoint record puts
+// or removes such a member, and needs neither the pointer split into
+// tokens nor the member's old value parsed.
+// Inline: replay and compaction ask it once per record.
+bool NamesOneEscapedMember(const std::string& path, std::string* unescaped,
+                           absl::string_view* key);
+inline bool NamesOneMember(const std::string& path, std::string* unescaped,
+                           absl::string_view* key) {
+  if (path.empty() || path[0] != '/') return false;
+  const absl::string_view named = absl::string_view(path).substr(1);
+  for (const char c : named) {
+    if (c == '/') return false;
+    if (c == '~') return NamesOneEscapedMember(path, unescaped, key);
+  }
+  *key = named;
+  return true;
+}
+
 class RootIndex {
  public:
   // Smaller objects are walked: their nodes stay in the caches, and moving
@@ -59,7 +79,9 @@ class RootIndex {
   // whole (which may change any member, or the root itself) drops the
   // index; it is built again only after tree->size() / 16 transactions,
   // so that a workload with such operations here and there pays at most
-  // about 16 probes per transaction for rebuilding it.
+  // about 16 probes per transaction for rebuilding it. A validated
+  // transaction of one operation that puts or removes one whole member
+  // (ApplyWholeMember) takes a shortcut in objects of any size.
   absl::Status Apply(const Transaction& txn, Json* tree,
                      Validation validation, Values values);
 
@@ -70,6 +92,15 @@ class RootIndex {
 
  private:
   using MemberIt = Json::object_t::iterator;
+  enum class Shortcut { kNotTaken, kApplied, kOutOfMemory };
+  // A transaction of one operation that puts or removes one whole member
+  // of `root`, found through the index if built, else in the map: the
+  // member's old value is overwritten in place or erased, nothing moved
+  // out and back. Not taken (nothing changed) for any other transaction,
+  // and for one that would fail, which the general path then reports.
+  // Out of memory changes nothing.
+  Shortcut ApplyWholeMember(const Operation& op, Json::object_t* root,
+                            Values values);
   // Indexes every member of `root`. False (and nothing indexed) if memory
   // ran out.
   bool Build(Json::object_t& root);

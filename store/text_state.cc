@@ -279,16 +279,9 @@ bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
   if (!puts && op.kind != OpKind::kRemove && op.kind != OpKind::kUnset) {
     return false;
   }
-  // The one member the path names, as spelled unless it holds an escape.
-  if (op.path.empty() || op.path[0] != '/') return false;
-  absl::string_view key = absl::string_view(op.path).substr(1);
-  if (key.find('/') != absl::string_view::npos) return false;
-  absl::StatusOr<std::vector<std::string>> tokens;
-  if (key.find('~') != absl::string_view::npos) {
-    tokens = SplitPointer(op.path);
-    if (!tokens.ok() || tokens->size() != 1) return false;
-    key = tokens->front();
-  }
+  std::string unescaped;
+  absl::string_view key;
+  if (!NamesOneMember(op.path, &unescaped, &key)) return false;
   const size_t text_at = FindText(key);
   // Where the member is or would go among the parsed ones: one descent
   // of the map serves both the lookup and an insertion.

@@ -28,27 +28,7 @@
 #include "util/status_macros.h"
 
 namespace statelog::internal {
-namespace {
 
-using Tokens = std::vector<std::string>;
-
-// What an existing array element means for PutValue: RFC 6902 "add" inserts
-// before it, "set" and "replace" overwrite it.
-enum class ArrayPut { kInsert, kOverwrite };
-
-absl::Status NotFound(const Tokens& tokens) {
-  return absl::NotFoundError(
-      absl::StrCat(JoinPointer(tokens, tokens.size()), " does not exist"));
-}
-
-// Makes `*to` equal to `*from`, reusing what it can of `*to`'s nodes: the
-// members of an object with the same keys, the elements of an array of the
-// same length, the buffer of a string long enough. A value replaced by one
-// of the same shape (a checkpoint rewritten with new figures) then frees
-// and allocates nothing; the old value is usually cold, and freeing its
-// nodes one by one cost more than the rest of a small transaction.
-// `*from` is left valid but unspecified. Never throws: where reuse fails
-// or would allocate, the value is moved in whole.
 void AssignInPlace(Json* to, Json* from) noexcept {
   if (to->type() == from->type()) {
     switch (to->type()) {
@@ -87,6 +67,92 @@ void AssignInPlace(Json* to, Json* from) noexcept {
     }
   }
   *to = std::move(*from);
+}
+
+namespace {
+
+// Whether CopyInPlace can make `to` equal to `from` without allocating.
+bool FitsInPlace(const Json& to, const Json& from) noexcept {
+  switch (from.type()) {
+    case Json::value_t::object: {
+      if (!to.is_object() || to.size() != from.size()) return false;
+      const Json::object_t& a = *to.get_ptr<const Json::object_t*>();
+      const Json::object_t& b = *from.get_ptr<const Json::object_t*>();
+      auto j = b.begin();
+      for (auto i = a.begin(); i != a.end(); ++i, ++j) {
+        if (i->first != j->first || !FitsInPlace(i->second, j->second)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    case Json::value_t::array: {
+      if (!to.is_array() || to.size() != from.size()) return false;
+      const Json::array_t& a = *to.get_ptr<const Json::array_t*>();
+      const Json::array_t& b = *from.get_ptr<const Json::array_t*>();
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (!FitsInPlace(a[i], b[i])) return false;
+      }
+      return true;
+    }
+    case Json::value_t::string:
+      return to.is_string() &&
+             to.get_ptr<const std::string*>()->capacity() >=
+                 from.get_ptr<const std::string*>()->size();
+    case Json::value_t::binary:
+      return false;
+    default:
+      // A scalar replaces a scalar or a string (whose buffer is freed);
+      // not a container, whose destruction allocates in nlohmann.
+      return !to.is_structured() && !to.is_binary();
+  }
+}
+
+// REQUIRES: FitsInPlace(*to, from).
+void CopyFitting(Json* to, const Json& from) noexcept {
+  switch (from.type()) {
+    case Json::value_t::object: {
+      Json::object_t& a = *to->get_ptr<Json::object_t*>();
+      auto j = from.get_ptr<const Json::object_t*>()->begin();
+      for (auto i = a.begin(); i != a.end(); ++i, ++j) {
+        CopyFitting(&i->second, j->second);
+      }
+      return;
+    }
+    case Json::value_t::array: {
+      Json::array_t& a = *to->get_ptr<Json::array_t*>();
+      const Json::array_t& b = *from.get_ptr<const Json::array_t*>();
+      for (size_t i = 0; i < a.size(); ++i) CopyFitting(&a[i], b[i]);
+      return;
+    }
+    case Json::value_t::string:
+      to->get_ptr<std::string*>()->assign(*from.get_ptr<const std::string*>());
+      return;
+    default:
+      *to = from;  // a scalar: nothing to allocate
+      return;
+  }
+}
+
+}  // namespace
+
+bool CopyInPlace(Json* to, const Json& from) noexcept {
+  if (!FitsInPlace(*to, from)) return false;
+  CopyFitting(to, from);
+  return true;
+}
+
+namespace {
+
+using Tokens = std::vector<std::string>;
+
+// What an existing array element means for PutValue: RFC 6902 "add" inserts
+// before it, "set" and "replace" overwrite it.
+enum class ArrayPut { kInsert, kOverwrite };
+
+absl::Status NotFound(const Tokens& tokens) {
+  return absl::NotFoundError(
+      absl::StrCat(JoinPointer(tokens, tokens.size()), " does not exist"));
 }
 
 // Puts `*value` at `slot` (found for `tokens`): replaces what is there, or
