@@ -2,7 +2,9 @@
 //
 // statelog_compare: races statelog against the floor (write + fdatasync of
 // a 128-byte append), the rewrite-the-whole-file pattern, SQLite and LevelDB
-// on one workload (K keys, each update sets one key to a ~100-byte JSON
+// (and, as the bound of a durable single writer, a pwrite + fdatasync of
+// a 190-byte record into a preallocated file: floor-prealloc) on one
+// workload (K keys, each update sets one key to a ~100-byte JSON
 // value; 1 and 8 threads) in one directory on the real disk, interleaved
 // and repeated, then races recovery. Prints markdown tables and one JSON
 // line per row to stdout; progress goes to stderr.
@@ -138,6 +140,7 @@ std::vector<std::unique_ptr<Contestant>> MakeContestants(const Flags& f) {
   all.push_back(NewSqlite());
   all.push_back(NewLeveldb(true));
   all.push_back(NewLeveldb(false));
+  all.push_back(NewPreallocatedFloor());
   if (f.only.empty()) return all;
   std::vector<std::unique_ptr<Contestant>> chosen;
   for (auto& c : all) {

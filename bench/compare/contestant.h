@@ -61,6 +61,7 @@ class Contestant {
 // The paired floor: one thread appending a 128-byte record to a fresh file
 // with write + fdatasync per update (the key and value are ignored).
 std::unique_ptr<Contestant> NewFloor();
+std::unique_ptr<Contestant> NewPreallocatedFloor();
 // statelog's Store::Apply of Transaction().Set("/key", value).
 std::unique_ptr<Contestant> NewStatelog(Durability durability);
 // The same while another thread runs Store::Compact back to back.

@@ -70,6 +70,10 @@ std::vector<Target> Collect(const Results& results,
         XFloor, true, 1.3, 2);
     cross("1b", "kSync ÷ SQLite, 1 thread" + k, keys, 1, "statelog-sync",
           "sqlite-wal-full", 1.2);
+    // Not a target: what a bare pwrite + fdatasync into a preallocated
+    // file gets against SQLite, the most 1b could be on this disk.
+    cross("1b bound", "preallocated pwrite + fdatasync ÷ SQLite, 1 thread" + k,
+          keys, 1, "floor-prealloc", "sqlite-wal-full", 1.2);
     own("1c", "kSync p99 ÷ floor p99, 1 thread" + k, keys, 1, "statelog-sync",
         P99XFloor, false, 1.5, 2);
     own("2a", "kSync, 8 threads, × paired floor" + k, keys, 8, "statelog-sync",
