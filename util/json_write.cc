@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "util/printable.h"
 #include "util/status_macros.h"
@@ -44,8 +45,12 @@ struct Frame {
   }
 };
 
+// The walk's stack: the first levels inline, so that checking the usual
+// small value (a transaction's, once per Apply) allocates nothing.
+using Frames = absl::InlinedVector<Frame, 8>;
+
 // " at /a/0" for the child of each of frames[0, count), "" for the root.
-std::string Location(const std::vector<Frame>& frames, size_t count) {
+std::string Location(const Frames& frames, size_t count) {
   if (count == 0) return "";
   std::string pointer = " at ";
   for (size_t i = 0; i < count; ++i) {
@@ -141,7 +146,7 @@ absl::Status AppendValue(const Json& value, int depth, std::string* out) {
 absl::Status ValidateValue(const Json& value, int base_depth,
                            absl::string_view what) {
   const size_t base = base_depth < 0 ? 0 : static_cast<size_t>(base_depth);
-  std::vector<Frame> frames;
+  Frames frames;
   // Checks `v`, the child of every frame (or the root if there are none),
   // and starts walking it if it is a container. The depth counts the
   // containers enclosing `v`, and `v` itself if it is one: the same count
