@@ -290,6 +290,21 @@ void TxnSeeds(const std::string& dir) {
        "{\"ops\":[{\"op\":\"set\",\"path\":\"/a~1b/\xc3\xa9\\n\",\"value\":"
        "[\"x\\\"\\\\\\u0001\xf0\x9f\x98\x80\",-0.0,18446744073709551615,"
        "-9223372036854775808,1.5e-7]}]}"},
+      // One operation on one whole member: the shortcut an open store's
+      // tree takes (store/root_index.h), with a value of the old one's
+      // shape, of another shape, and members removed or missing.
+      {"one-member-same-shape",
+       std::string(R"({"k1":{"n":1,"s":"abc"},"k2":[1,2]})") + '\0' +
+           R"({"ops":[{"op":"set","path":"/k1","value":{"n":2,"s":"xy"}}]})"},
+      {"one-member-other-shape",
+       std::string(R"({"k1":{"n":1,"s":"abc"},"k2":[1,2]})") + '\0' +
+           R"({"ops":[{"op":"replace","path":"/k2","value":{"n":[3]}}]})"},
+      {"one-member-remove",
+       std::string(R"({"k1":{"n":1},"a/b":2,"~":3})") + '\0' +
+           R"({"ops":[{"op":"remove","path":"/a~1b"}]})"},
+      {"one-member-unset-missing",
+       std::string(R"({"k1":{"n":1}})") + '\0' +
+           R"({"ops":[{"op":"unset","path":"/k9"}]})"},
   };
   for (const auto& [tag, text] : seeds) w.Add(tag, text);
 }

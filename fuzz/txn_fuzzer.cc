@@ -26,7 +26,9 @@
 //     text as given and from its compact dump, accepts and rejects the
 //     text as ParseJson does, applies the transaction with the same status,
 //     and dumps the same state (byte for byte, from the compact dump), both
-//     as an open store holds it and as compaction of a large state does.
+//     as an open store holds it and as compaction of a large state does;
+//   - an open store's tree (RootIndex, with its shortcut for one whole
+//     member) gives the same status and state, values copied or moved.
 
 #include <cstdint>
 #include <string>
@@ -34,6 +36,7 @@
 #include "fuzz/fuzz_check.h"
 #include "recovery/recovery.h"
 #include "statelog/transaction.h"
+#include "store/root_index.h"
 #include "store/text_state.h"
 #include "tests/testing/json_scan_properties.h"
 #include "txn/apply.h"
@@ -175,6 +178,26 @@ void CheckTransaction(absl::string_view state_text, const Json& state,
     CheckTextState(state_text, /*canonical=*/false, *txn, applied, status);
   }
   CheckTextState(Dump(state), /*canonical=*/true, *txn, applied, status);
+
+  // An open store's tree (store/root_index.h), which takes a shortcut for
+  // a validated one-operation transaction on one whole member: the same
+  // outcome, with the values copied or moved.
+  for (const internal::Values values :
+       {internal::Values::kCopy, internal::Values::kMove}) {
+    Json tree = state;
+    Transaction mine = *txn;
+    internal::RootIndex index;
+    const absl::Status indexed = index.Apply(
+        mine, &tree, internal::Validation::kAlreadyValidated, values);
+    STATELOG_FUZZ_CHECK(indexed == status, "RootIndex::Apply: ",
+                        indexed.ToString(), "; ApplyTransaction: ",
+                        status.ToString());
+    STATELOG_FUZZ_CHECK(tree == applied, "RootIndex::Apply gives another state");
+    if (values == internal::Values::kCopy) {
+      STATELOG_FUZZ_CHECK(mine.ToJson() == journal_form,
+                          "RootIndex::Apply changed a transaction it copies");
+    }
+  }
 
   // One operation at a time: the same outcome.
   Json stepwise = state;
