@@ -20,34 +20,17 @@
 
 #include "bench/compare/contestant.h"
 #include "bench/compare/posix_file.h"
+#include "util/status_macros.h"
 
 namespace statelog::bench {
 namespace {
 
 constexpr size_t kRecordBytes = 128;
 
-class Floor : public Contestant {
+// A file of its own, written and synced under one lock, removed at Close.
+class FileFloor : public Contestant {
  public:
-  std::string name() const override { return "floor"; }
   bool durable() const override { return true; }
-
-  absl::Status Setup(const std::string& dir, int) override {
-    path_ = dir + "/floor.log";
-    ::unlink(path_.c_str());
-    fd_ = ::open(path_.c_str(),
-                 O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
-    if (fd_ < 0) return ErrnoError("open " + path_);
-    record_.assign(kRecordBytes - 1, 'r');
-    record_ += '\n';
-    return absl::OkStatus();
-  }
-
-  absl::Status Update(const UpdateContext&, int, const Value&) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    absl::Status s = WriteAll(fd_, record_, "append " + path_);
-    if (s.ok() && ::fdatasync(fd_) != 0) s = ErrnoError("fdatasync " + path_);
-    return s;
-  }
 
   absl::Status Close() override {
     if (fd_ >= 0) ::close(fd_);
@@ -56,11 +39,43 @@ class Floor : public Contestant {
     return absl::OkStatus();
   }
 
- private:
+ protected:
+  // Opens `file` in `dir` anew with `flags` (O_CREAT | O_EXCL added).
+  absl::Status OpenFresh(const std::string& dir, const std::string& file,
+                         int flags) {
+    path_ = dir + "/" + file;
+    ::unlink(path_.c_str());
+    fd_ = ::open(path_.c_str(), flags | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd_ < 0) return ErrnoError("open " + path_);
+    return absl::OkStatus();
+  }
+  absl::Status DataSync() {
+    if (::fdatasync(fd_) != 0) return ErrnoError("fdatasync " + path_);
+    return absl::OkStatus();
+  }
+
   std::mutex mu_;
   std::string path_;
   std::string record_;
   int fd_ = -1;
+};
+
+class Floor : public FileFloor {
+ public:
+  std::string name() const override { return "floor"; }
+
+  absl::Status Setup(const std::string& dir, int) override {
+    absl::Status s = OpenFresh(dir, "floor.log", O_WRONLY | O_APPEND);
+    record_.assign(kRecordBytes - 1, 'r');
+    record_ += '\n';
+    return s;
+  }
+
+  absl::Status Update(const UpdateContext&, int, const Value&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    absl::Status s = WriteAll(fd_, record_, "append " + path_);
+    return s.ok() ? DataSync() : s;
+  }
 };
 
 // What statelog frames for one benchmark update (header and payload).
@@ -68,16 +83,12 @@ constexpr size_t kPreallocRecordBytes = 190;
 // Enough for a few seconds at the device's rate; the writes wrap around.
 constexpr off_t kPreallocBytes = off_t{16} << 20;
 
-class PreallocatedFloor : public Contestant {
+class PreallocatedFloor : public FileFloor {
  public:
   std::string name() const override { return "floor-prealloc"; }
-  bool durable() const override { return true; }
 
   absl::Status Setup(const std::string& dir, int) override {
-    path_ = dir + "/floor-prealloc.log";
-    ::unlink(path_.c_str());
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd_ < 0) return ErrnoError("open " + path_);
+    STATELOG_RETURN_IF_ERROR(OpenFresh(dir, "floor-prealloc.log", O_RDWR));
     const std::string zeros(1 << 20, '\0');
     for (off_t at = 0; at < kPreallocBytes; at += zeros.size()) {
       if (::pwrite(fd_, zeros.data(), zeros.size(), at) !=
@@ -85,9 +96,8 @@ class PreallocatedFloor : public Contestant {
         return ErrnoError("zero-fill " + path_);
       }
     }
-    if (::fdatasync(fd_) != 0) return ErrnoError("fdatasync " + path_);
     record_.assign(kPreallocRecordBytes, 'r');
-    return absl::OkStatus();
+    return DataSync();
   }
 
   absl::Status Update(const UpdateContext&, int, const Value&) override {
@@ -100,23 +110,11 @@ class PreallocatedFloor : public Contestant {
       return ErrnoError("pwrite " + path_);
     }
     offset_ += static_cast<off_t>(record_.size());
-    if (::fdatasync(fd_) != 0) return ErrnoError("fdatasync " + path_);
-    return absl::OkStatus();
-  }
-
-  absl::Status Close() override {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    ::unlink(path_.c_str());
-    return absl::OkStatus();
+    return DataSync();
   }
 
  private:
-  std::mutex mu_;
-  std::string path_;
-  std::string record_;
   off_t offset_ = 0;
-  int fd_ = -1;
 };
 
 }  // namespace
