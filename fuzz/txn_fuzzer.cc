@@ -28,7 +28,11 @@
 //     and dumps the same state (byte for byte, from the compact dump), both
 //     as an open store holds it and as compaction of a large state does;
 //   - an open store's tree (RootIndex, with its shortcut for one whole
-//     member) gives the same status and state, values copied or moved.
+//     member) gives the same status and state, values copied or moved;
+//   - a record replayed onto compaction's state of a large state, where a
+//     record that sets one whole member puts its own value text
+//     (PeekMemberPut), gives what replay onto the tree gives: for the
+//     journal form and for the input itself as a payload.
 
 #include <cstdint>
 #include <string>
@@ -123,6 +127,33 @@ void CheckTextState(absl::string_view text, bool canonical,
   }
 }
 
+// `payload` replayed as compaction replays it onto a large state (a record
+// that sets one whole member puts the record's own text of the value,
+// unparsed: PeekMemberPut) has the outcome replay onto the tree has.
+void CheckRecordOntoText(absl::string_view payload, const Json& state) {
+  if (!state.is_object()) return;
+  const std::string text = Dump(state);
+  absl::StatusOr<internal::TextState> lazy =
+      internal::TextState::FromText(text, "state");
+  STATELOG_FUZZ_CHECK(lazy.ok(), lazy.status().ToString());
+  lazy->set_changed_members(internal::ChangedMembers::kText);
+  lazy->set_small_state_bytes(0);
+  Json replayed = state;
+  const absl::Status onto_tree = internal::ApplyRecordPayload(payload, &replayed);
+  const absl::Status onto_text = internal::ApplyRecordPayload(payload, &*lazy);
+  STATELOG_FUZZ_CHECK(onto_text.ok() == onto_tree.ok(),
+                      "record replay onto compaction's state: ",
+                      onto_text.ToString(), "; onto the tree: ",
+                      onto_tree.ToString());
+  if (!onto_text.ok()) return;
+  absl::StatusOr<std::string> dumped = lazy->Dump();
+  STATELOG_FUZZ_CHECK(dumped.ok(), dumped.status().ToString());
+  absl::StatusOr<Json> back = internal::ParseJson(*dumped, "dump");
+  STATELOG_FUZZ_CHECK(back.ok() && *back == replayed,
+                      "record replay onto compaction's state gives another "
+                      "state");
+}
+
 void CheckTransaction(absl::string_view state_text, const Json& state,
                       const Json& txn_json) {
   absl::StatusOr<Transaction> txn = Transaction::FromJson(txn_json);
@@ -172,6 +203,7 @@ void CheckTransaction(absl::string_view state_text, const Json& state,
                       "record replay: ", replay.ToString(),
                       "; apply: ", status.ToString());
   STATELOG_FUZZ_CHECK(replayed == applied, "record replay gives another state");
+  CheckRecordOntoText(payload, state);
 
   // Compaction's partial parse: the same outcome.
   if (!state_text.empty()) {
@@ -257,6 +289,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                           "a bad payload changed the state");
       return;
     }
+    // The input itself as a record payload, however it is laid out.
+    fuzz::CheckRecordOntoText(txn_text, *state);
     fuzz::CheckTransaction(state_text, *state, *txn_json);
   });
 }

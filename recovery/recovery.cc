@@ -239,6 +239,18 @@ absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
 }
 
 absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state) {
+  // Compaction's state keeps a member a record sets as text: the record's
+  // own text of the value, checked but not parsed, nor dumped again.
+  MemberPutText put;
+  try {
+    if (state->TakesMemberText() && PeekMemberPut(payload, &put) &&
+        state->PutMemberText(put.path, put.value_text)) {
+      return absl::OkStatus();
+    }
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "record payload: out of memory applying ", payload.size(), " bytes"));
+  }
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
   return ReplayFailure(
       state->Apply(txn, Validation::kAlreadyValidated, Values::kMove));

@@ -266,6 +266,38 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   return applied;
 }
 
+void TextState::PutChangedText(absl::string_view key, absl::string_view text,
+                               Json::object_t::iterator parsed,
+                               bool is_parsed, ChangedText::iterator changed) {
+  // Copied, not moved: a dumped text grew by doublings, and its spare
+  // capacity over the tail of a large state was a megabyte (the fold
+  // copies too).
+  if (changed == changed_text_.end()) {
+    changed_text_.try_emplace(std::string(key), text);
+  } else {
+    changed->second.assign(text.data(), text.size());
+  }
+  // Nothing from here allocates: the change is whole or not made.
+  if (is_parsed) parsed_.erase(parsed);
+}
+
+bool TextState::PutMemberText(const std::string& path,
+                              absl::string_view value_text) {
+  if (!TakesMemberText()) return false;
+  std::string unescaped;
+  absl::string_view key;
+  if (!NamesOneMember(path, &unescaped, &key)) return false;
+  const size_t text_at = FindText(key);
+  auto parsed = parsed_.lower_bound(key);
+  const bool is_parsed = parsed != parsed_.end() && parsed->first == key;
+  PutChangedText(key, value_text, parsed, is_parsed, changed_text_.find(key));
+  if (text_at != kNotText) {
+    parsed_flags_[text_at] = true;
+    --text_members_;
+  }
+  return true;
+}
+
 bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
   if (txn.ops().size() != 1) return false;
   const bool as_text = changed_form_ == ChangedMembers::kText;
@@ -297,15 +329,7 @@ bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
   if (puts && as_text) {
     std::string text;
     if (!AppendMemberValue(op.value, &text).ok()) return false;
-    // Copied, not moved: `text` grew by doublings, and its spare capacity
-    // over the tail of a large state was a megabyte (the fold copies too).
-    if (changed == changed_text_.end()) {
-      changed_text_.try_emplace(std::string(key), text);
-    } else {
-      changed->second.assign(text);
-    }
-    // Nothing from here allocates: the change is whole or not made.
-    if (is_parsed) parsed_.erase(parsed);
+    PutChangedText(key, text, parsed, is_parsed, changed);
   } else if (puts) {
     // What can run out of memory first (the copy, the member's node), so
     // that a failure changes nothing and moves nothing out of `txn`.

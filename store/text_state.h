@@ -159,6 +159,21 @@ class TextState {
   // snapshot).
   absl::Status DumpTo(const ByteSink& sink) const;
 
+  // Compaction's way with a record that sets or adds one whole member
+  // (PeekMemberPut, txn/journal_form.h): with ChangedMembers::kText in a
+  // state larger than the small-state size, `value_text` (the record's
+  // own text of the value) becomes the member's text, with no tree built
+  // and no dump made; the same result as Apply of the decoded record.
+  // False, with nothing changed, in any other state: the caller then
+  // decodes the record and applies it. `path` has one token. May throw
+  // std::bad_alloc, and then has changed nothing.
+  bool PutMemberText(const std::string& path, absl::string_view value_text);
+  // Whether PutMemberText would take a record now (ask before checking it).
+  bool TakesMemberText() const {
+    return !whole_ && changed_form_ == ChangedMembers::kText &&
+           text_bytes_ > small_state_bytes_;
+  }
+
   // Top-level members parsed so far, and whether the state is now one tree.
   size_t parsed_members() const { return parsed_members_; }
   bool whole() const { return whole_; }
@@ -192,6 +207,12 @@ class TextState {
   // text. False (and nothing changed) for any other transaction, and for
   // one that would fail, which the general path then reports.
   bool ApplyWholeMember(const Transaction& txn, Values values);
+  using ChangedText = absl::btree_map<std::string, std::string>;
+  // Makes `text` the changed text of the member `key`, found at `parsed`
+  // (if `is_parsed`) and `changed` (if not changed_text_.end()).
+  void PutChangedText(absl::string_view key, absl::string_view text,
+                      Json::object_t::iterator parsed, bool is_parsed,
+                      ChangedText::iterator changed);
   // Parses `txn`'s touched members and applies it to the object of the
   // parsed members; the members still text stay as they are.
   absl::Status ApplyToMembers(const Transaction& txn,
@@ -211,7 +232,7 @@ class TextState {
   Json::object_t parsed_;
   // With ChangedMembers::kText, the members transactions changed, as the
   // compact JSON of their values. A B-tree: no node per member.
-  absl::btree_map<std::string, std::string> changed_text_;
+  ChangedText changed_text_;
   ChangedMembers changed_form_ = ChangedMembers::kTrees;
   size_t small_state_bytes_ = kSmallStateBytes;
   size_t text_members_ = 0;  // members of the index not parsed

@@ -27,6 +27,10 @@ class FormReader {
       : p_(text.data()), end_(text.data() + text.size()) {}
 
   bool at_end() const { return p_ == end_; }
+  // The text not read yet.
+  absl::string_view rest() const {
+    return absl::string_view(p_, static_cast<size_t>(end_ - p_));
+  }
 
   // Takes `literal` if the text goes on with it.
   bool Take(absl::string_view literal) {
@@ -140,6 +144,38 @@ bool DecodeJournalFormFast(absl::string_view payload, Transaction* txn) {
   } while (in.Take(","));
   if (!in.Take("]}") || !in.at_end()) return false;
   *txn = std::move(decoded);
+  return true;
+}
+
+bool PeekMemberPut(absl::string_view payload, MemberPutText* put) {
+  // The shortest tail a value can be followed by: the operation's and the
+  // transaction's closing brackets.
+  constexpr absl::string_view kTail = "}]}";
+  if (payload.size() < kTail.size() ||
+      payload.substr(payload.size() - kTail.size()) != kTail) {
+    return false;
+  }
+  FormReader in(payload.substr(0, payload.size() - kTail.size()));
+  put->path.clear();  // the reader appends
+  if (!in.Take("{\"ops\":[{\"op\":\"")) return false;
+  const std::optional<OpKind> kind = in.Kind();
+  if (kind != OpKind::kSet && kind != OpKind::kAdd) return false;
+  if (!in.Take(",\"path\":") || !in.String(&put->path) ||
+      PointerDepth(put->path) != std::optional<size_t>(1) ||
+      !in.Take(",\"value\":")) {
+    return false;
+  }
+  const absl::string_view value = in.rest();
+  // ScanJson allows whitespace around the value; the reader does not.
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  };
+  if (value.empty() || space(value.front()) || space(value.back())) {
+    return false;
+  }
+  const int room = kMaxNestingDepth - ValueBaseDepth(1);
+  if (!ScanJson(value, room, nullptr)) return false;
+  put->value_text = value;
   return true;
 }
 

@@ -30,6 +30,23 @@ namespace statelog::internal {
 // std::bad_alloc.
 bool DecodeJournalFormFast(absl::string_view payload, Transaction* txn);
 
+// A record of one operation that sets or adds one top-level member: the
+// usual checkpoint. Compaction keeps a changed member as the text of its
+// value, and such a record holds that text already.
+struct MemberPutText {
+  std::string path;              // the pointer, unescaped from the record
+  absl::string_view value_text;  // a view into the payload
+};
+
+// True if `payload` is laid out as EncodeJournalForm writes a transaction
+// of one `set` or `add` whose pointer has one token, and its value text
+// is one JSON value that ParseJson accepts within the depth
+// DecodeJournalFormFast allows it, with nothing around it: then
+// DecodeJournalFormFast decodes `payload` to that one operation, whose
+// value is ParseJson(value_text). Checks the value without building it.
+// False means "not decided here".
+bool PeekMemberPut(absl::string_view payload, MemberPutText* put);
+
 }  // namespace statelog::internal
 
 #endif  // STATELOG_TXN_JOURNAL_FORM_H_

@@ -17,6 +17,7 @@
 #include "tests/testing/random_transactions.h"
 #include "tests/testing/test_util.h"
 #include "txn/journal_form.h"
+#include "txn/op_kind.h"
 #include "txn/pointer_tokens.h"
 #include "util/json_util.h"
 
@@ -181,6 +182,120 @@ TEST(DecodeJournalFormFastTest, NestingLimitIsTheGeneralPathsToTheLevel) {
   const std::string remove =
       Encode(Transaction().Remove(PointerOfDepth(kMaxNestingDepth + 5)));
   EXPECT_TRUE(ExpectFastAgrees(remove));
+}
+
+// If PeekMemberPut takes `payload`, the fast decoder takes it too, as one
+// set or add of the same pointer whose value is what the value text parses
+// to. Returns whether PeekMemberPut took it.
+bool ExpectPeekAgrees(absl::string_view payload) {
+  MemberPutText put;
+  if (!PeekMemberPut(payload, &put)) return false;
+  Transaction fast;
+  EXPECT_TRUE(DecodeJournalFormFast(payload, &fast)) << payload;
+  EXPECT_TRUE(ExpectFastAgrees(payload));
+  if (fast.ops().size() != 1) {
+    ADD_FAILURE() << "not one operation: " << payload;
+    return true;
+  }
+  const Operation& op = fast.ops()[0];
+  EXPECT_TRUE(op.kind == OpKind::kSet || op.kind == OpKind::kAdd) << payload;
+  EXPECT_EQ(op.path, put.path);
+  absl::StatusOr<Json> parsed = ParseJson(put.value_text, "value");
+  EXPECT_OK(parsed.status()) << payload;
+  if (parsed.ok()) {
+    EXPECT_EQ(op.value, *parsed) << payload;
+  }
+  return true;
+}
+
+TEST(PeekMemberPutTest, TakesOneWholeMemberPutWithTheValueAsWritten) {
+  const Json value = {{"note", "é \"q\" \u0001"}, {"n", -0.0}, {"l", {1, 2.5}}};
+  for (const Transaction& txn :
+       {Transaction().Set("/k", value), Transaction().Add("/k", 1),
+        Transaction().Set("/a~1b", "s"), Transaction().Set("/m~0n", nullptr),
+        Transaction().Set("/", Json::object())}) {
+    const std::string payload = Encode(txn);
+    SCOPED_TRACE(payload);
+    MemberPutText put;
+    ASSERT_TRUE(PeekMemberPut(payload, &put));
+    EXPECT_EQ(put.path, txn.ops()[0].path);
+    // The bytes a dump of the value gives: what compaction would write.
+    absl::StatusOr<std::string> dumped = DumpJson(txn.ops()[0].value);
+    ASSERT_OK(dumped.status());
+    EXPECT_EQ(put.value_text, *dumped);
+    EXPECT_TRUE(ExpectPeekAgrees(payload));
+  }
+  // Anything else is left to decoding and applying.
+  for (const Transaction& txn :
+       {Transaction().Replace("/k", 1), Transaction().Remove("/k"),
+        Transaction().Unset("/k"), Transaction().Set("/k/x", 1),
+        Transaction().Set("", 1), Transaction().Set("/k", 1).Set("/j", 2),
+        Transaction().Merge({{"k", 1}}), Transaction().Test("/k", 1)}) {
+    MemberPutText put;
+    EXPECT_FALSE(PeekMemberPut(Encode(txn), &put)) << Encode(txn);
+  }
+  for (const char* payload : {
+           R"({"ops":[{"op":"set","path":"/a","value": 1}]})",
+           R"({"ops":[{"op":"set","path":"/a","value":1 }]})",
+           R"({"ops":[{"op":"set","path":"/a","value":1}]} )",
+           R"({"ops":[{"op":"set","path":"/a","value":1}, {"op":"set","path":"/b","value":2}]})",
+           R"({"ops":[{"op":"set","path":"/a","value":1},{"op":"set","path":"/b","value":2}]})",
+           R"({"ops":[{"op":"set","path":"/a","value":[1}]}]})",
+           R"({"ops":[{"op":"set","path":"/a","value":1e999}]})",
+           R"({"ops":[{"op":"set","path":"/a","value":"\ud800"}]})",
+           R"({"ops":[{"op":"set","path":"/~2","value":1}]})",
+           R"({"ops":[{"op":"set","path":"a","value":1}]})", "}]}", ""}) {
+    MemberPutText put;
+    EXPECT_FALSE(PeekMemberPut(payload, &put)) << payload;
+  }
+}
+
+TEST(PeekMemberPutTest, NestingLimitIsTheFastDecodersToTheLevel) {
+  for (int levels : {kMaxNestingDepth - 3, kMaxNestingDepth - 2}) {
+    std::string payload = R"({"ops":[{"op":"set","path":"/k","value":)";
+    payload += Nested(levels).dump() + "}]}";
+    Transaction fast;
+    MemberPutText put;
+    EXPECT_EQ(PeekMemberPut(payload, &put),
+              DecodeJournalFormFast(payload, &fast))
+        << levels;
+    EXPECT_EQ(PeekMemberPut(payload, &put), levels == kMaxNestingDepth - 3);
+  }
+}
+
+TEST(PeekMemberPutTest, RandomAndDamagedRecordsAreNeverTakenDifferently) {
+  testing::RandomTransactions random(7);
+  std::mt19937 rng(11);
+  int taken = 0;
+  for (int i = 0; i < 600; ++i) {
+    Transaction txn = random.Next();
+    // Half of them one whole-member put, the usual record, with the value
+    // of the first operation that has one.
+    if (i % 2 == 0) {
+      Json value = i;
+      for (const Operation& op : txn.ops()) {
+        if (HasValue(op.kind)) {
+          value = op.value;
+          break;
+        }
+      }
+      txn = Transaction().Set("/k" + std::to_string(i % 7), value);
+    }
+    const std::string payload = Encode(txn);
+    if (ExpectPeekAgrees(payload)) ++taken;
+    for (int d = 0; d < 8; ++d) {
+      std::string damaged = payload;
+      const size_t at = rng() % damaged.size();
+      if (rng() % 2 == 0) {
+        damaged[at] = "\"\\{}[],: 0e-~/\x80"[rng() % 15];
+      } else {
+        damaged.erase(at, 1 + rng() % 3);
+      }
+      ExpectPeekAgrees(damaged);
+    }
+    if (HasFailure()) return;
+  }
+  EXPECT_GT(taken, 250);
 }
 
 TEST(PointerDepthTest, AgreesWithSplitPointer) {
