@@ -128,9 +128,9 @@ absl::Status RootIndex::Apply(const Transaction& txn, Json* tree,
 RootIndex::Shortcut RootIndex::ApplyWholeMember(const Operation& op,
                                                 Json::object_t* root,
                                                 Values values) {
-  const bool puts = op.kind == OpKind::kSet || op.kind == OpKind::kAdd ||
-                    op.kind == OpKind::kReplace;
-  if (!puts && op.kind != OpKind::kRemove && op.kind != OpKind::kUnset) {
+  const MemberChange change = ChangeOfMember(op.kind);
+  const bool puts = change == MemberChange::kPut;
+  if (change == MemberChange::kOther) {
     return Shortcut::kNotTaken;
   }
   std::string unescaped;
@@ -145,7 +145,7 @@ RootIndex::Shortcut RootIndex::ApplyWholeMember(const Operation& op,
     at = root->find(key);
   }
   const bool exists = at != root->end();
-  if ((op.kind == OpKind::kReplace || op.kind == OpKind::kRemove) && !exists) {
+  if (NeedsMember(op.kind) && !exists) {
     return Shortcut::kNotTaken;
   }
   if (!puts) {

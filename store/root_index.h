@@ -38,6 +38,27 @@ bool TouchedMembers(const Transaction& txn, std::vector<std::string>* keys);
 // the pointer spells it with an escape. The usual checkpoint record puts
 // or removes such a member, and needs neither the pointer split into
 // tokens nor the member's old value parsed.
+// What one operation does to the member its path names: puts a value in
+// (set, add, replace), takes it out (remove, unset), or something else.
+enum class MemberChange { kPut, kTakeOut, kOther };
+inline MemberChange ChangeOfMember(OpKind kind) {
+  switch (kind) {
+    case OpKind::kSet:
+    case OpKind::kAdd:
+    case OpKind::kReplace:
+      return MemberChange::kPut;
+    case OpKind::kRemove:
+    case OpKind::kUnset:
+      return MemberChange::kTakeOut;
+    default:
+      return MemberChange::kOther;
+  }
+}
+// Whether the operation fails on a member that does not exist.
+inline bool NeedsMember(OpKind kind) {
+  return kind == OpKind::kReplace || kind == OpKind::kRemove;
+}
+
 // Inline: replay and compaction ask it once per record.
 bool NamesOneEscapedMember(const std::string& path, std::string* unescaped,
                            absl::string_view* key);

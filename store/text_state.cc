@@ -266,19 +266,35 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   return applied;
 }
 
+TextState::MemberSlot TextState::Locate(absl::string_view key) {
+  MemberSlot slot;
+  slot.text_at = FindText(key);
+  // Where the member is or would go among the parsed ones: one descent
+  // of the map serves both the lookup and an insertion.
+  slot.parsed = parsed_.lower_bound(key);
+  slot.is_parsed = slot.parsed != parsed_.end() && slot.parsed->first == key;
+  slot.changed = changed_text_.find(key);
+  return slot;
+}
+
+void TextState::Supersede(const MemberSlot& slot) {
+  if (slot.text_at == kNotText) return;
+  parsed_flags_[slot.text_at] = true;
+  --text_members_;
+}
+
 void TextState::PutChangedText(absl::string_view key, absl::string_view text,
-                               Json::object_t::iterator parsed,
-                               bool is_parsed, ChangedText::iterator changed) {
+                               const MemberSlot& slot) {
   // Copied, not moved: a dumped text grew by doublings, and its spare
   // capacity over the tail of a large state was a megabyte (the fold
   // copies too).
-  if (changed == changed_text_.end()) {
+  if (slot.changed == changed_text_.end()) {
     changed_text_.try_emplace(std::string(key), text);
   } else {
-    changed->second.assign(text.data(), text.size());
+    slot.changed->second.assign(text.data(), text.size());
   }
   // Nothing from here allocates: the change is whole or not made.
-  if (is_parsed) parsed_.erase(parsed);
+  if (slot.is_parsed) parsed_.erase(slot.parsed);
 }
 
 bool TextState::PutMemberText(const std::string& path,
@@ -287,14 +303,9 @@ bool TextState::PutMemberText(const std::string& path,
   std::string unescaped;
   absl::string_view key;
   if (!NamesOneMember(path, &unescaped, &key)) return false;
-  const size_t text_at = FindText(key);
-  auto parsed = parsed_.lower_bound(key);
-  const bool is_parsed = parsed != parsed_.end() && parsed->first == key;
-  PutChangedText(key, value_text, parsed, is_parsed, changed_text_.find(key));
-  if (text_at != kNotText) {
-    parsed_flags_[text_at] = true;
-    --text_members_;
-  }
+  const MemberSlot slot = Locate(key);
+  PutChangedText(key, value_text, slot);
+  Supersede(slot);
   return true;
 }
 
@@ -306,48 +317,42 @@ bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
   // dumping it.
   if (as_text && text_bytes_ <= small_state_bytes_) return false;
   const Operation& op = txn.ops().front();
-  const bool puts = op.kind == OpKind::kSet || op.kind == OpKind::kAdd ||
-                    op.kind == OpKind::kReplace;
-  if (!puts && op.kind != OpKind::kRemove && op.kind != OpKind::kUnset) {
+  const MemberChange change = ChangeOfMember(op.kind);
+  const bool puts = change == MemberChange::kPut;
+  if (change == MemberChange::kOther) {
     return false;
   }
   std::string unescaped;
   absl::string_view key;
   if (!NamesOneMember(op.path, &unescaped, &key)) return false;
-  const size_t text_at = FindText(key);
-  // Where the member is or would go among the parsed ones: one descent
-  // of the map serves both the lookup and an insertion.
-  auto parsed = parsed_.lower_bound(key);
-  const bool is_parsed = parsed != parsed_.end() && parsed->first == key;
-  auto changed = changed_text_.find(key);
-  const bool exists =
-      text_at != kNotText || is_parsed || changed != changed_text_.end();
+  MemberSlot slot = Locate(key);
+  const bool exists = slot.text_at != kNotText || slot.is_parsed ||
+                      slot.changed != changed_text_.end();
   // What would fail is left to the general path, which says why.
-  if ((op.kind == OpKind::kReplace || op.kind == OpKind::kRemove) && !exists) {
+  if (NeedsMember(op.kind) && !exists) {
     return false;
   }
   if (puts && as_text) {
     std::string text;
     if (!AppendMemberValue(op.value, &text).ok()) return false;
-    PutChangedText(key, text, parsed, is_parsed, changed);
+    PutChangedText(key, text, slot);
   } else if (puts) {
     // What can run out of memory first (the copy, the member's node), so
     // that a failure changes nothing and moves nothing out of `txn`.
     Json copy;
     if (values == Values::kCopy) copy = op.value;
-    if (!is_parsed) parsed = parsed_.emplace_hint(parsed, key, Json());
-    parsed->second = values == Values::kMove
-                         ? std::move(const_cast<Json&>(op.value))
-                         : std::move(copy);
-    if (changed != changed_text_.end()) changed_text_.erase(changed);
+    if (!slot.is_parsed) {
+      slot.parsed = parsed_.emplace_hint(slot.parsed, key, Json());
+    }
+    slot.parsed->second = values == Values::kMove
+                              ? std::move(const_cast<Json&>(op.value))
+                              : std::move(copy);
+    if (slot.changed != changed_text_.end()) changed_text_.erase(slot.changed);
   } else {
-    if (changed != changed_text_.end()) changed_text_.erase(changed);
-    if (is_parsed) parsed_.erase(parsed);
+    if (slot.changed != changed_text_.end()) changed_text_.erase(slot.changed);
+    if (slot.is_parsed) parsed_.erase(slot.parsed);
   }
-  if (text_at != kNotText) {
-    parsed_flags_[text_at] = true;
-    --text_members_;
-  }
+  Supersede(slot);
   return true;
 }
 

@@ -208,11 +208,21 @@ class TextState {
   // one that would fail, which the general path then reports.
   bool ApplyWholeMember(const Transaction& txn, Values values);
   using ChangedText = absl::btree_map<std::string, std::string>;
-  // Makes `text` the changed text of the member `key`, found at `parsed`
-  // (if `is_parsed`) and `changed` (if not changed_text_.end()).
+  // Where the member `key` is: in the source text (text_at, else
+  // kNotText), among the parsed members (or where it would go), among the
+  // changed texts.
+  struct MemberSlot {
+    size_t text_at = kNotText;
+    Json::object_t::iterator parsed;
+    bool is_parsed = false;
+    ChangedText::iterator changed;
+  };
+  MemberSlot Locate(absl::string_view key);
+  // Marks the member's source text, if it has one, as replaced.
+  void Supersede(const MemberSlot& slot);
+  // Makes `text` the changed text of the member `key`, at `slot`.
   void PutChangedText(absl::string_view key, absl::string_view text,
-                      Json::object_t::iterator parsed, bool is_parsed,
-                      ChangedText::iterator changed);
+                      const MemberSlot& slot);
   // Parses `txn`'s touched members and applies it to the object of the
   // parsed members; the members still text stay as they are.
   absl::Status ApplyToMembers(const Transaction& txn,
