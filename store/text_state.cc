@@ -16,17 +16,6 @@
 
 namespace statelog::internal {
 
-namespace {
-
-// Appends `value`'s compact JSON, checked as DumpJson checks a member's
-// value (one level below the root).
-absl::Status AppendMemberValue(const Json& value, std::string* out) {
-  STATELOG_RETURN_IF_ERROR(ValidateValue(value, /*base_depth=*/1, "value"));
-  return AppendValidatedJson(value, out);
-}
-
-}  // namespace
-
 absl::StatusOr<TextState> TextState::FromText(absl::string_view text,
                                               absl::string_view what) {
   return Build(text, what, nullptr);
@@ -266,95 +255,6 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   return applied;
 }
 
-TextState::MemberSlot TextState::Locate(absl::string_view key) {
-  MemberSlot slot;
-  slot.text_at = FindText(key);
-  // Where the member is or would go among the parsed ones: one descent
-  // of the map serves both the lookup and an insertion.
-  slot.parsed = parsed_.lower_bound(key);
-  slot.is_parsed = slot.parsed != parsed_.end() && slot.parsed->first == key;
-  slot.changed = changed_text_.find(key);
-  return slot;
-}
-
-void TextState::Supersede(const MemberSlot& slot) {
-  if (slot.text_at == kNotText) return;
-  parsed_flags_[slot.text_at] = true;
-  --text_members_;
-}
-
-void TextState::PutChangedText(absl::string_view key, absl::string_view text,
-                               const MemberSlot& slot) {
-  // Copied, not moved: a dumped text grew by doublings, and its spare
-  // capacity over the tail of a large state was a megabyte (the fold
-  // copies too).
-  if (slot.changed == changed_text_.end()) {
-    changed_text_.try_emplace(std::string(key), text);
-  } else {
-    slot.changed->second.assign(text.data(), text.size());
-  }
-  // Nothing from here allocates: the change is whole or not made.
-  if (slot.is_parsed) parsed_.erase(slot.parsed);
-}
-
-bool TextState::PutMemberText(const std::string& path,
-                              absl::string_view value_text) {
-  if (!TakesMemberText()) return false;
-  std::string unescaped;
-  absl::string_view key;
-  if (!NamesOneMember(path, &unescaped, &key)) return false;
-  const MemberSlot slot = Locate(key);
-  PutChangedText(key, value_text, slot);
-  Supersede(slot);
-  return true;
-}
-
-bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
-  if (txn.ops().size() != 1) return false;
-  const bool as_text = changed_form_ == ChangedMembers::kText;
-  // A small state keeps its changed members as trees a while (see
-  // kSmallStateBytes): moving the record's value in is cheaper than
-  // dumping it.
-  if (as_text && text_bytes_ <= small_state_bytes_) return false;
-  const Operation& op = txn.ops().front();
-  const MemberChange change = ChangeOfMember(op.kind);
-  const bool puts = change == MemberChange::kPut;
-  if (change == MemberChange::kOther) {
-    return false;
-  }
-  std::string unescaped;
-  absl::string_view key;
-  if (!NamesOneMember(op.path, &unescaped, &key)) return false;
-  MemberSlot slot = Locate(key);
-  const bool exists = slot.text_at != kNotText || slot.is_parsed ||
-                      slot.changed != changed_text_.end();
-  // What would fail is left to the general path, which says why.
-  if (NeedsMember(op.kind) && !exists) {
-    return false;
-  }
-  if (puts && as_text) {
-    std::string text;
-    if (!AppendMemberValue(op.value, &text).ok()) return false;
-    PutChangedText(key, text, slot);
-  } else if (puts) {
-    // What can run out of memory first (the copy, the member's node), so
-    // that a failure changes nothing and moves nothing out of `txn`.
-    Json copy;
-    if (values == Values::kCopy) copy = op.value;
-    if (!slot.is_parsed) {
-      slot.parsed = parsed_.emplace_hint(slot.parsed, key, Json());
-    }
-    slot.parsed->second = values == Values::kMove
-                              ? std::move(const_cast<Json&>(op.value))
-                              : std::move(copy);
-    if (slot.changed != changed_text_.end()) changed_text_.erase(slot.changed);
-  } else {
-    if (slot.changed != changed_text_.end()) changed_text_.erase(slot.changed);
-    if (slot.is_parsed) parsed_.erase(slot.parsed);
-  }
-  Supersede(slot);
-  return true;
-}
 
 bool TextState::Prepared(const std::vector<std::string>& tokens) const {
   if (whole_) return true;
@@ -397,74 +297,5 @@ absl::StatusOr<const Json*> TextState::Whole() {
   return &tree_;
 }
 
-absl::StatusOr<std::string> TextState::Dump() const {
-  if (whole_) return DumpJson(tree_);
-  std::string out;
-  out.reserve(text_bytes_ + text_bytes_ / 8 + 2);
-  STATELOG_RETURN_IF_ERROR(DumpTo([&out](absl::string_view piece) {
-    out.append(piece.data(), piece.size());
-    return absl::OkStatus();
-  }));
-  return out;
-}
-
-absl::Status TextState::DumpTo(const ByteSink& sink) const {
-  if (whole_) {
-    STATELOG_ASSIGN_OR_RETURN(std::string dumped, DumpJson(tree_));
-    return sink(dumped);
-  }
-  bool first = true;
-  std::string dumped;  // one parsed or changed member at a time
-  // `"key":` with the comma before it if one is due, into `dumped`.
-  auto start_member = [&](const std::string& key) {
-    dumped.assign(first ? "" : ",");
-    first = false;
-    AppendJsonString(key, &dumped);  // a key the text or a checked record gave
-    dumped += ':';
-  };
-  // The three sequences are sorted by key and share none; merged, the
-  // members come out in DumpJson's order. This writes the parsed and the
-  // changed members below `key` (all of them for null).
-  auto next_parsed = parsed_.begin();
-  auto next_changed = changed_text_.begin();
-  auto dump_below = [&](const absl::string_view* key) -> absl::Status {
-    while (true) {
-      const bool parsed_due =
-          next_parsed != parsed_.end() &&
-          (key == nullptr || next_parsed->first < *key);
-      const bool changed_due =
-          next_changed != changed_text_.end() &&
-          (key == nullptr || next_changed->first < *key);
-      if (parsed_due &&
-          (!changed_due || next_parsed->first < next_changed->first)) {
-        start_member(next_parsed->first);
-        STATELOG_RETURN_IF_ERROR(
-            AppendMemberValue(next_parsed->second, &dumped));
-        ++next_parsed;
-      } else if (changed_due) {
-        start_member(next_changed->first);
-        dumped += next_changed->second;
-        ++next_changed;
-      } else {
-        return absl::OkStatus();
-      }
-      STATELOG_RETURN_IF_ERROR(sink(dumped));
-    }
-  };
-  STATELOG_RETURN_IF_ERROR(sink("{"));
-  const TextMembers& members = index_->members;
-  for (size_t i = 0; i < members.size(); ++i) {
-    if (parsed_flags_[i]) continue;
-    const TextMember& member = members[i];
-    const absl::string_view key = index_->Key(member);
-    STATELOG_RETURN_IF_ERROR(dump_below(&key));
-    if (!first) STATELOG_RETURN_IF_ERROR(sink(","));
-    first = false;
-    STATELOG_RETURN_IF_ERROR(
-        sink(index_->text.substr(member.begin, member.end - member.begin)));
-  }
-  STATELOG_RETURN_IF_ERROR(dump_below(nullptr));
-  return sink("}");
-}
 
 }  // namespace statelog::internal

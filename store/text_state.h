@@ -207,6 +207,9 @@ class TextState {
   // text. False (and nothing changed) for any other transaction, and for
   // one that would fail, which the general path then reports.
   bool ApplyWholeMember(const Transaction& txn, Values values);
+  // Appends `value`'s compact JSON, checked as DumpJson checks a member's
+  // value (one level below the root).
+  static absl::Status AppendMemberValue(const Json& value, std::string* out);
   using ChangedText = absl::btree_map<std::string, std::string>;
   // Where the member `key` is: in the source text (text_at, else
   // kNotText), among the parsed members (or where it would go), among the

@@ -1,0 +1,103 @@
+// store/text_state_member.cc
+//
+// TextState's ways with a record that puts or removes one whole member:
+// found once (Locate), changed where it stands, never parsed.
+
+#include "store/text_state.h"
+
+#include <string>
+#include <utility>
+
+namespace statelog::internal {
+
+TextState::MemberSlot TextState::Locate(absl::string_view key) {
+  MemberSlot slot;
+  slot.text_at = FindText(key);
+  // Where the member is or would go among the parsed ones: one descent
+  // of the map serves both the lookup and an insertion.
+  slot.parsed = parsed_.lower_bound(key);
+  slot.is_parsed = slot.parsed != parsed_.end() && slot.parsed->first == key;
+  slot.changed = changed_text_.find(key);
+  return slot;
+}
+
+void TextState::Supersede(const MemberSlot& slot) {
+  if (slot.text_at == kNotText) return;
+  parsed_flags_[slot.text_at] = true;
+  --text_members_;
+}
+
+void TextState::PutChangedText(absl::string_view key, absl::string_view text,
+                               const MemberSlot& slot) {
+  // Copied, not moved: a dumped text grew by doublings, and its spare
+  // capacity over the tail of a large state was a megabyte (the fold
+  // copies too).
+  if (slot.changed == changed_text_.end()) {
+    changed_text_.try_emplace(std::string(key), text);
+  } else {
+    slot.changed->second.assign(text.data(), text.size());
+  }
+  // Nothing from here allocates: the change is whole or not made.
+  if (slot.is_parsed) parsed_.erase(slot.parsed);
+}
+
+bool TextState::PutMemberText(const std::string& path,
+                              absl::string_view value_text) {
+  if (!TakesMemberText()) return false;
+  std::string unescaped;
+  absl::string_view key;
+  if (!NamesOneMember(path, &unescaped, &key)) return false;
+  const MemberSlot slot = Locate(key);
+  PutChangedText(key, value_text, slot);
+  Supersede(slot);
+  return true;
+}
+
+bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
+  if (txn.ops().size() != 1) return false;
+  const bool as_text = changed_form_ == ChangedMembers::kText;
+  // A small state keeps its changed members as trees a while (see
+  // kSmallStateBytes): moving the record's value in is cheaper than
+  // dumping it.
+  if (as_text && text_bytes_ <= small_state_bytes_) return false;
+  const Operation& op = txn.ops().front();
+  const MemberChange change = ChangeOfMember(op.kind);
+  const bool puts = change == MemberChange::kPut;
+  if (change == MemberChange::kOther) {
+    return false;
+  }
+  std::string unescaped;
+  absl::string_view key;
+  if (!NamesOneMember(op.path, &unescaped, &key)) return false;
+  MemberSlot slot = Locate(key);
+  const bool exists = slot.text_at != kNotText || slot.is_parsed ||
+                      slot.changed != changed_text_.end();
+  // What would fail is left to the general path, which says why.
+  if (NeedsMember(op.kind) && !exists) {
+    return false;
+  }
+  if (puts && as_text) {
+    std::string text;
+    if (!AppendMemberValue(op.value, &text).ok()) return false;
+    PutChangedText(key, text, slot);
+  } else if (puts) {
+    // What can run out of memory first (the copy, the member's node), so
+    // that a failure changes nothing and moves nothing out of `txn`.
+    Json copy;
+    if (values == Values::kCopy) copy = op.value;
+    if (!slot.is_parsed) {
+      slot.parsed = parsed_.emplace_hint(slot.parsed, key, Json());
+    }
+    slot.parsed->second = values == Values::kMove
+                              ? std::move(const_cast<Json&>(op.value))
+                              : std::move(copy);
+    if (slot.changed != changed_text_.end()) changed_text_.erase(slot.changed);
+  } else {
+    if (slot.changed != changed_text_.end()) changed_text_.erase(slot.changed);
+    if (slot.is_parsed) parsed_.erase(slot.parsed);
+  }
+  Supersede(slot);
+  return true;
+}
+
+}  // namespace statelog::internal
