@@ -5,8 +5,11 @@
 
 #include <unistd.h>
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "io/atomic_file.h"
+#include "journal/format.h"
 #include "journal/journal_writer.h"
 #include "recovery/recovery.h"
 #include "snapshot/snapshot_file.h"
@@ -60,10 +63,34 @@ absl::Status CheckOptions(const Options& o) {
   return absl::OkStatus();
 }
 
+// Whether `name` in `dir` is something a creation that died before writing
+// STORE leaves: a temp file, the first snapshot (always `{}` at seq 0: an
+// initial value is record 1), or the first segment while it holds no
+// record (nothing but zeros after its header). Anything else, the first
+// segment with records included, belongs to a store that lost its STORE
+// file, and removing it would destroy that store's data.
+absl::StatusOr<bool> IsCreationLeftover(Env* env, const std::string& dir,
+                                        const std::string& name) {
+  if (internal::IsTempFileName(name)) return true;
+  if (internal::ParseSnapshotFileName(name) == std::optional<uint64_t>(0)) {
+    return true;
+  }
+  if (internal::ParseSegmentFileName(name) != std::optional<uint64_t>(1)) {
+    return false;
+  }
+  STATELOG_ASSIGN_OR_RETURN(std::unique_ptr<FileContents> contents,
+                            env->ReadWhole(JoinPath(dir, name)));
+  const absl::string_view bytes = contents->data();
+  return bytes.size() <= internal::kSegmentHeaderSize ||
+         bytes.find_first_not_of('\0', internal::kSegmentHeaderSize) ==
+             absl::string_view::npos;
+}
+
 // Writes the first snapshot (an empty object at seq 0), the first segment
 // and, last, the STORE file that makes the directory a store. Leftovers of
-// a creation that crashed before STORE existed are removed first; anything
-// else in the directory makes creation refuse.
+// a creation that crashed before STORE existed are removed first, once
+// everything in the directory has been found to be one; anything else
+// makes creation refuse, with nothing removed.
 absl::Status CreateStore(Env* env, const std::string& dir,
                          const Options& options) {
   // The directory's own entry must be durable before anything in it is
@@ -72,16 +99,23 @@ absl::Status CreateStore(Env* env, const std::string& dir,
   // before its parent fsync.
   STATELOG_RETURN_IF_ERROR(env->SyncDir(ParentDir(dir)));
   STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->ListDir(dir));
+  std::vector<std::string> leftovers;
   for (const std::string& name : names) {
     if (name == internal::kLockFileName) continue;
-    const bool leftover = internal::ParseSegmentFileName(name) ||
-                          internal::ParseSnapshotFileName(name) ||
-                          internal::IsTempFileName(name);
+    STATELOG_ASSIGN_OR_RETURN(const bool leftover,
+                              IsCreationLeftover(env, dir, name));
     if (!leftover) {
       return absl::FailedPreconditionError(absl::StrCat(
-          dir, " holds no statelog store but is not empty (found ", name,
-          "); refusing to create a store there"));
+          dir, " holds no statelog store (no ", internal::kIdentityFileName,
+          " file) but is not empty (found ", name,
+          "); refusing to create a store there. If it is a store whose ",
+          internal::kIdentityFileName,
+          " file was lost, nothing in it was changed: restore that file from "
+          "a backup, or copy the data away"));
     }
+    leftovers.push_back(name);
+  }
+  for (const std::string& name : leftovers) {
     STATELOG_RETURN_IF_ERROR(env->RemoveFile(JoinPath(dir, name)));
   }
   STATELOG_ASSIGN_OR_RETURN(internal::StoreIdentity identity,

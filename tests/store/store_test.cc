@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -168,6 +169,62 @@ TEST(StoreTest, CreateRefusesNonEmptyForeignDirectory) {
   ::statelog::testing::WriteFileOrDie(tmp.Sub("notes.txt"), "hello");
   EXPECT_THAT(Store::Open(tmp.path(), Create()),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("notes.txt")));
+}
+
+// Every file in `dir` but LOCK, with its contents.
+std::map<std::string, std::string> FilesIn(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "LOCK" || !entry.is_regular_file()) continue;
+    files[name] = ::statelog::testing::ReadFileOrDie(entry.path().string());
+  }
+  return files;
+}
+
+TEST(StoreTest, CreateLeavesAStoreWhoseStoreFileWasLostAsItWas) {
+  ScratchDir tmp;
+  // Records in the first segment, and (compacted) a later snapshot and
+  // segment: neither is what a creation that died leaves.
+  for (const bool compact : {false, true}) {
+    const std::string dir = tmp.Sub(compact ? "compacted" : "fresh");
+    {
+      auto store = OpenOrDie(dir, Create());
+      ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
+      if (compact) {
+        ASSERT_OK(store->Compact());
+      }
+      ASSERT_OK(store->Apply(Transaction().Set("/b", 2)));
+    }
+    const std::string identity =
+        ::statelog::testing::ReadFileOrDie(dir + "/STORE");
+    std::filesystem::remove(dir + "/STORE");
+    const auto before = FilesIn(dir);
+    EXPECT_THAT(Store::Open(dir, Create()),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         HasSubstr("no STORE file")));
+    EXPECT_EQ(FilesIn(dir), before) << dir;
+    // Put back, the file makes it the store it was.
+    ::statelog::testing::WriteFileOrDie(dir + "/STORE", identity);
+    auto store = OpenOrDie(dir, Options());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(*store->Get(""), Json::parse(R"({"a":1,"b":2})")) << dir;
+  }
+}
+
+TEST(StoreTest, CreateRemovesWhatACreationThatDiedLeft) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  OpenOrDie(dir, Create());
+  // A creation that died just before publishing STORE: the first snapshot,
+  // the first segment without records, STORE's temp file.
+  std::filesystem::rename(dir + "/STORE", dir + "/STORE.tmp");
+  std::filesystem::remove(dir + "/recovery-report.json");  // written after
+  auto store = OpenOrDie(dir, Create());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->Get(""), Json::object());
+  EXPECT_EQ(store->LastSeq(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/STORE.tmp"));
 }
 
 TEST(StoreTest, ErrorIfExists) {
@@ -623,7 +680,10 @@ TEST(StoreTest, CompactionRefusesAJournalThatDoesNotLeadToTheLiveState) {
   ASSERT_OK(names);
   std::string newest_segment;
   for (const std::string& name : *names) {
-    if (absl::StartsWith(name, "wal-")) newest_segment = std::max(newest_segment, name);
+    // Not wal-spare.tmp, which the spare thread may be preparing.
+    if (internal::ParseSegmentFileName(name)) {
+      newest_segment = std::max(newest_segment, name);
+    }
   }
   ASSERT_FALSE(newest_segment.empty());
   ASSERT_OK(env.RemoveFile("/s/" + newest_segment));
