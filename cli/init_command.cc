@@ -11,6 +11,7 @@
 #include "cli/console.h"
 #include "cli/exit_codes.h"
 #include "statelog/store.h"
+#include "txn/journal_form.h"
 #include "util/json_util.h"
 
 namespace statelog::cli {
@@ -32,7 +33,11 @@ int RunInit(const InitFlags& flags) {
     if (!value.ok()) return Fail("init", value.status(), ExitCode::kUsage);
     // Adding at the root pointer replaces the whole document.
     initial.Add("", *std::move(value));
-    absl::Status valid = initial.Validate();
+    // What the store's Apply would refuse (poison, a record over the size
+    // limit) is refused here, before the store exists.
+    absl::Status valid =
+        internal::EncodeRecordPayload(initial, Options().max_record_bytes)
+            .status();
     if (!valid.ok()) return Fail("init", valid, ExitCode::kUsage);
   }
 

@@ -144,17 +144,7 @@ absl::Status StoreImpl::CheckWritable() const {
 
 absl::StatusOr<std::string> StoreImpl::EncodePayload(
     const Transaction& txn) const {
-  if (txn.empty()) {
-    return absl::InvalidArgumentError("transaction has no operations");
-  }
-  STATELOG_RETURN_IF_ERROR(txn.Validate());
-  STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodeJournalForm(txn));
-  if (payload.size() > options_.max_record_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "transaction encodes to ", payload.size(),
-        " bytes, over the maximum record size of ", options_.max_record_bytes));
-  }
-  return payload;
+  return EncodeRecordPayload(txn, options_.max_record_bytes);
 }
 
 absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn,

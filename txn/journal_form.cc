@@ -9,6 +9,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "txn/op_kind.h"
 #include "txn/pointer_tokens.h"
 #include "util/json_scan.h"
@@ -105,6 +106,21 @@ bool ReadOperation(FormReader& in, Transaction* txn) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> EncodeRecordPayload(const Transaction& txn,
+                                                uint64_t max_record_bytes) {
+  if (txn.empty()) {
+    return absl::InvalidArgumentError("transaction has no operations");
+  }
+  STATELOG_RETURN_IF_ERROR(txn.Validate());
+  STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodeJournalForm(txn));
+  if (payload.size() > max_record_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "transaction encodes to ", payload.size(),
+        " bytes, over the maximum record size of ", max_record_bytes));
+  }
+  return payload;
+}
 
 absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn) {
   // Members in the order ToJson's std::map keeps them: from, op, path, value.

@@ -6,6 +6,7 @@
 #ifndef STATELOG_TXN_JOURNAL_FORM_H_
 #define STATELOG_TXN_JOURNAL_FORM_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -20,6 +21,13 @@ namespace statelog::internal {
 // REQUIRES: txn.Validate() is OK.
 [[nodiscard]] absl::StatusOr<std::string> EncodeJournalForm(
     const Transaction& txn);
+
+// What a store journals for `txn`: InvalidArgument if it is empty, does not
+// validate, or encodes to more than `max_record_bytes` (Options), else
+// EncodeJournalForm's bytes. Callers that must refuse a transaction before
+// a store exists (`statelog init --from`) check with it too.
+[[nodiscard]] absl::StatusOr<std::string> EncodeRecordPayload(
+    const Transaction& txn, uint64_t max_record_bytes);
 
 // Decodes `payload` if it is laid out exactly as EncodeJournalForm writes
 // it (members in that order, no whitespace, keys unescaped) and valid:
