@@ -99,23 +99,36 @@ void NoteRecovery(absl::string_view command, const RecoveryReport& report) {
   std::fputs(line.c_str(), stderr);
 }
 
-absl::Status PrintJsonLine(const Json& value) {
-  absl::StatusOr<std::string> text = internal::DumpJson(value);
-  if (!text.ok()) return text.status();
-  text->push_back('\n');
-  std::fwrite(text->data(), 1, text->size(), stdout);
-  if (std::fflush(stdout) != 0) {
-    return absl::InternalError(
-        absl::StrCat("writing to stdout: ", std::strerror(errno)));
+namespace {
+
+// Writes `text` to stdout and flushes it. A write of more than stdio's
+// buffer goes straight to the file and fails in fwrite, not in the flush,
+// so both are checked, and the stream's error flag after them.
+absl::Status WriteStdout(const std::string& text) {
+  errno = 0;
+  const size_t written = std::fwrite(text.data(), 1, text.size(), stdout);
+  const bool flushed = std::fflush(stdout) == 0;
+  if (written != text.size() || !flushed || std::ferror(stdout)) {
+    return absl::InternalError(absl::StrCat(
+        "writing to stdout: ",
+        errno != 0 ? std::strerror(errno) : "short write"));
   }
   return absl::OkStatus();
 }
 
-void PrintJsonPretty(const Json& value) {
+}  // namespace
+
+absl::Status PrintJsonLine(const Json& value) {
+  absl::StatusOr<std::string> text = internal::DumpJson(value);
+  if (!text.ok()) return text.status();
+  text->push_back('\n');
+  return WriteStdout(*text);
+}
+
+absl::Status PrintJsonPretty(const Json& value) {
   std::string text = PrettyJson(value);
   text.push_back('\n');
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  return WriteStdout(text);
 }
 
 std::string PrettyJson(const Json& value) {

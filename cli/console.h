@@ -61,7 +61,9 @@ void NoteRecovery(absl::string_view command, const RecoveryReport& report);
 [[nodiscard]] absl::Status PrintJsonLine(const Json& value);
 
 // Writes `value` indented by two spaces and a newline to stdout, flushed.
-void PrintJsonPretty(const Json& value);
+// Both fail (Internal, with the system's reason) if stdout cannot take it
+// all: a full disk, a closed file; the command then exits 5.
+[[nodiscard]] absl::Status PrintJsonPretty(const Json& value);
 
 // `value` indented by two spaces, never throwing (invalid UTF-8 is replaced).
 std::string PrettyJson(const Json& value);

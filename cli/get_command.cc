@@ -35,12 +35,9 @@ int RunGet(const GetFlags& flags) {
     return Fail("get", value.status(),
                 ExitCodeForOperationError(value.status()));
   }
-  if (flags.pretty) {
-    PrintJsonPretty(*value);
-  } else {
-    absl::Status printed = PrintJsonLine(*value);
-    if (!printed.ok()) return Fail("get", printed, ExitCode::kIoError);
-  }
+  absl::Status printed =
+      flags.pretty ? PrintJsonPretty(*value) : PrintJsonLine(*value);
+  if (!printed.ok()) return Fail("get", printed, ExitCode::kIoError);
   return static_cast<int>(ExitCode::kOk);
 }
 

@@ -74,12 +74,9 @@ int RunVerify(const VerifyFlags& flags) {
       internal::VerifyStore(flags.dir, Env::Default());
   if (!report.ok()) return FailOpen("verify", report.status());
   const bool ok = VerifiedOk(*report);
-  if (flags.compact_output) {
-    absl::Status printed = PrintJsonLine(*report);
-    if (!printed.ok()) return Fail("verify", printed, ExitCode::kIoError);
-  } else {
-    PrintJsonPretty(*report);
-  }
+  absl::Status printed = flags.compact_output ? PrintJsonLine(*report)
+                                              : PrintJsonPretty(*report);
+  if (!printed.ok()) return Fail("verify", printed, ExitCode::kIoError);
   std::fputs(VerifySummary(*report, ok).c_str(), stderr);
   return static_cast<int>(ok ? ExitCode::kOk : ExitCode::kCorruption);
 }

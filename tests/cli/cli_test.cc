@@ -138,11 +138,14 @@ class BackgroundCli {
 
 class CliTest : public ::testing::Test {
  protected:
-  // Runs `statelog args...` with `input` on stdin; waits for it.
-  CliResult Run(std::vector<std::string> args, const std::string& input = "") {
+  // Runs `statelog args...` with `input` on stdin; waits for it. Its
+  // stdout goes to `stdout_file` if given (then `out` is empty).
+  CliResult Run(std::vector<std::string> args, const std::string& input = "",
+                const std::string& stdout_file = "") {
     const std::string base = scratch_.Sub(absl::StrCat("run", runs_++));
     const std::string in_path = base + ".in";
-    const std::string out_path = base + ".out";
+    const std::string out_path =
+        stdout_file.empty() ? base + ".out" : stdout_file;
     const std::string err_path = base + ".err";
     testing::WriteFileOrDie(in_path, input);
     args.insert(args.begin(), STATELOG_CLI_PATH);
@@ -160,7 +163,7 @@ class CliTest : public ::testing::Test {
     }
     CliResult result;
     result.exit_code = WaitForExit(pid);
-    result.out = testing::ReadFileOrDie(out_path);
+    if (stdout_file.empty()) result.out = testing::ReadFileOrDie(out_path);
     result.err = testing::ReadFileOrDie(err_path);
     return result;
   }
@@ -389,6 +392,41 @@ TEST_F(CliTest, InitFromPoisonNestingExits1AndCreatesNoStore) {
   EXPECT_EQ(init.exit_code, 1);
   EXPECT_THAT(init.err, HasSubstr("statelog init"));
   EXPECT_EQ(Run({"get", dir}).exit_code, 2);
+}
+
+TEST_F(CliTest, InitFromAValueOverTheRecordLimitExits1AndCreatesNoStore) {
+  // 17 MiB of string: valid JSON, but one record over the 16 MiB limit.
+  const std::string from = WriteFile(
+      "big.json", "{\"h\":\"" + std::string(17 << 20, 'b') + "\"}");
+  const std::string dir = scratch_.Sub("store");
+  CliResult init = Run({"init", dir, "--from", from});
+  EXPECT_EQ(init.exit_code, 1);
+  EXPECT_THAT(init.err, HasSubstr("maximum record size"));
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  // Nothing to refuse a second init with.
+  EXPECT_EQ(Run({"init", dir}).exit_code, 0);
+}
+
+// Output that does not reach stdout is a failure (exit 5), however large:
+// a write past stdio's buffer fails in fwrite, not in the flush.
+TEST_F(CliTest, OutputThatStdoutCannotTakeExits5) {
+  const std::string dir = InitStore();
+  for (const size_t size : {10, 5000, 300000}) {
+    ASSERT_EQ(Run({"apply", dir},
+                  absl::StrCat(R"({"merge":{"v":")", std::string(size, 'a'),
+                               "\"}}\n"))
+                  .exit_code,
+              0);
+    for (const std::vector<std::string>& args :
+         std::vector<std::vector<std::string>>{{"get", dir},
+                                               {"get", dir, "--pretty"},
+                                               {"verify", dir},
+                                               {"verify", dir, "--compact"}}) {
+      CliResult full = Run(args, "", "/dev/full");
+      EXPECT_EQ(full.exit_code, 5) << args[0] << " " << size;
+      EXPECT_THAT(full.err, HasSubstr("writing to stdout")) << size;
+    }
+  }
 }
 
 TEST_F(CliTest, InitFromAMissingFileExits1) {
