@@ -15,6 +15,25 @@
 #include "util/status_macros.h"
 
 namespace statelog::internal {
+namespace {
+
+// Whether `status` says a file could not be read (permissions, an I/O
+// error), as opposed to read and found damaged: that is no finding about
+// the store, and verify fails with it instead of reporting damage.
+bool CouldNotRead(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kUnknown:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
   if (env == nullptr) env = Env::Default();
@@ -37,6 +56,7 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
     absl::StatusOr<Json> state =
         snap.ok() ? ParseJson(snap->state_json, name.file)
                   : absl::StatusOr<Json>(snap.status());
+    if (CouldNotRead(state.status())) return state.status();
     Json entry = {{"file", name.file}, {"seq", name.seq}, {"ok", state.ok()}};
     if (!state.ok()) {
       entry["error"] = std::string(state.status().message());
@@ -63,6 +83,7 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
     absl::StatusOr<SegmentHeader> header =
         data.ok() ? DecodeSegmentHeader(*data, oldest)
                   : absl::StatusOr<SegmentHeader>(data.status());
+    if (CouldNotRead(header.status())) return header.status();
     if (!header.ok()) {
       problems.push_back(std::string(header.status().message()));
     } else {
@@ -76,6 +97,7 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
             STATELOG_ASSIGN_OR_RETURN(Json json, ParseJson(payload, "payload"));
             return Transaction::FromJson(json).status();
           });
+      if (CouldNotRead(journal.status())) return journal.status();
       if (!journal.ok()) {
         problems.push_back(std::string(journal.status().message()));
       } else if (journal->damage) {

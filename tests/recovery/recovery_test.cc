@@ -9,9 +9,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "journal/format.h"
 #include "recovery/verify.h"
 #include "statelog/store.h"
+#include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
 #include "util/coding.h"
 #include "util/file_names.h"
@@ -357,6 +360,41 @@ TEST(RecoveryTest, SnapshotOfAnotherStoreIsNeverLoaded) {
                 fs::copy_options::overwrite_existing);
   EXPECT_THAT(Reopen(tmp.Sub("b")),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("another store")));
+}
+
+}  // namespace
+}  // namespace statelog
+
+namespace statelog {
+namespace {
+
+// A file verify cannot read says nothing about damage: verify fails with
+// the error (the CLI exits 5, not 3) instead of reporting the store damaged.
+TEST(VerifyTest, AFileItCannotReadIsAnErrorNotDamage) {
+  testing::MemEnv env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  {
+    absl::StatusOr<OpenResult> opened = Store::Open("/s", options);
+    ASSERT_OK(opened);
+    ASSERT_OK(opened->store->Apply(Transaction().Set("/a", 1)));
+  }
+  absl::StatusOr<Json> clean = internal::VerifyStore("/s", &env);
+  ASSERT_OK(clean);
+  EXPECT_TRUE((*clean)["ok"].get<bool>()) << clean->dump();
+  for (const std::string kind : {"snapshot-", "wal-"}) {
+    env.set_fault_hook([kind](const std::string& op, const std::string& path) {
+      if (op == "read" && absl::StrContains(path, kind)) {
+        return absl::PermissionDeniedError(
+            absl::StrCat("open ", path, ": Permission denied"));
+      }
+      return absl::OkStatus();
+    });
+    EXPECT_THAT(internal::VerifyStore("/s", &env),
+                StatusIs(absl::StatusCode::kPermissionDenied,
+                         HasSubstr(kind)));
+  }
 }
 
 }  // namespace
