@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the library from a build tree into a scratch prefix, builds
-# examples/resume against it with find_package(statelog), and runs it the
-# way a user would: a run, a run killed part way, a run that resumes.
+# examples/ against it with find_package(statelog), and runs them the way a
+# user would: the README's program (which must be the README's text), and a
+# job run, killed part way, and resumed.
 #   tests/install_test.sh BUILD_DIR
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
@@ -12,10 +13,31 @@ trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/include/statelog/store.h"
 test -f "$work/prefix/lib/cmake/statelog/statelogConfig.cmake"
-cmake -S "$src/examples/resume" -B "$work/build" \
+cmake -S "$src/examples" -B "$work/build" \
   -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/build" >/dev/null
 resume="$work/build/resume"
+
+# The README's library example is examples/readme.cc, byte for byte.
+sed -n '/^## The library$/,/^```$/p' "$src/README.md" | sed '1,/^```cpp$/d;$d' \
+  >"$work/readme-block.cc"
+if ! cmp -s "$work/readme-block.cc" "$src/examples/readme.cc"; then
+  echo "install_test: README's example differs from examples/readme.cc" >&2
+  diff "$work/readme-block.cc" "$src/examples/readme.cc" >&2 || true
+  exit 1
+fi
+# It runs, and again on the store it left (its transactions hold on rerun).
+mkdir "$work/readme-run"
+(cd "$work/readme-run" && "$work/build/readme" 2>/dev/null) >"$work/readme.out"
+(cd "$work/readme-run" && "$work/build/readme" 2>/dev/null) >>"$work/readme.out"
+printf '%s\n' \
+  '{"agent":{"step":2},"runs":1,"status":"running"} at seq 3' \
+  '{"agent":{"step":2},"runs":2,"status":"running"} at seq 6' |
+  cmp -s - "$work/readme.out" || {
+  echo "install_test: the README's example printed:" >&2
+  cat "$work/readme.out" >&2
+  exit 1
+}
 
 # Five steps, then the whole state.
 out="$("$resume" "$work/a.state" 5)"

@@ -1,4 +1,4 @@
-// examples/resume/resume.cc
+// examples/resume.cc
 //
 // A job of `steps` steps that checkpoints after each one and, started
 // again after a crash or a kill, goes on from the first step not done:
