@@ -37,6 +37,12 @@ std::string ParentDir(const std::string& dir) {
   return dir.substr(0, slash);
 }
 
+absl::Status NoStore(const std::string& dir) {
+  return absl::NotFoundError(absl::StrCat("no statelog store in ", dir, " (no ",
+                                          internal::kIdentityFileName,
+                                          " file)"));
+}
+
 absl::Status CheckOptions(const Options& o) {
   if (o.segment_bytes < 4096 || o.segment_bytes > (uint64_t{1} << 34)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -86,18 +92,11 @@ absl::StatusOr<bool> IsCreationLeftover(Env* env, const std::string& dir,
              absl::string_view::npos;
 }
 
-// Writes the first snapshot (an empty object at seq 0), the first segment
-// and, last, the STORE file that makes the directory a store. Leftovers of
-// a creation that crashed before STORE existed are removed first, once
-// everything in the directory has been found to be one; anything else
-// makes creation refuse, with nothing removed.
-absl::Status CreateStore(Env* env, const std::string& dir,
-                         const Options& options) {
-  // The directory's own entry must be durable before anything in it is
-  // acknowledged. Done on every creation, not only when this Open made the
-  // directory: an earlier Open may have made it and failed (or died)
-  // before its parent fsync.
-  STATELOG_RETURN_IF_ERROR(env->SyncDir(ParentDir(dir)));
+// The files a creation in `dir` removes first: those an earlier creation
+// that died before writing STORE left. FailedPrecondition, naming the file,
+// if anything else is there.
+absl::StatusOr<std::vector<std::string>> CreationLeftovers(
+    Env* env, const std::string& dir) {
   STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->ListDir(dir));
   std::vector<std::string> leftovers;
   for (const std::string& name : names) {
@@ -115,6 +114,23 @@ absl::Status CreateStore(Env* env, const std::string& dir,
     }
     leftovers.push_back(name);
   }
+  return leftovers;
+}
+
+// Writes the first snapshot (an empty object at seq 0), the first segment
+// and, last, the STORE file that makes the directory a store. Leftovers of
+// a creation that crashed before STORE existed are removed first, once
+// everything in the directory has been found to be one; anything else
+// makes creation refuse, with nothing removed.
+absl::Status CreateStore(Env* env, const std::string& dir,
+                         const Options& options) {
+  // The directory's own entry must be durable before anything in it is
+  // acknowledged. Done on every creation, not only when this Open made the
+  // directory: an earlier Open may have made it and failed (or died)
+  // before its parent fsync.
+  STATELOG_RETURN_IF_ERROR(env->SyncDir(ParentDir(dir)));
+  STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> leftovers,
+                            CreationLeftovers(env, dir));
   for (const std::string& name : leftovers) {
     STATELOG_RETURN_IF_ERROR(env->RemoveFile(JoinPath(dir, name)));
   }
@@ -154,6 +170,18 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
     return dir_status;
   }
 
+  // What would be refused for want of a store is refused before the lock
+  // file is made: a directory that is not a store is left as it was. Asked
+  // again under the lock, which decides.
+  if (!opts.read_only) {
+    absl::StatusOr<internal::StoreIdentity> early =
+        internal::ReadIdentity(env, dir);
+    if (absl::IsNotFound(early.status())) {
+      if (!opts.create_if_missing) return NoStore(dir);
+      STATELOG_RETURN_IF_ERROR(CreationLeftovers(env, dir).status());
+    }
+  }
+
   std::unique_ptr<FileLock> lock;
   if (!opts.read_only) {
     STATELOG_ASSIGN_OR_RETURN(
@@ -165,11 +193,7 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   absl::StatusOr<internal::StoreIdentity> identity =
       internal::ReadIdentity(env, dir);
   if (absl::IsNotFound(identity.status())) {
-    if (!opts.create_if_missing) {
-      return absl::NotFoundError(absl::StrCat(
-          "no statelog store in ", dir, " (no ", internal::kIdentityFileName,
-          " file)"));
-    }
+    if (!opts.create_if_missing) return NoStore(dir);
     STATELOG_RETURN_IF_ERROR(CreateStore(env, dir, opts));
     identity = internal::ReadIdentity(env, dir);
     created = true;

@@ -164,13 +164,6 @@ TEST(StoreTest, OpenWithoutCreateOnMissingStoreIsNotFound) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("STORE")));
 }
 
-TEST(StoreTest, CreateRefusesNonEmptyForeignDirectory) {
-  ScratchDir tmp;
-  ::statelog::testing::WriteFileOrDie(tmp.Sub("notes.txt"), "hello");
-  EXPECT_THAT(Store::Open(tmp.path(), Create()),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("notes.txt")));
-}
-
 // Every file in `dir` but LOCK, with its contents.
 std::map<std::string, std::string> FilesIn(const std::string& dir) {
   std::map<std::string, std::string> files;
@@ -180,6 +173,29 @@ std::map<std::string, std::string> FilesIn(const std::string& dir) {
     files[name] = ::statelog::testing::ReadFileOrDie(entry.path().string());
   }
   return files;
+}
+
+TEST(StoreTest, CreateRefusesNonEmptyForeignDirectory) {
+  ScratchDir tmp;
+  ::statelog::testing::WriteFileOrDie(tmp.Sub("notes.txt"), "hello");
+  EXPECT_THAT(Store::Open(tmp.path(), Create()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("notes.txt")));
+  // Refused before the lock file is made: the directory is as it was.
+  EXPECT_FALSE(std::filesystem::exists(tmp.Sub("LOCK")));
+}
+
+TEST(StoreTest, OpeningADirectoryThatIsNotAStoreLeavesItAsItWas) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("d");
+  std::filesystem::create_directory(dir);
+  EXPECT_THAT(Store::Open(dir, Options()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("STORE")));
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+  ::statelog::testing::WriteFileOrDie(dir + "/notes.txt", "hello");
+  EXPECT_THAT(Store::Open(dir, Options()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("STORE")));
+  EXPECT_EQ(FilesIn(dir).size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/LOCK"));
 }
 
 TEST(StoreTest, CreateLeavesAStoreWhoseStoreFileWasLostAsItWas) {
