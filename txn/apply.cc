@@ -161,7 +161,7 @@ absl::Status PutValue(const Slot& slot, const Tokens& tokens, Json* value,
                       ArrayPut mode, UndoLog* undo) {
   const bool in_array = slot.parent != nullptr && slot.parent->is_array();
   if (in_array && slot.index > slot.parent->size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
+    return absl::NotFoundError(absl::StrCat(
         "index ", slot.index, " is out of range for an array of size ",
         slot.parent->size()));
   }
@@ -267,11 +267,26 @@ absl::Status Copy(const Tokens& from, const Tokens& path, Json* state,
   return PutValue(target, path, &copy, ArrayPut::kInsert, undo);
 }
 
+// `value` as compact JSON for a message, cut to about 60 bytes.
+std::string Excerpt(const Json& value) {
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  constexpr size_t kMax = 60;
+  if (text.size() > kMax) {
+    text.resize(kMax);
+    text += "...";
+  }
+  return text;
+}
+
 absl::Status Test(const Tokens& path, const Json& value, Json* state) {
   STATELOG_ASSIGN_OR_RETURN(Json * actual, FindValue(state, path, path.size()));
   // nlohmann's equality is RFC 6902's: numbers by value (1 == 1.0),
   // objects regardless of member order, arrays element by element.
-  if (*actual != value) return absl::AbortedError("value differs");
+  if (*actual != value) {
+    return absl::AbortedError(absl::StrCat("value differs: expected ",
+                                           Excerpt(value), ", found ",
+                                           Excerpt(*actual)));
+  }
   return absl::OkStatus();
 }
 
@@ -284,7 +299,7 @@ absl::Status Set(const Tokens& path, Json value, Json* state, UndoLog* undo) {
       continue;
     }
     if (node->is_array()) {
-      return absl::InvalidArgumentError(
+      return absl::NotFoundError(
           absl::StrCat(JoinPointer(path, i), " is past the end of its array"));
     }
     // The missing parents and the value go in as one new member, so one

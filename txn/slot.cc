@@ -59,9 +59,10 @@ absl::StatusOr<Slot> ChildSlot(Json* parent,
     if (*index < array->size()) slot.value = &(*array)[*index];
     return slot;
   }
-  return absl::InvalidArgumentError(absl::StrCat(Where(tokens, count - 1),
-                                                 " is ", JsonTypeName(*parent),
-                                                 ", not an object or array"));
+  // Nothing is below a scalar: what the pointer names does not exist.
+  return absl::NotFoundError(absl::StrCat(Where(tokens, count - 1), " is ",
+                                          JsonTypeName(*parent),
+                                          ", not an object or array"));
 }
 
 absl::StatusOr<Json*> FindValue(Json* root,

@@ -36,13 +36,14 @@ std::optional<size_t> ParseArrayIndex(absl::string_view token);
 // The slot that tokens[count - 1] names inside `*parent`, the value at
 // tokens[0, count - 1). In an array, "-" names the empty slot after the last
 // element and an index past the end names an empty slot at that index.
-// InvalidArgument if `*parent` is a scalar, or is an array and the token is
-// neither an index nor "-". REQUIRES: 1 <= count <= tokens.size().
+// NotFound if `*parent` is a scalar (nothing is below it); InvalidArgument
+// if it is an array and the token is neither an index nor "-".
+// REQUIRES: 1 <= count <= tokens.size().
 [[nodiscard]] absl::StatusOr<Slot> ChildSlot(
     Json* parent, const std::vector<std::string>& tokens, size_t count);
 
 // The value at tokens[0, count). NotFound if a member or element on the way
-// does not exist; InvalidArgument as ChildSlot.
+// does not exist or is a scalar; InvalidArgument as ChildSlot.
 [[nodiscard]] absl::StatusOr<Json*> FindValue(
     Json* root, const std::vector<std::string>& tokens, size_t count);
 // The same walk starting from `node`, the value at tokens[0, depth).

@@ -55,10 +55,14 @@ class Store {
  public:
   // Opens (or, with `create_if_missing`, creates) the store in `dir`, takes
   // the exclusive lock `dir/LOCK` unless `read_only`, and runs recovery.
-  // Errors: NotFound (no store), FailedPrecondition (locked by another
-  // opener, naming pid and host; or a symlink), DataLoss (damage recovery may
-  // not repair, naming segment, offset and sequence number), AlreadyExists
-  // (with `error_if_exists`).
+  // Errors: NotFound (no store; with `create_if_missing`, a parent of `dir`
+  // missing), FailedPrecondition (locked by another opener, naming pid and
+  // host; a symlink; with `create_if_missing`, `dir` holds files that are
+  // not a store's, which are left as they are), DataLoss (damage recovery
+  // may not repair, naming segment, offset and sequence number),
+  // AlreadyExists (with `error_if_exists`), InvalidArgument (Options out of
+  // range). A refused open changes nothing in a directory that is not a
+  // store.
   [[nodiscard]] static absl::StatusOr<OpenResult> Open(const std::string& dir,
                                                        const Options& options);
 
@@ -69,9 +73,12 @@ class Store {
 
   // Applies `txn` all or nothing and returns its sequence number once the
   // durability policy is met. Nothing is written if any operation fails:
-  // InvalidArgument (malformed pointer or poison value), NotFound (a path
-  // that must exist does not), Aborted (a failed `test`); each names the
-  // operation index and pointer. An empty transaction is InvalidArgument.
+  // InvalidArgument (a malformed pointer, a step into an array that is not
+  // an index or "-", such as "01" or "x", or a poison value), NotFound (a
+  // path that must exist does not: a missing member, an index past the
+  // end, a scalar on the way), Aborted (a failed `test`, showing both
+  // values); each names the operation index and pointer. An empty
+  // transaction is InvalidArgument.
   // Memory running out before the transaction is framed is
   // ResourceExhausted, with nothing applied or written.
   [[nodiscard]] absl::StatusOr<uint64_t> Apply(const Transaction& txn);
@@ -90,8 +97,10 @@ class Store {
       const std::function<absl::Status(const Json& state, Transaction* txn)>&
           fn);
 
-  // The value at `pointer` ("" is the whole state). NotFound if absent,
-  // InvalidArgument if `pointer` is malformed. Cost: after an open, the
+  // The value at `pointer` ("" is the whole state). NotFound if absent (a
+  // missing member, an index past the end, a scalar on the way),
+  // InvalidArgument if `pointer` is malformed or steps into an array with a
+  // token that is not an index. Cost: after an open, the
   // state's top-level members stay as snapshot text until used; Get parses
   // only the member `pointer` starts in, once (docs/tuning.md, "What an
   // open store holds").

@@ -97,7 +97,7 @@ TEST(LazyStateTest, ATransactionThatNeedsTheStateSeesEveryBlindMerge) {
               StatusIs(absl::StatusCode::kAborted, HasSubstr("/step")));
   EXPECT_EQ(*store->Apply(Transaction().Test("/step", 41).Set("/step", 42)), 33u);
   EXPECT_THAT(store->Apply(Transaction().Add("/list/5", 0)),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("out of range")));
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("out of range")));
   EXPECT_EQ(*store->Apply(Transaction().Add("/list/-", 3)), 34u);
   EXPECT_EQ(*store->Get("/list"), Json::array({1, 2, 3}));
   EXPECT_EQ(*store->Get("/step"), 42);

@@ -51,10 +51,10 @@ TEST(ApplyAddTest, AtTheArraySizeAppends) {
   EXPECT_EQ(state, R"([-1, 0, 1, 2])"_json);
 }
 
-TEST(ApplyAddTest, PastTheArrayEndIsInvalidArgument) {
+TEST(ApplyAddTest, PastTheArrayEndIsNotFound) {
   Json state = R"({"list": [0, 1]})"_json;
   EXPECT_THAT(Apply(&state, Transaction().Add("/list/3", 3)),
-              StatusIs(kInvalid,
+              StatusIs(kNotFound,
                        "op 0 (add /list/3): index 3 is out of "
                        "range for an array of size 2"));
 }
@@ -69,17 +69,17 @@ TEST(ApplyAddTest, MalformedArrayIndexIsInvalidArgument) {
   }
 }
 
-TEST(ApplyAddTest, UnderAScalarIsInvalidArgument) {
+TEST(ApplyAddTest, UnderAScalarIsNotFound) {
   Json state = R"({"a": 5, "n": null})"_json;
   EXPECT_THAT(Apply(&state, Transaction().Add("/a/b", 1)),
-              StatusIs(kInvalid,
+              StatusIs(kNotFound,
                        "op 0 (add /a/b): /a is a number, not an "
                        "object or array"));
   EXPECT_THAT(Apply(&state, Transaction().Add("/n/b", 1)),
-              StatusIs(kInvalid, HasSubstr("/n is null")));
+              StatusIs(kNotFound, HasSubstr("/n is null")));
   Json scalar = 3;
   EXPECT_THAT(Apply(&scalar, Transaction().Add("/x", 1)),
-              StatusIs(kInvalid, HasSubstr("the document root is a number")));
+              StatusIs(kNotFound, HasSubstr("the document root is a number")));
 }
 
 TEST(ApplyAddTest, APathThroughAMissingElementIsNotFound) {
@@ -184,7 +184,7 @@ TEST(ApplyMoveTest, ToAMissingParentFailsAndPutsTheValueBack) {
   EXPECT_THAT(Apply(&state, Transaction().Move("/list/0", "/nope/x")),
               StatusIs(kNotFound, HasSubstr("/nope does not exist")));
   EXPECT_THAT(Apply(&state, Transaction().Move("/m/x", "/list/9")),
-              StatusIs(kInvalid, HasSubstr("out of range")));
+              StatusIs(kNotFound, HasSubstr("out of range")));
   EXPECT_EQ(state, before);
 }
 
@@ -400,3 +400,22 @@ TEST(ApplyValidationTest, RejectsPoisonValuesBeforeChangingAnything) {
 
 }  // namespace
 }  // namespace statelog::internal
+
+namespace statelog {
+namespace {
+
+TEST(ApplyTestOpTest, AFailedTestShowsBothValuesCutShort) {
+  Json state = Json::object({{"s", std::string(500, 'a')}});
+  absl::Status failed =
+      internal::ApplyTransaction(Transaction().Test("/s", 7), &state);
+  EXPECT_THAT(failed,
+              StatusIs(absl::StatusCode::kAborted,
+                       ::testing::StartsWith("op 0 (test /s): value differs: "
+                                             "expected 7, found \"aaaa")));
+  // Each value at most about 60 bytes of the message.
+  EXPECT_LT(failed.message().size(), 160u);
+  EXPECT_THAT(std::string(failed.message()), ::testing::EndsWith("..."));
+}
+
+}  // namespace
+}  // namespace statelog

@@ -11,6 +11,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
+constexpr absl::StatusCode kNotFound = absl::StatusCode::kNotFound;
 constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
 
 absl::Status Apply(Json* state, const Transaction& txn) {
@@ -41,7 +42,7 @@ TEST(ApplySetTest, DoesNotTurnANullDocumentIntoAnObject) {
   // The root is never created: a null root is a scalar on the way.
   Json state;
   EXPECT_THAT(Apply(&state, Transaction().Set("/a", 1)),
-              StatusIs(kInvalid,
+              StatusIs(kNotFound,
                        "op 0 (set /a): the document root is null, "
                        "not an object or array"));
 }
@@ -70,31 +71,32 @@ TEST(ApplySetTest, GoesThroughExistingArrayElements) {
   EXPECT_EQ(state, R"({"l": [{"k": 1, "m": {"n": 2}}]})"_json);
 }
 
-TEST(ApplySetTest, PastTheArrayEndIsInvalidArgument) {
+TEST(ApplySetTest, PastTheArrayEndIsNotFound) {
   Json state = R"({"l": [1]})"_json;
   EXPECT_THAT(Apply(&state, Transaction().Set("/l/2", 1)),
-              StatusIs(kInvalid,
+              StatusIs(kNotFound,
                        "op 0 (set /l/2): index 2 is out of range "
                        "for an array of size 1"));
   // Arrays are never grown to make room for a missing parent.
   EXPECT_THAT(Apply(&state, Transaction().Set("/l/1/k", 1)),
-              StatusIs(kInvalid,
+              StatusIs(kNotFound,
                        "op 0 (set /l/1/k): /l/1 is past the end "
                        "of its array"));
   EXPECT_THAT(Apply(&state, Transaction().Set("/l/-/k", 1)),
-              StatusIs(kInvalid, HasSubstr("/l/- is past the end")));
+              StatusIs(kNotFound, HasSubstr("/l/- is past the end")));
+  // A token that is no index at all is a malformed step into an array.
   EXPECT_THAT(Apply(&state, Transaction().Set("/l/01", 1)),
               StatusIs(kInvalid, HasSubstr("not an array index")));
 }
 
-TEST(ApplySetTest, ThroughAScalarIsInvalidArgument) {
+TEST(ApplySetTest, ThroughAScalarIsNotFound) {
   Json state = R"({"s": "text", "n": null})"_json;
   EXPECT_THAT(Apply(&state, Transaction().Set("/s/k", 1)),
-              StatusIs(kInvalid,
+              StatusIs(kNotFound,
                        "op 0 (set /s/k): /s is a string, not an "
                        "object or array"));
   EXPECT_THAT(Apply(&state, Transaction().Set("/n/k/j", 1)),
-              StatusIs(kInvalid, HasSubstr("/n is null")));
+              StatusIs(kNotFound, HasSubstr("/n is null")));
 }
 
 TEST(ApplySetTest, AtTheRootReplacesTheDocument) {
