@@ -5,9 +5,47 @@
 
 #include "statelog/store.h"
 
+#include "absl/strings/str_cat.h"
 #include "store/store_impl.h"
 
 namespace statelog {
+namespace {
+
+// The Update and Read callbacks this thread is inside, innermost first: the
+// store's lock is held there, and a call back into that store that takes
+// it again would deadlock.
+struct CallbackScope {
+  explicit CallbackScope(const internal::StoreImpl* store)
+      : store(store), outer(innermost) {
+    innermost = this;
+  }
+  ~CallbackScope() { innermost = outer; }
+  CallbackScope(const CallbackScope&) = delete;
+  CallbackScope& operator=(const CallbackScope&) = delete;
+
+  static bool Inside(const internal::StoreImpl* store) {
+    for (const CallbackScope* s = innermost; s != nullptr; s = s->outer) {
+      if (s->store == store) return true;
+    }
+    return false;
+  }
+
+  const internal::StoreImpl* store;
+  const CallbackScope* outer;
+  static thread_local const CallbackScope* innermost;
+};
+
+thread_local const CallbackScope* CallbackScope::innermost = nullptr;
+
+absl::Status Reentered(const char* method) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "Store::", method,
+      " called from inside an Update or Read callback of the same store, "
+      "which holds its lock: use the state the callback was given (and, in "
+      "Update, the transaction it fills in)"));
+}
+
+}  // namespace
 
 Store::Store(std::unique_ptr<internal::StoreImpl> impl)
     : impl_(std::move(impl)) {}
@@ -15,31 +53,59 @@ Store::Store(std::unique_ptr<internal::StoreImpl> impl)
 Store::~Store() = default;
 
 absl::StatusOr<uint64_t> Store::Apply(const Transaction& txn) {
+  if (CallbackScope::Inside(impl_.get())) return Reentered("Apply");
   return impl_->Apply(txn, internal::Values::kCopy);
 }
 
 absl::StatusOr<uint64_t> Store::Apply(Transaction&& txn) {
+  if (CallbackScope::Inside(impl_.get())) return Reentered("Apply");
   return impl_->Apply(txn, internal::Values::kMove);
 }
 
 absl::StatusOr<uint64_t> Store::Update(
     const std::function<absl::Status(const Json&, Transaction*)>& fn) {
-  return impl_->Update(fn);
+  if (CallbackScope::Inside(impl_.get())) return Reentered("Update");
+  return impl_->Update([&](const Json& state, Transaction* txn) {
+    CallbackScope scope(impl_.get());
+    return fn(state, txn);
+  });
 }
 
 absl::StatusOr<Json> Store::Get(const std::string& pointer) const {
+  if (CallbackScope::Inside(impl_.get())) return Reentered("Get");
   return impl_->Get(pointer);
 }
 
 absl::Status Store::Read(
     const std::function<void(const Json&, uint64_t)>& fn) const {
-  return impl_->Read(fn);
+  if (CallbackScope::Inside(impl_.get())) return Reentered("Read");
+  return impl_->Read([&](const Json& state, uint64_t seq) {
+    CallbackScope scope(impl_.get());
+    fn(state, seq);
+  });
 }
 
-absl::Status Store::Sync() { return impl_->Sync(); }
-absl::Status Store::Compact() { return impl_->Compact(); }
-uint64_t Store::LastSeq() const { return impl_->LastSeq(); }
-absl::Status Store::status() const { return impl_->status(); }
+absl::Status Store::Sync() {
+  if (CallbackScope::Inside(impl_.get())) return Reentered("Sync");
+  return impl_->Sync();
+}
+
+absl::Status Store::Compact() {
+  if (CallbackScope::Inside(impl_.get())) return Reentered("Compact");
+  return impl_->Compact();
+}
+
+uint64_t Store::LastSeq() const {
+  // Inside a callback this thread holds the lock, so nothing changes the
+  // value while it is read.
+  if (CallbackScope::Inside(impl_.get())) return impl_->LastSeqHeld();
+  return impl_->LastSeq();
+}
+
+absl::Status Store::status() const {
+  if (CallbackScope::Inside(impl_.get())) return impl_->StatusHeld();
+  return impl_->status();
+}
 const std::string& Store::dir() const { return impl_->dir(); }
 
 }  // namespace statelog

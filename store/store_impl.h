@@ -67,6 +67,14 @@ class StoreImpl {
   absl::Status Compact();
   uint64_t LastSeq() const;
   absl::Status status() const;
+  // The same, for a caller on a thread that holds mu_ already (inside an
+  // Update or Read callback), where taking it again would deadlock.
+  uint64_t LastSeqHeld() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return last_seq_;
+  }
+  absl::Status StatusHeld() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return poison_;
+  }
   const std::string& dir() const { return dir_; }
 
  private:

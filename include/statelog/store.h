@@ -93,6 +93,9 @@ class Store {
   // writer runs, so concurrent updaters never lose an update. If `fn`
   // returns an error, nothing is written and that error is returned. An
   // empty transaction writes nothing and returns the current sequence number.
+  // `fn` runs under the store's lock: calling Apply, Update, Get, Read,
+  // Sync or Compact of the same store from it fails with
+  // FailedPrecondition (LastSeq and status work).
   [[nodiscard]] absl::StatusOr<uint64_t> Update(
       const std::function<absl::Status(const Json& state, Transaction* txn)>&
           fn);
@@ -105,8 +108,8 @@ class Store {
   // only the member `pointer` starts in, once (docs/tuning.md, "What an
   // open store holds").
   [[nodiscard]] absl::StatusOr<Json> Get(const std::string& pointer) const;
-  // Calls `fn` with the whole state, consistent, under a shared lock. `fn`
-  // must not call back into the store. The first Read or Update after an
+  // Calls `fn` with the whole state, consistent, under a shared lock. From
+  // `fn`, the same store's other calls fail as from Update's. The first Read or Update after an
   // open parses every member still left as text.
   [[nodiscard]] absl::Status Read(
       const std::function<void(const Json& state, uint64_t seq)>& fn) const;

@@ -243,6 +243,43 @@ TEST(StoreTest, CreateRemovesWhatACreationThatDiedLeft) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/STORE.tmp"));
 }
 
+TEST(StoreTest, ACallBackIntoTheStoreFromACallbackFailsInsteadOfDeadlocking) {
+  ScratchDir tmp;
+  auto store = OpenOrDie(tmp.Sub("s"), Create());
+  auto other = OpenOrDie(tmp.Sub("t"), Create());
+  ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
+  std::vector<absl::Status> inner;
+  uint64_t seq_inside = 0;
+  ASSERT_OK(store->Update([&](const Json&, Transaction* txn) {
+    inner.push_back(store->Get("/a").status());
+    inner.push_back(store->Apply(Transaction().Set("/b", 1)).status());
+    inner.push_back(store->Update([](const Json&, Transaction*) {
+                      return absl::OkStatus();
+                    }).status());
+    inner.push_back(store->Read([](const Json&, uint64_t) {}));
+    inner.push_back(store->Sync());
+    inner.push_back(store->Compact());
+    seq_inside = store->LastSeq();
+    EXPECT_OK(store->status());
+    // Another store is another lock.
+    EXPECT_OK(other->Apply(Transaction().Set("/x", 1)));
+    txn->Set("/c", 1);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(seq_inside, 1u);
+  ASSERT_OK(store->Read([&](const Json&, uint64_t) {
+    inner.push_back(store->Get("/a").status());
+    inner.push_back(store->Apply(Transaction().Set("/b", 1)).status());
+  }));
+  ASSERT_EQ(inner.size(), 8u);
+  for (const absl::Status& status : inner) {
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                 HasSubstr("inside an Update or Read callback")));
+  }
+  EXPECT_EQ(*store->Get(""), Json::parse(R"({"a":1,"c":1})"));
+  EXPECT_EQ(store->LastSeq(), 2u);
+}
+
 TEST(StoreTest, ErrorIfExists) {
   ScratchDir tmp;
   OpenOrDie(tmp.Sub("s"), Create());
