@@ -37,6 +37,8 @@ std::string ParentDir(const std::string& dir) {
   return dir.substr(0, slash);
 }
 
+constexpr uint64_t kMinCompactionWriteRate = uint64_t{64} << 10;
+
 absl::Status NoStore(const std::string& dir) {
   return absl::NotFoundError(absl::StrCat("no statelog store in ", dir, " (no ",
                                           internal::kIdentityFileName,
@@ -61,6 +63,36 @@ absl::Status CheckOptions(const Options& o) {
     return absl::InvalidArgumentError(absl::StrCat(
         "Options.max_group_commit_wait must be in [0, 1s], got ",
         absl::FormatDuration(o.max_group_commit_wait)));
+  }
+  switch (o.durability) {
+    case Durability::kSync:
+    case Durability::kInterval:
+    case Durability::kNone:
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("Options.durability is not a Durability value: ",
+                       static_cast<int>(o.durability)));
+  }
+  switch (o.recovery_mode) {
+    case RecoveryMode::kStrict:
+    case RecoveryMode::kTolerateTornTail:
+    case RecoveryMode::kPointInTime:
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("Options.recovery_mode is not a RecoveryMode value: ",
+                       static_cast<int>(o.recovery_mode)));
+  }
+  // A 64 KiB piece of snapshot is then held back at most a second: a
+  // slower rate would keep a compaction, and a Compact() waiting for it,
+  // for minutes after the last commit.
+  if (o.compaction_write_rate != 0 &&
+      o.compaction_write_rate < kMinCompactionWriteRate) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options.compaction_write_rate must be 0 (no limit) or at least ",
+        kMinCompactionWriteRate, " bytes a second, got ",
+        o.compaction_write_rate));
   }
   if (o.read_only && o.create_if_missing) {
     return absl::InvalidArgumentError(

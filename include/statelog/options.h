@@ -110,7 +110,8 @@ struct Options {
   bool compact_in_background = true;
   // Under Durability::kSync, how fast compaction writes the new snapshot
   // while transactions are being committed, in bytes per second; 0 for no
-  // limit. A writer's fdatasync flushes the disk's cache and so pays for
+  // limit, else at least 64 KiB/s (InvalidArgument otherwise). A writer's
+  // fdatasync flushes the disk's cache and so pays for
   // whatever compaction wrote since the last flush: unpaced, back-to-back
   // compactions of a 10 MB state multiplied writer p99 by 6 to 7 on the
   // benchmark machine; paced, p99 stayed about what it was without them

@@ -8,6 +8,7 @@
 // hold on a machine of any speed (a sleep is never shorter than asked).
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <thread>
@@ -23,6 +24,7 @@ namespace {
 using ::statelog::testing::MemEnv;
 using ::statelog::testing::OpenOrDie;
 using ::statelog::testing::ScratchDir;
+using ::testing::HasSubstr;
 
 constexpr int kMembers = 320;  // of about 1 KiB each: a 330 KB snapshot
 
@@ -147,29 +149,40 @@ TEST(CompactionPacingTest, HeldToTheRateWhileACommitWaitsForTheDisk) {
   EXPECT_EQ(*got, std::string(1000, 'a' + 7));
 }
 
-// At 1 KiB/s a paced compaction of this store would take five minutes.
+// At 64 KiB/s, the slowest rate Options allow, a paced compaction of this
+// store would take five seconds; unpaced it takes milliseconds.
 TEST(CompactionPacingTest, NotHeldBackWithoutCommitsOrUnderOtherPolicies) {
   ScratchDir tmp;
   {
     auto store =
-        OpenOrDie(tmp.Sub("idle"), Paced(Durability::kSync, 1 << 10));
+        OpenOrDie(tmp.Sub("idle"), Paced(Durability::kSync, 64 << 10));
     ASSERT_NE(store, nullptr);
     Fill(store.get());
     const absl::Time start = absl::Now();
     ASSERT_OK(store->Compact());
-    EXPECT_LT(absl::Now() - start, absl::Seconds(30));
+    EXPECT_LT(absl::Now() - start, absl::Milliseconds(2500));
   }
   for (Durability durability : {Durability::kNone, Durability::kInterval}) {
     auto store = OpenOrDie(tmp.Sub(durability == Durability::kNone
                                        ? "none"
                                        : "interval"),
-                           Paced(durability, 1 << 10));
+                           Paced(durability, 64 << 10));
     ASSERT_NE(store, nullptr);
     Fill(store.get());
     const Timed timed = CompactWhileWriting(store.get());
-    EXPECT_LT(timed.compaction, absl::Seconds(30));
+    EXPECT_LT(timed.compaction, absl::Milliseconds(2500));
     EXPECT_GE(timed.committed, 1);
   }
+}
+
+TEST(CompactionPacingTest, ARateThatWouldStallCompactionIsRefused) {
+  ScratchDir tmp;
+  for (const uint64_t rate : {uint64_t{1}, uint64_t{(64 << 10) - 1}}) {
+    EXPECT_THAT(Store::Open(tmp.Sub("s"), Paced(Durability::kSync, rate)),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("compaction_write_rate")));
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp.Sub("s")));
 }
 
 }  // namespace

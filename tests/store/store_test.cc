@@ -280,6 +280,21 @@ TEST(StoreTest, ACallBackIntoTheStoreFromACallbackFailsInsteadOfDeadlocking) {
   EXPECT_EQ(store->LastSeq(), 2u);
 }
 
+TEST(StoreTest, OptionsThatAreNoEnumValueAreRefused) {
+  ScratchDir tmp;
+  Options bad_durability = Create();
+  bad_durability.durability = static_cast<Durability>(7);
+  EXPECT_THAT(Store::Open(tmp.Sub("s"), bad_durability),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("Options.durability")));
+  Options bad_mode = Create();
+  bad_mode.recovery_mode = static_cast<RecoveryMode>(-1);
+  EXPECT_THAT(Store::Open(tmp.Sub("s"), bad_mode),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("Options.recovery_mode")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.Sub("s")));
+}
+
 TEST(StoreTest, ErrorIfExists) {
   ScratchDir tmp;
   OpenOrDie(tmp.Sub("s"), Create());
