@@ -6,6 +6,8 @@
 
 #include "cli/console.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -19,9 +21,31 @@ namespace statelog::cli {
 
 using internal::ErrnoStatus;
 
-absl::StatusOr<std::string> ReadInput(const std::string& path) {
-  std::FILE* file = path == "-" ? stdin : std::fopen(path.c_str(), "re");
+namespace {
+
+// fopen of `path` for reading; a directory (which fopen opens, and whose
+// read then fails) is InvalidArgument, like any input that is no file.
+absl::StatusOr<std::FILE*> OpenInputFile(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "re");
   if (file == nullptr) return ErrnoStatus(errno, path);
+  struct stat info;
+  if (fstat(fileno(file), &info) == 0 && S_ISDIR(info.st_mode)) {
+    std::fclose(file);
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is a directory, not an input file"));
+  }
+  return file;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadInput(const std::string& path) {
+  std::FILE* file = stdin;
+  if (path != "-") {
+    absl::StatusOr<std::FILE*> opened = OpenInputFile(path);
+    if (!opened.ok()) return opened.status();
+    file = *opened;
+  }
   std::string text;
   char chunk[1 << 16];
   size_t n;
@@ -45,8 +69,9 @@ absl::Status LineReader::Open(const std::string& path) {
     file_ = stdin;
     return absl::OkStatus();
   }
-  file_ = std::fopen(path.c_str(), "re");
-  if (file_ == nullptr) return ErrnoStatus(errno, path);
+  absl::StatusOr<std::FILE*> opened = OpenInputFile(path);
+  if (!opened.ok()) return opened.status();
+  file_ = *opened;
   owns_file_ = true;
   return absl::OkStatus();
 }

@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
 namespace statelog::cli {
 
 const char kExitCodeHelp[] =
@@ -65,14 +68,18 @@ int Fail(absl::string_view command, const absl::Status& status, ExitCode code) {
 }
 
 int FailOpen(absl::string_view command, const absl::Status& status) {
-  const int code = Fail(command, status, ExitCodeForOpenError(status));
-  if (status.code() == absl::StatusCode::kDataLoss) {
-    std::fputs(
-        "statelog: `statelog verify DIR` describes the damage; "
-        "`--recovery-mode point-in-time` opens the state before it\n",
-        stderr);
+  if (status.code() != absl::StatusCode::kDataLoss || command == "verify") {
+    return Fail(command, status, ExitCodeForOpenError(status));
   }
-  return code;
+  // Damage: what the command line offers, on the same line. The library's
+  // message names the library's option for point-in-time recovery.
+  std::string hint = "; `statelog verify DIR` describes the damage";
+  if (absl::StrContains(status.message(), "kPointInTime")) {
+    hint += ", and `--recovery-mode point-in-time` opens the state before it";
+  }
+  return Fail(command,
+              absl::Status(status.code(), absl::StrCat(status.message(), hint)),
+              ExitCodeForOpenError(status));
 }
 
 }  // namespace statelog::cli

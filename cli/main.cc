@@ -4,11 +4,14 @@
 // selected subcommand run, and turns every way of failing into one of the
 // documented exit codes (CLI11's own codes never leak out).
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 
@@ -36,12 +39,43 @@ int Main(int argc, char** argv) {
   AddDemoCommand(app, &run);
   AddDemoChildCommand(app, &run);
 
+  // An unknown command or option before the command is named as such
+  // (CLI11 would only say that a command is required).
+  if (argc > 1 && argv[1][0] == '-') {
+    const std::string option = argv[1];
+    if (option != "-h" && option != "--help" && option != "--help-all" &&
+        option != "--version") {
+      std::fprintf(stderr,
+                   "statelog: unknown option '%s' (see `statelog --help`)\n",
+                   argv[1]);
+      return static_cast<int>(ExitCode::kUsage);
+    }
+  } else if (argc > 1) {
+    std::vector<std::string> names;
+    for (const CLI::App* command :
+         app.get_subcommands([](const CLI::App*) { return true; })) {
+      names.push_back(command->get_name());
+    }
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      names.erase(std::remove(names.begin(), names.end(), "__demo-child"),
+                  names.end());
+      std::fprintf(stderr, "statelog: unknown command '%s' (commands: %s)\n",
+                   argv[1], absl::StrJoin(names, ", ").c_str());
+      return static_cast<int>(ExitCode::kUsage);
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --help-all, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // One line, like every other diagnostic: "statelog COMMAND: ...".
+    std::string command;
+    for (const CLI::App* parsed : app.get_subcommands()) {
+      command = " " + parsed->get_name();
+    }
+    std::fprintf(stderr, "statelog%s: %s (see `statelog%s --help`)\n",
+                 command.c_str(), e.what(), command.c_str());
     return static_cast<int>(ExitCode::kUsage);
   }
   if (!run) return static_cast<int>(ExitCode::kUsage);

@@ -43,6 +43,13 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
     return absl::NotFoundError(
         absl::StrCat("no statelog store in ", dir, " (no STORE file)"));
   }
+  if (absl::IsDataLoss(identity.status())) {
+    // Without the store's identity nothing else can be checked against it;
+    // the report says so instead of failing without one.
+    return Json{{"ok", false},
+                {"problems", Json::array({std::string(
+                                 identity.status().message())})}};
+  }
   if (!identity.ok()) return identity.status();
 
   Json out = {{"store_id", ToHex(identity->store_id)}};

@@ -33,6 +33,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 using Json = nlohmann::json;
 
 struct CliResult {
@@ -429,6 +430,17 @@ TEST_F(CliTest, OutputThatStdoutCannotTakeExits5) {
   }
 }
 
+TEST_F(CliTest, AnInputFileThatIsADirectoryExits1) {
+  const std::string dir = InitStore();
+  CliResult apply = Run({"apply", dir, scratch_.path()});
+  EXPECT_EQ(apply.exit_code, 1);
+  EXPECT_THAT(apply.err, HasSubstr("is a directory, not an input file"));
+  CliResult init =
+      Run({"init", scratch_.Sub("other"), "--from", scratch_.path()});
+  EXPECT_EQ(init.exit_code, 1);
+  EXPECT_THAT(init.err, HasSubstr("is a directory"));
+}
+
 TEST_F(CliTest, InitFromAMissingFileExits1) {
   CliResult init =
       Run({"init", scratch_.Sub("store"), "--from", scratch_.Sub("nope")});
@@ -502,6 +514,31 @@ TEST_F(CliTest, GetOfAStoreWithMidLogCorruptionExits3) {
   CliResult get = Run({"get", dir});
   EXPECT_EQ(get.exit_code, 3) << get.out << get.err;
   EXPECT_EQ(get.out, "");
+  // One line: the damage, then what the command line offers for it.
+  EXPECT_THAT(Lines(get.err),
+              ElementsAre(AllOf(StartsWith("statelog get: DATA_LOSS: "),
+                                HasSubstr("mid-log corruption"),
+                                HasSubstr("--recovery-mode point-in-time"))));
+}
+
+TEST_F(CliTest, VerifyOfADamagedStoreFileReportsItAndExits3) {
+  const std::string dir = InitStore();
+  testing::WriteFileOrDie(dir + "/STORE", "x\n");
+  CliResult verify = Run({"verify", dir, "--compact"});
+  EXPECT_EQ(verify.exit_code, 3) << verify.err;
+  const Json report = ParseOrDie(verify.out);
+  EXPECT_EQ(report["ok"], false);
+  EXPECT_THAT(report["problems"][0].get<std::string>(), HasSubstr("STORE"));
+  EXPECT_THAT(Lines(verify.err),
+              ElementsAre(StartsWith("statelog verify: DAMAGED")));
+  // Other commands refuse it, pointing at verify, not at point-in-time
+  // recovery (which cannot help with it).
+  CliResult get = Run({"get", dir});
+  EXPECT_EQ(get.exit_code, 3);
+  EXPECT_THAT(Lines(get.err),
+              ElementsAre(AllOf(HasSubstr("STORE"),
+                                HasSubstr("`statelog verify DIR`"),
+                                Not(HasSubstr("point-in-time")))));
 }
 
 TEST_F(CliTest, PointInTimeRecoveryKeepsTheStateBeforeTheDamage) {
@@ -606,6 +643,32 @@ TEST_F(CliTest, UsageErrorsExit1) {
   EXPECT_EQ(
       Run({"apply", scratch_.Sub("x"), "--durability", "maybe"}).exit_code, 1);
   EXPECT_EQ(Run({"demo", "--seconds", "-1"}).exit_code, 1);
+}
+
+// Usage errors follow the diagnostics' rule: one line on stderr, starting
+// "statelog COMMAND:" (or "statelog:" before a command), naming the fault.
+TEST_F(CliTest, UsageErrorsAreOneLineNamingTheCommandAndTheFault) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string prefix;
+    std::string names;
+  };
+  const std::vector<Case> cases = {
+      {{"frobnicate"}, "statelog: ", "unknown command 'frobnicate'"},
+      {{"-V"}, "statelog: ", "unknown option '-V'"},
+      {{"get"}, "statelog get: ", "DIR is required"},
+      {{"get", scratch_.Sub("x"), "--no-such-flag"}, "statelog get: ",
+       "--no-such-flag"},
+      {{"apply", scratch_.Sub("x"), "--durability", "maybe"},
+       "statelog apply: ", "maybe"},
+  };
+  for (const Case& c : cases) {
+    CliResult result = Run(c.args);
+    EXPECT_EQ(result.exit_code, 1) << c.args[0];
+    EXPECT_THAT(Lines(result.err), ElementsAre(AllOf(StartsWith(c.prefix),
+                                                     HasSubstr(c.names))))
+        << result.err;
+  }
 }
 
 TEST_F(CliTest, ShortDemoKillsRecoversAndPasses) {
