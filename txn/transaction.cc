@@ -72,7 +72,8 @@ absl::StatusOr<std::string> StringMember(const Json::object_t& object,
 }
 
 // One element of an RFC 6902 patch or of the journal form's "ops". Members
-// an operation does not use are ignored, as RFC 6902 section 4 requires.
+// an operation does not use are ignored, as RFC 6902 section 4 requires,
+// except a "path" on a merge (which has none: it is refused).
 // Takes the value out of `json`.
 absl::StatusOr<Operation> ParseOperation(Json& json, size_t index) {
   const std::string context = absl::StrCat("op ", index);
@@ -89,6 +90,19 @@ absl::StatusOr<Operation> ParseOperation(Json& json, size_t index) {
         context, ": unknown op \"", internal::Printable(name), "\""));
   }
   Operation op = MakeOperation(*kind, "", "", Json());
+  if (op.kind == OpKind::kMerge) {
+    // Ignoring a path here would merge at the root what the caller meant
+    // for a member: a silent wrong state.
+    auto path = object->find("path");
+    if (path != object->end() && path->second != "") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          context,
+          " (merge): a merge patch applies to the whole document and takes "
+          "no \"path\" (got ",
+          path->second.dump(-1, ' ', false, Json::error_handler_t::replace),
+          "); nest the patch under the members it changes instead"));
+    }
+  }
   if (HasPath(op.kind)) {
     STATELOG_ASSIGN_OR_RETURN(
         op.path,

@@ -103,6 +103,17 @@ TEST(TransactionTest, FromJsonIgnoresMembersAnOperationDoesNotUse) {
   EXPECT_EQ(txn->ops()[0].from, "");
 }
 
+TEST(TransactionTest, FromJsonRefusesAPathOnAMerge) {
+  // Ignored, it would merge at the root a patch meant for /p.
+  EXPECT_THAT(Transaction::FromJson(Json::parse(
+                  R"({"ops":[{"op":"merge","path":"/p","value":{"z":3}}]})")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("takes no \"path\" (got \"/p\")")));
+  // The root's pointer says no more than no path.
+  EXPECT_OK(Transaction::FromJson(
+      Json::parse(R"([{"op":"merge","path":"","value":{"z":3}}])")));
+}
+
 TEST(TransactionTest, FromJsonAcceptsAMergePatchOfAnyType) {
   absl::StatusOr<Transaction> txn =
       Transaction::FromJson(Json::parse(R"({"merge": {"a": null}})"));
