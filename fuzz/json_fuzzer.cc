@@ -6,8 +6,9 @@
 //     accepts what ScanJson does and builds what nlohmann's parser
 //     builds (the same types at every node, the same dump), and ParseJson
 //     gives nlohmann's status;
-//   - valid text it leaves undecided holds a NUL byte, a byte order mark or
-//     a number with an exponent (the cases it leaves to nlohmann);
+//   - valid text it leaves undecided holds a byte order mark or a number
+//     with an exponent (the cases it leaves to nlohmann); text holding a
+//     NUL byte is never valid;
 //   - CheckJson gives exactly ParseJson's status;
 //   - for a valid object (text starting with a brace), ScanJson's member spans
 //   are FindMemberSpans'
@@ -69,6 +70,8 @@ void CheckText(absl::string_view text) {
     STATELOG_FUZZ_CHECK(SameJson(fast, *slow), "ParseJsonFast built ",
                         fast.dump(), ", nlohmann ", slow->dump());
   }
+  STATELOG_FUZZ_CHECK(!parsed.ok() || text.find('\0') == absl::string_view::npos,
+                      "text with a NUL byte was taken as JSON");
   if (!parsed.ok()) return;
   STATELOG_FUZZ_CHECK(scanned || testing::OnlyNlohmannDecides(text),
                       "ScanJson left ordinary valid text undecided");

@@ -101,6 +101,14 @@ absl::Status RunSax(absl::string_view text, absl::string_view what,
         what, ": invalid JSON (byte offset unknown): ", Describe(e.what())));
   }
   if (!parsed) return ParseFailure(text, what, *handler);
+  // nlohmann's lexer takes a NUL byte between tokens for the end of the
+  // input (for C strings), so "{}\0anything" parses as "{}". JSON has no
+  // raw NUL anywhere (one in a string has failed above).
+  if (const size_t nul = text.find('\0'); nul != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": a NUL byte at byte offset ", nul,
+        " (only white space may follow a JSON value)"));
+  }
   return absl::OkStatus();
 }
 

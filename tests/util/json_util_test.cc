@@ -36,6 +36,22 @@ TEST(ParseJsonTest, ParsesAValue) {
             Json::parse(R"({"a": [1, 2.5, "x", null, true], "b": {}})"));
 }
 
+// nlohmann's lexer ends the input at a NUL byte between tokens; the text
+// after it must not be dropped silently.
+TEST(ParseJsonTest, ANulByteAfterTheValueIsAnErrorNotTheEnd) {
+  using namespace std::string_literals;
+  for (const std::string& text :
+       {"{}\0"s, "{\"a\":1} \0xyz"s, "[1]\0\0"s, "7\0"s}) {
+    EXPECT_THAT(ParseJson(text, "input"),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("a NUL byte at byte offset")))
+        << text.size();
+    EXPECT_THAT(CheckJson(text, "input", nullptr),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("a NUL byte")));
+  }
+}
+
 TEST(ParseJsonTest, ParsesScalarsAtTheTop) {
   EXPECT_EQ(*ParseJson("42", "n"), Json(42));
   EXPECT_EQ(*ParseJson("\"s\"", "s"), Json("s"));
@@ -203,10 +219,10 @@ TEST(CheckJsonTest, FindsTopLevelMembersInTextOrderOnly) {
                              Pair("\"z\"", "3")));
   EXPECT_TRUE(Members(R"([{"a": 1}])").empty());
   EXPECT_TRUE(Members("{}").empty());
-  // Text only nlohmann decides (a NUL after the value ends nlohmann's
-  // input) gets the same spans from the slow path.
-  const std::string with_nul("{\"a\":[1],\"b\":-2e-400}\0junk", 27);
-  EXPECT_THAT(Members(with_nul),
+  // Text only nlohmann decides (an underflowing number) gets the same
+  // spans from the slow path.
+  const std::string underflow("{\"a\":[1],\"b\":-2e-400}");
+  EXPECT_THAT(Members(underflow),
               ::testing::ElementsAre(Pair("\"a\"", "[1]"),
                                      Pair("\"b\"", "-2e-400")));
 }
