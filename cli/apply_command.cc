@@ -23,6 +23,7 @@ struct ApplyFlags {
   std::string input = "-";
   Durability durability = Durability::kSync;
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
+  double wait_seconds = 0;
 };
 
 // Parses one input line into a transaction.
@@ -53,7 +54,8 @@ int RunApply(const ApplyFlags& flags) {
   // Merge patches are appended without loading the state; the first other
   // transaction loads it (docs/cli.md, "Which transactions need the state").
   options.load_state_lazily = true;
-  absl::StatusOr<OpenResult> opened = Store::Open(flags.dir, options);
+  absl::StatusOr<OpenResult> opened =
+      OpenWaitingForLock(flags.dir, options, flags.wait_seconds);
   if (!opened.ok()) return FailOpen("apply", opened.status());
   NoteRecovery("apply", opened->report);
   Store& store = *opened->store;
@@ -103,6 +105,7 @@ void AddApplyCommand(CLI::App& app, CommandRunner* run) {
   command->add_option("FILE", flags->input, "JSON Lines input, or - for stdin")
       ->capture_default_str();
   AddDurabilityFlag(command, &flags->durability);
+  AddWaitFlag(command, &flags->wait_seconds);
   AddRecoveryModeFlag(command, &flags->recovery_mode);
   command->callback(
       [run, flags] { *run = [flags] { return RunApply(*flags); }; });

@@ -84,12 +84,14 @@ int RunVerify(const VerifyFlags& flags) {
 struct CompactFlags {
   std::string dir;
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
+  double wait_seconds = 0;
 };
 
 int RunCompact(const CompactFlags& flags) {
   Options options;
   options.recovery_mode = flags.recovery_mode;
-  absl::StatusOr<OpenResult> opened = Store::Open(flags.dir, options);
+  absl::StatusOr<OpenResult> opened =
+      OpenWaitingForLock(flags.dir, options, flags.wait_seconds);
   if (!opened.ok()) return FailOpen("compact", opened.status());
   NoteRecovery("compact", opened->report);
   Store& store = *opened->store;
@@ -138,6 +140,7 @@ void AddCompactCommand(CLI::App& app, CommandRunner* run) {
       "{\"seq\":N,\"snapshot\":FILE,\"snapshot_seq\":N,...}.\n");
   command->add_option("DIR", flags->dir, "Store directory")->required();
   AddRecoveryModeFlag(command, &flags->recovery_mode);
+  AddWaitFlag(command, &flags->wait_seconds);
   command->callback(
       [run, flags] { *run = [flags] { return RunCompact(*flags); }; });
 }

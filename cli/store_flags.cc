@@ -4,9 +4,14 @@
 
 #include "cli/store_flags.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace statelog::cli {
 namespace {
@@ -53,6 +58,33 @@ void AddDurabilityFlag(CLI::App* command, Durability* durability) {
               "sync (default: acknowledge after fdatasync), interval "
               "(fdatasync every 100 ms) or none (at close)")
       ->option_text("POLICY");
+}
+
+void AddWaitFlag(CLI::App* command, double* seconds) {
+  command
+      ->add_option("--wait", *seconds,
+                   "Seconds to wait for another process's lock on the "
+                   "store (default 0: fail at once with exit 4)")
+      ->option_text("SECONDS")
+      ->check(CLI::Range(0.0, 86400.0));
+}
+
+absl::StatusOr<OpenResult> OpenWaitingForLock(const std::string& dir,
+                                              const Options& options,
+                                              double wait_seconds) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(wait_seconds);
+  absl::Duration pause = absl::Milliseconds(1);
+  for (;;) {
+    absl::StatusOr<OpenResult> opened = Store::Open(dir, options);
+    // Store::Open says "locked by pid N on host H" when another opener
+    // holds the lock; nothing else is worth waiting for.
+    const bool locked = absl::IsFailedPrecondition(opened.status()) &&
+                        absl::StrContains(opened.status().message(), "locked");
+    const absl::Time now = absl::Now();
+    if (!locked || now >= deadline) return opened;
+    absl::SleepFor(std::min(pause, deadline - now));
+    pause = std::min(pause * 2, absl::Milliseconds(50));
+  }
 }
 
 }  // namespace statelog::cli

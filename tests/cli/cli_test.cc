@@ -16,11 +16,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <ostream>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -588,6 +591,34 @@ TEST_F(CliTest, SecondWriterWhileTheStoreIsLockedExits4) {
   EXPECT_EQ(holder.ReadLine(), R"({"seq":2})");
   EXPECT_EQ(holder.Wait(), 0);
   EXPECT_EQ(GetState(dir), Json::parse(R"({"holder":2})"));
+}
+
+TEST_F(CliTest, WaitLetsAWriterQueueForTheLock) {
+  const std::string dir = InitStore();
+  auto holder = std::make_unique<BackgroundCli>(
+      std::vector<std::string>{"apply", dir, "-"}, scratch_.Sub("holder.err"));
+  holder->Write("{\"merge\":{\"holder\":1}}\n");
+  ASSERT_EQ(holder->ReadLine(), R"({"seq":1})");
+
+  // A short wait runs out: exit 4, after the wait, not at once.
+  const absl::Time start = absl::Now();
+  CliResult gave_up =
+      Run({"apply", dir, "--wait", "0.3"}, "{\"merge\":{\"late\":1}}\n");
+  EXPECT_EQ(gave_up.exit_code, 4) << gave_up.err;
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
+
+  // A long one gets the store once the holder lets go.
+  std::thread release([&holder] {
+    absl::SleepFor(absl::Milliseconds(300));
+    EXPECT_EQ(holder->Wait(), 0);
+  });
+  CliResult queued =
+      Run({"apply", dir, "--wait", "30"}, "{\"merge\":{\"queued\":1}}\n");
+  release.join();
+  EXPECT_EQ(queued.exit_code, 0) << queued.err;
+  EXPECT_EQ(queued.out, "{\"seq\":2}\n");
+  EXPECT_EQ(Run({"compact", dir, "--wait", "1"}).exit_code, 0);
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"holder":1,"queued":1})"));
 }
 
 TEST_F(CliTest, CompactNamesTheSnapshotAndKeepsTheState) {
