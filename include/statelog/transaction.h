@@ -32,7 +32,11 @@ namespace statelog {
 
 using Json = nlohmann::json;
 
-// Values deeper than this (counting the pointer's own depth) are rejected.
+// How deep a state nests. An operation's value is rejected if its own
+// nesting plus the levels above it exceeds this; the levels above it are
+// its pointer's depth, but at least 3, the levels of the journal record
+// around it ({"ops":[{"value":...}]}). So a value at "" or "/x" may nest
+// 253 levels, one at "/a/b/c/d" 252.
 inline constexpr int kMaxNestingDepth = 256;
 
 enum class OpKind { kAdd, kRemove, kReplace, kMove, kCopy, kTest, kMerge, kSet, kUnset };
