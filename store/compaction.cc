@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "journal/journal_reader.h"
+#include "recovery/quarantine.h"
 #include "store/snapshot_builder.h"
 #include "store/store_impl.h"
 #include "util/file_names.h"
@@ -259,6 +260,24 @@ absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
     } else {
       listed.push_back(snapshots[i]);
       status.Update(removed);
+    }
+  }
+  // A snapshot file that is not listed is one recovery passed over as
+  // damaged. Once it is older than every kept snapshot, no recovery will
+  // ever try it again: it goes to quarantine/ as evidence, instead of
+  // staying in the store for verify to report forever.
+  absl::StatusOr<std::vector<SnapshotName>> on_disk =
+      ListSnapshots(env_, dir_);
+  if (status.ok() && !on_disk.ok()) status = on_disk.status();
+  if (on_disk.ok()) {
+    for (const SnapshotName& name : *on_disk) {
+      const bool is_listed =
+          std::any_of(listed.begin(), listed.end(),
+                      [&name](const SnapshotName& l) { return l.file == name.file; });
+      if (is_listed || name.seq >= oldest_kept || !status.ok()) continue;
+      status = QuarantineFile(env_, dir_, name.file,
+                              "a damaged snapshot older than every kept one")
+                   .status();
     }
   }
   {

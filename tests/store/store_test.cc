@@ -19,6 +19,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "recovery/verify.h"
 #include "tests/testing/allocation_hooks.h"
 #include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
@@ -293,6 +294,47 @@ TEST(StoreTest, OptionsThatAreNoEnumValueAreRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("Options.recovery_mode")));
   EXPECT_FALSE(std::filesystem::exists(tmp.Sub("s")));
+}
+
+// A snapshot recovery passed over as damaged is never read again once newer
+// ones are kept: retention moves it to quarantine/ (evidence kept), and the
+// store verifies clean again.
+TEST(StoreTest, RetentionQuarantinesADamagedSnapshotOnceSuperseded) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  {
+    auto store = OpenOrDie(dir, Create());
+    ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
+    ASSERT_OK(store->Compact());
+    ASSERT_OK(store->Apply(Transaction().Set("/a", 2)));
+    ASSERT_OK(store->Compact());
+  }
+  const std::string damaged = internal::SnapshotFileName(2);
+  std::string bytes = ::statelog::testing::ReadFileOrDie(dir + "/" + damaged);
+  bytes[bytes.size() - 3] ^= 0x01;
+  ::statelog::testing::WriteFileOrDie(dir + "/" + damaged, bytes);
+  {
+    auto store = OpenOrDie(dir, Options());
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(*store->Get("/a"), 2);  // from snapshot 1 and the journal
+    for (int i = 3; i <= 5; ++i) {
+      ASSERT_OK(store->Apply(Transaction().Set("/a", i)));
+      ASSERT_OK(store->Compact());
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/" + damaged));
+  bool kept = false;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir + "/quarantine")) {
+    if (absl::StartsWith(entry.path().filename().string(), damaged)) {
+      kept = ::statelog::testing::ReadFileOrDie(entry.path().string()) == bytes;
+    }
+  }
+  EXPECT_TRUE(kept) << "the damaged snapshot is not in quarantine/";
+  absl::StatusOr<Json> verified = internal::VerifyStore(dir, Env::Default());
+  ASSERT_OK(verified);
+  EXPECT_TRUE((*verified)["ok"].get<bool>()) << verified->dump();
+  EXPECT_EQ(*OpenOrDie(dir, Options())->Get("/a"), 5);
 }
 
 TEST(StoreTest, ErrorIfExists) {
