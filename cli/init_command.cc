@@ -45,6 +45,10 @@ int RunInit(const InitFlags& flags) {
   options.create_if_missing = true;
   options.error_if_exists = true;
   absl::StatusOr<OpenResult> opened = Store::Open(flags.dir, options);
+  // NotFound here is a missing parent directory, not a missing store.
+  if (absl::IsNotFound(opened.status())) {
+    return Fail("init", opened.status(), ExitCode::kIoError);
+  }
   if (!opened.ok()) return FailOpen("init", opened.status());
   Store& store = *opened->store;
   if (!initial.empty()) {

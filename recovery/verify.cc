@@ -2,6 +2,7 @@
 
 #include "recovery/verify.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "journal/journal_reader.h"
 #include "journal/record.h"
@@ -67,7 +68,11 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
     Json entry = {{"file", name.file}, {"seq", name.seq}, {"ok", state.ok()}};
     if (!state.ok()) {
       entry["error"] = std::string(state.status().message());
-      problems.push_back(absl::StrCat(name.file, ": ", state.status().message()));
+      // Named once: most snapshot errors start with the file's name.
+      const absl::string_view message = state.status().message();
+      problems.push_back(absl::StartsWith(message, name.file)
+                             ? std::string(message)
+                             : absl::StrCat(name.file, ": ", message));
     }
     snapshots.push_back(std::move(entry));
   }

@@ -444,6 +444,12 @@ TEST_F(CliTest, AnInputFileThatIsADirectoryExits1) {
   EXPECT_THAT(init.err, HasSubstr("is a directory"));
 }
 
+TEST_F(CliTest, InitUnderAMissingDirectoryExits5NotStoreNotFound) {
+  CliResult init = Run({"init", scratch_.Sub("no/such/parent")});
+  EXPECT_EQ(init.exit_code, 5) << init.err;
+  EXPECT_THAT(init.err, HasSubstr("no/such/parent"));
+}
+
 TEST_F(CliTest, InitFromAMissingFileExits1) {
   CliResult init =
       Run({"init", scratch_.Sub("store"), "--from", scratch_.Sub("nope")});

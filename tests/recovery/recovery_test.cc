@@ -368,6 +368,29 @@ TEST(RecoveryTest, SnapshotOfAnotherStoreIsNeverLoaded) {
 namespace statelog {
 namespace {
 
+TEST(VerifyTest, NamesADamagedSnapshotOnce) {
+  testing::MemEnv env;
+  Options options;
+  options.env = &env;
+  options.create_if_missing = true;
+  {
+    absl::StatusOr<OpenResult> opened = Store::Open("/s", options);
+    ASSERT_OK(opened);
+    ASSERT_OK(opened->store->Apply(Transaction().Set("/a", 1)));
+    ASSERT_OK(opened->store->Compact());
+  }
+  const std::string file = internal::SnapshotFileName(1);
+  std::string bytes;
+  ASSERT_TRUE(env.GetFile("/s/" + file, &bytes));
+  bytes[0] ^= 0x01;
+  env.PutFile("/s/" + file, bytes);
+  absl::StatusOr<Json> verified = internal::VerifyStore("/s", &env);
+  ASSERT_OK(verified);
+  const std::string problem = (*verified)["problems"][0].get<std::string>();
+  EXPECT_TRUE(absl::StartsWith(problem, file + ": ")) << problem;
+  EXPECT_EQ(problem.find(file, 1), std::string::npos) << problem;
+}
+
 // A file verify cannot read says nothing about damage: verify fails with
 // the error (the CLI exits 5, not 3) instead of reporting the store damaged.
 TEST(VerifyTest, AFileItCannotReadIsAnErrorNotDamage) {
