@@ -368,17 +368,22 @@ TEST(RecoveryTest, SnapshotOfAnotherStoreIsNeverLoaded) {
 namespace statelog {
 namespace {
 
-TEST(VerifyTest, NamesADamagedSnapshotOnce) {
-  testing::MemEnv env;
+// A store at "/s" in `env` holding {"a":1} at seq 1, compacted if asked.
+void MakeMemStore(testing::MemEnv* env, bool compact) {
   Options options;
-  options.env = &env;
+  options.env = env;
   options.create_if_missing = true;
-  {
-    absl::StatusOr<OpenResult> opened = Store::Open("/s", options);
-    ASSERT_OK(opened);
-    ASSERT_OK(opened->store->Apply(Transaction().Set("/a", 1)));
+  absl::StatusOr<OpenResult> opened = Store::Open("/s", options);
+  ASSERT_OK(opened);
+  ASSERT_OK(opened->store->Apply(Transaction().Set("/a", 1)));
+  if (compact) {
     ASSERT_OK(opened->store->Compact());
   }
+}
+
+TEST(VerifyTest, NamesADamagedSnapshotOnce) {
+  testing::MemEnv env;
+  MakeMemStore(&env, /*compact=*/true);
   const std::string file = internal::SnapshotFileName(1);
   std::string bytes;
   ASSERT_TRUE(env.GetFile("/s/" + file, &bytes));
@@ -395,14 +400,7 @@ TEST(VerifyTest, NamesADamagedSnapshotOnce) {
 // the error (the CLI exits 5, not 3) instead of reporting the store damaged.
 TEST(VerifyTest, AFileItCannotReadIsAnErrorNotDamage) {
   testing::MemEnv env;
-  Options options;
-  options.env = &env;
-  options.create_if_missing = true;
-  {
-    absl::StatusOr<OpenResult> opened = Store::Open("/s", options);
-    ASSERT_OK(opened);
-    ASSERT_OK(opened->store->Apply(Transaction().Set("/a", 1)));
-  }
+  MakeMemStore(&env, /*compact=*/false);
   absl::StatusOr<Json> clean = internal::VerifyStore("/s", &env);
   ASSERT_OK(clean);
   EXPECT_TRUE((*clean)["ok"].get<bool>()) << clean->dump();
