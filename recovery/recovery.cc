@@ -195,8 +195,13 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
   }
   for (const std::string& file : journal.files_after_damage) {
     if (options.read_only) {
+      // The size a read-write open would move (0 if it cannot be read).
+      uint64_t bytes = 0;
+      absl::StatusOr<std::unique_ptr<File>> opened =
+          env->OpenFile(JoinPath(dir, file), Env::OpenMode::kRead);
+      if (opened.ok()) bytes = (*opened)->Size().value_or(0);
       report.quarantined.push_back(QuarantineEntry{
-          "", file, 0, 0, reason + " (read-only open: left in place)"});
+          "", file, 0, bytes, reason + " (read-only open: left in place)"});
       continue;
     }
     STATELOG_ASSIGN_OR_RETURN(QuarantineEntry entry,

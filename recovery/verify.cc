@@ -29,6 +29,10 @@ bool CouldNotRead(const absl::Status& status) {
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kUnknown:
       return true;
+    case absl::StatusCode::kFailedPrecondition:
+      // A symlink in place of a store file (errno_status.cc): refused, not
+      // read, as every command refuses it.
+      return absl::StrContains(status.message(), "never follows symlinks");
     default:
       return false;
   }

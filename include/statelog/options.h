@@ -56,11 +56,12 @@ struct Options {
   // Fail with AlreadyExists if the store exists.
   bool error_if_exists = false;
   // Open without the write lock and without changing any file. Apply,
-  // Compact and Sync fail with FailedPrecondition.
+  // Compact and Sync fail with FailedPrecondition. Excludes
+  // create_if_missing (InvalidArgument).
   bool read_only = false;
 
   Durability durability = Durability::kSync;
-  // For Durability::kInterval.
+  // For Durability::kInterval. Must be positive.
   absl::Duration sync_interval = absl::Milliseconds(100);
   // For Durability::kSync with concurrent writers (group commit): the
   // longest a writer about to write and fdatasync a batch waits for the
@@ -68,13 +69,13 @@ struct Options {
   // that they share this fdatasync instead of waiting for the next one. The
   // wait is also at most half the last fdatasync, ends as soon as they are
   // all in, and is skipped after one that timed out. A single writer never
-  // waits. Zero disables it.
+  // waits. Zero disables it; at most 1 s.
   absl::Duration max_group_commit_wait = absl::Milliseconds(1);
 
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
 
-  // Size of each preallocated, zero-filled journal segment. A record larger
-  // than a segment gets a segment of its own size.
+  // Size of each preallocated, zero-filled journal segment, 4 KiB to 16 GiB.
+  // A record larger than a segment gets a segment of its own size.
   uint64_t segment_bytes = 1 << 20;
   // Under Durability::kNone and kInterval, commits of up to 64 KiB are
   // copied into a shared memory mapping of the journal segment instead of
@@ -88,7 +89,9 @@ struct Options {
   // commit. Ignored under kSync, whose fdatasync per commit dwarfs the
   // system call. Needs Linux 5.14 or later, else it has no effect.
   bool map_journal_writes = true;
-  // Largest encoded transaction; larger ones are InvalidArgument.
+  // Largest encoded transaction, 64 bytes to 1 GiB; larger transactions are
+  // InvalidArgument. Options out of their ranges make Open fail with
+  // InvalidArgument naming the option.
   uint64_t max_record_bytes = 16 << 20;
 
   // Automatic compaction once the journal written since the newest snapshot

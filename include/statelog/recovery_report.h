@@ -1,7 +1,9 @@
 // statelog/recovery_report.h
 //
-// What recovery found and did, returned by `Store::Open` and written to
-// `recovery-report.json` in the store directory (except for read-only opens).
+// What recovery found and did, returned by `Store::Open`. A read-write open
+// also writes it to `recovery-report.json` in the store directory when it
+// found or did something, and on the first clean open after that
+// (docs/recovery.md); read-only opens never write it.
 
 #ifndef STATELOG_RECOVERY_REPORT_H_
 #define STATELOG_RECOVERY_REPORT_H_

@@ -350,6 +350,38 @@ TEST(RecoveryTest, ReadOnlyOpenChangesNothingEvenWithATornTail) {
   EXPECT_FALSE(fs::exists(dir + "/recovery-report.json"));
 }
 
+// What a read-only open would move, it reports with the size a read-write
+// open would move: whole later segments included.
+TEST(RecoveryTest, ReadOnlyReportGivesTheSizeOfEachSegmentItWouldMove) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  {
+    Options o;
+    o.create_if_missing = true;
+    o.segment_bytes = 4096;
+    auto r = Store::Open(dir, o);
+    ASSERT_OK(r);
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_OK(r->store->Apply(
+          Transaction().Set("/k" + std::to_string(i), std::string(900, 'x'))));
+    }
+  }
+  std::string segment = ReadFileOrDie(SegmentPath(dir));
+  segment[RecordOffsets(segment)[1] - 2] ^= 0x40;  // record 1's payload
+  WriteFileOrDie(SegmentPath(dir), segment);
+  Options o;
+  o.read_only = true;
+  o.recovery_mode = RecoveryMode::kPointInTime;
+  absl::StatusOr<OpenResult> r = Store::Open(dir, o);
+  ASSERT_OK(r);
+  ASSERT_GT(r->report.quarantined.size(), 2u);
+  for (size_t i = 1; i < r->report.quarantined.size(); ++i) {
+    const QuarantineEntry& entry = r->report.quarantined[i];
+    EXPECT_EQ(entry.bytes, fs::file_size(dir + "/" + entry.source))
+        << entry.source;
+  }
+}
+
 TEST(RecoveryTest, SnapshotOfAnotherStoreIsNeverLoaded) {
   ScratchDir tmp;
   MakeStore(tmp.Sub("a"));
@@ -394,6 +426,19 @@ TEST(VerifyTest, NamesADamagedSnapshotOnce) {
   const std::string problem = (*verified)["problems"][0].get<std::string>();
   EXPECT_TRUE(absl::StartsWith(problem, file + ": ")) << problem;
   EXPECT_EQ(problem.find(file, 1), std::string::npos) << problem;
+}
+
+// A symlink in place of a store file is refused, as every command refuses
+// it: an error (exit 5), not damage.
+TEST(VerifyTest, ASymlinkedSegmentIsAnErrorNotDamage) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  fs::rename(SegmentPath(dir), tmp.Sub("elsewhere.log"));
+  fs::create_symlink(tmp.Sub("elsewhere.log"), SegmentPath(dir));
+  EXPECT_THAT(internal::VerifyStore(dir, Env::Default()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("symlink")));
 }
 
 // A file verify cannot read says nothing about damage: verify fails with
