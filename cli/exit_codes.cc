@@ -22,6 +22,11 @@ const char kExitCodeHelp[] =
     "  4  store locked by another process\n"
     "  5  I/O or other system error\n";
 
+bool IsLockedError(const absl::Status& status) {
+  return absl::IsFailedPrecondition(status) &&
+         absl::StrContains(status.message(), "locked");
+}
+
 ExitCode ExitCodeForOpenError(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kOk:
@@ -36,9 +41,7 @@ ExitCode ExitCodeForOpenError(const absl::Status& status) {
     case absl::StatusCode::kFailedPrecondition:
       // The same code covers a symlinked store path, which is an I/O-level
       // refusal, not contention.
-      return status.message().find("locked") != absl::string_view::npos
-                 ? ExitCode::kLocked
-                 : ExitCode::kIoError;
+      return IsLockedError(status) ? ExitCode::kLocked : ExitCode::kIoError;
     default:
       return ExitCode::kIoError;
   }

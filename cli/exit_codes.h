@@ -28,6 +28,10 @@ enum class ExitCode : int {
 // The text `statelog --help` and docs/cli.md show for the codes above.
 extern const char kExitCodeHelp[];
 
+// Whether `status` (from `Store::Open`) says another process holds the
+// store's lock: FailedPrecondition mentioning "locked".
+bool IsLockedError(const absl::Status& status);
+
 // Exit code for an error from `Store::Open`: NotFound is a missing store,
 // FailedPrecondition mentioning "locked" a held lock, AlreadyExists and
 // InvalidArgument bad usage.
@@ -42,7 +46,8 @@ ExitCode ExitCodeForOperationError(const absl::Status& status);
 int Fail(absl::string_view command, const absl::Status& status, ExitCode code);
 
 // Fail() for an error from `Store::Open`, with ExitCodeForOpenError's code.
-// For DataLoss it adds a hint about --recovery-mode point-in-time.
+// For DataLoss (except in verify) the line ends with what the command line
+// offers: verify, and --recovery-mode point-in-time for mid-log damage.
 int FailOpen(absl::string_view command, const absl::Status& status);
 
 }  // namespace statelog::cli

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/exit_codes.h"
 
 namespace statelog::cli {
 namespace {
@@ -76,12 +76,9 @@ absl::StatusOr<OpenResult> OpenWaitingForLock(const std::string& dir,
   absl::Duration pause = absl::Milliseconds(1);
   for (;;) {
     absl::StatusOr<OpenResult> opened = Store::Open(dir, options);
-    // Store::Open says "locked by pid N on host H" when another opener
-    // holds the lock; nothing else is worth waiting for.
-    const bool locked = absl::IsFailedPrecondition(opened.status()) &&
-                        absl::StrContains(opened.status().message(), "locked");
+    // Nothing but another opener's lock is worth waiting for.
     const absl::Time now = absl::Now();
-    if (!locked || now >= deadline) return opened;
+    if (!IsLockedError(opened.status()) || now >= deadline) return opened;
     absl::SleepFor(std::min(pause, deadline - now));
     pause = std::min(pause * 2, absl::Milliseconds(50));
   }
