@@ -74,14 +74,22 @@ int FailOpen(absl::string_view command, const absl::Status& status) {
   if (status.code() != absl::StatusCode::kDataLoss || command == "verify") {
     return Fail(command, status, ExitCodeForOpenError(status));
   }
-  // Damage: what the command line offers, on the same line. The library's
-  // message names the library's option for point-in-time recovery.
+  // Damage: what the command line offers, on the same line. Where the
+  // library's message names its option for point-in-time recovery, the
+  // command's flag takes that sentence's place.
+  absl::string_view message = status.message();
   std::string hint = "; `statelog verify DIR` describes the damage";
-  if (absl::StrContains(status.message(), "kPointInTime")) {
-    hint += ", and `--recovery-mode point-in-time` opens the state before it";
+  constexpr absl::string_view kLibraryHint = " Open with RecoveryMode::";
+  if (const size_t at = message.find(kLibraryHint);
+      at != absl::string_view::npos) {
+    message = message.substr(0, at);
+    hint = absl::StrCat(
+        " `--recovery-mode point-in-time` opens the state before the damage "
+        "(with apply or compact, the rest goes to quarantine)",
+        hint);
   }
   return Fail(command,
-              absl::Status(status.code(), absl::StrCat(status.message(), hint)),
+              absl::Status(status.code(), absl::StrCat(message, hint)),
               ExitCodeForOpenError(status));
 }
 

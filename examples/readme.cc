@@ -34,6 +34,8 @@ absl::Status Run() {
 
   absl::StatusOr<statelog::Json> state = store->Get("");  // "" is the whole state
   if (!state.ok()) return state.status();
+  // First run: {"agent":{"step":2},"runs":1,"status":"running"} at seq 3
+  // (a run adds three transactions; "runs" counts the runs).
   std::cout << *state << " at seq " << *seq << "\n";
   return absl::OkStatus();
 }

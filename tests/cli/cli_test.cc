@@ -527,7 +527,8 @@ TEST_F(CliTest, GetOfAStoreWithMidLogCorruptionExits3) {
   EXPECT_THAT(Lines(get.err),
               ElementsAre(AllOf(StartsWith("statelog get: DATA_LOSS: "),
                                 HasSubstr("mid-log corruption"),
-                                HasSubstr("--recovery-mode point-in-time"))));
+                                HasSubstr("--recovery-mode point-in-time"),
+                                Not(HasSubstr("RecoveryMode::")))));
 }
 
 TEST_F(CliTest, VerifyOfADamagedStoreFileReportsItAndExits3) {
