@@ -81,6 +81,11 @@ int RunApply(const ApplyFlags& flags) {
   if (!reader.status().ok()) {
     return Fail("apply", reader.status(), ExitCode::kIoError);
   }
+  // Under interval and none, what was printed is made durable here, where
+  // a failure can still change the exit code (closing would sync too, but
+  // could not report it).
+  absl::Status synced = store.Sync();
+  if (!synced.ok()) return Fail("apply", synced, ExitCode::kIoError);
   return static_cast<int>(ExitCode::kOk);
 }
 
