@@ -56,8 +56,9 @@ class Store {
   // Opens (or, with `create_if_missing`, creates) the store in `dir`, takes
   // the exclusive lock `dir/LOCK` unless `read_only`, and runs recovery.
   // Errors: NotFound (no store; with `create_if_missing`, a parent of `dir`
-  // missing), FailedPrecondition (locked by another opener, naming pid and
-  // host; a symlink; with `create_if_missing`, `dir` holds files that are
+  // missing), FailedPrecondition (locked by another opener: the message
+  // starts "store is locked by another opener" and names pid and host; a
+  // symlink; with `create_if_missing`, `dir` holds files that are
   // not a store's, which are left as they are), DataLoss (damage recovery
   // may not repair, naming segment, offset and sequence number),
   // AlreadyExists (with `error_if_exists`), InvalidArgument (Options out of
@@ -109,8 +110,8 @@ class Store {
   // open store holds").
   [[nodiscard]] absl::StatusOr<Json> Get(const std::string& pointer) const;
   // Calls `fn` with the whole state, consistent, under a shared lock. From
-  // `fn`, the same store's other calls fail as from Update's. The first Read or Update after an
-  // open parses every member still left as text.
+  // `fn`, the same store's other calls fail as from Update's. The first
+  // Read or Update after an open parses every member still left as text.
   [[nodiscard]] absl::Status Read(
       const std::function<void(const Json& state, uint64_t seq)>& fn) const;
 
