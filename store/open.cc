@@ -202,16 +202,14 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
     return dir_status;
   }
 
-  // What would be refused for want of a store is refused before the lock
-  // file is made: a directory that is not a store is left as it was. Asked
-  // again under the lock, which decides.
-  if (!opts.read_only) {
-    absl::StatusOr<internal::StoreIdentity> early =
-        internal::ReadIdentity(env, dir);
-    if (absl::IsNotFound(early.status())) {
-      if (!opts.create_if_missing) return NoStore(dir);
-      STATELOG_RETURN_IF_ERROR(CreationLeftovers(env, dir).status());
-    }
+  // STORE, once there, never changes, so it is read once, before the lock:
+  // what would be refused for want of a store is refused before the lock
+  // file is made, and a directory that is not a store is left as it was.
+  absl::StatusOr<internal::StoreIdentity> identity =
+      internal::ReadIdentity(env, dir);
+  if (absl::IsNotFound(identity.status())) {
+    if (!opts.create_if_missing) return NoStore(dir);
+    STATELOG_RETURN_IF_ERROR(CreationLeftovers(env, dir).status());
   }
 
   std::unique_ptr<FileLock> lock;
@@ -222,14 +220,17 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   }
 
   bool created = false;
-  absl::StatusOr<internal::StoreIdentity> identity =
-      internal::ReadIdentity(env, dir);
   if (absl::IsNotFound(identity.status())) {
-    if (!opts.create_if_missing) return NoStore(dir);
-    STATELOG_RETURN_IF_ERROR(CreateStore(env, dir, opts));
+    // Asked again under the lock, which decides: another opener may have
+    // created the store meanwhile.
     identity = internal::ReadIdentity(env, dir);
-    created = true;
-  } else if (identity.ok() && opts.error_if_exists) {
+    if (absl::IsNotFound(identity.status())) {
+      STATELOG_RETURN_IF_ERROR(CreateStore(env, dir, opts));
+      identity = internal::ReadIdentity(env, dir);
+      created = true;
+    }
+  }
+  if (!created && identity.ok() && opts.error_if_exists) {
     return absl::AlreadyExistsError(
         absl::StrCat("a statelog store already exists in ", dir));
   }
