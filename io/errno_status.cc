@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace statelog::internal {
@@ -22,13 +23,18 @@ absl::Status ErrnoStatus(int err, absl::string_view context) {
       return absl::AlreadyExistsError(message);
     case ELOOP:
       return absl::FailedPreconditionError(
-          absl::StrCat(message, "; statelog never follows symlinks"));
+          absl::StrCat(message, "; ", kNoSymlinks));
     case EACCES:
     case EPERM:
       return absl::PermissionDeniedError(message);
     default:
       return absl::InternalError(message);
   }
+}
+
+bool IsSymlinkRefusal(const absl::Status& status) {
+  return absl::IsFailedPrecondition(status) &&
+         absl::EndsWith(status.message(), kNoSymlinks);
 }
 
 }  // namespace statelog::internal

@@ -17,6 +17,13 @@ namespace statelog::internal {
 // "<context>: <strerror> (errno N)".
 absl::Status ErrnoStatus(int err, absl::string_view context);
 
+// The words every refusal of a symlink in place of a store file ends with
+// (FailedPrecondition), and whether `status` is such a refusal: a file
+// refused, not read, which says nothing about damage.
+inline constexpr absl::string_view kNoSymlinks =
+    "statelog never follows symlinks";
+bool IsSymlinkRefusal(const absl::Status& status);
+
 }  // namespace statelog::internal
 
 #endif  // STATELOG_IO_ERRNO_STATUS_H_

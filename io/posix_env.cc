@@ -158,7 +158,7 @@ absl::Status CheckType(const std::string& path, mode_t want,
   }
   if (S_ISLNK(st.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        path, " is a symlink; statelog never follows symlinks"));
+        path, " is a symlink; ", internal::kNoSymlinks));
   }
   if ((st.st_mode & S_IFMT) != want) {
     return absl::FailedPreconditionError(

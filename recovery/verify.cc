@@ -7,6 +7,7 @@
 #include "journal/journal_reader.h"
 #include "journal/record.h"
 #include "io/atomic_file.h"
+#include "io/errno_status.h"
 #include "recovery/recovery.h"
 #include "snapshot/snapshot_file.h"
 #include "store/identity.h"
@@ -30,9 +31,9 @@ bool CouldNotRead(const absl::Status& status) {
     case absl::StatusCode::kUnknown:
       return true;
     case absl::StatusCode::kFailedPrecondition:
-      // A symlink in place of a store file (errno_status.cc): refused, not
-      // read, as every command refuses it.
-      return absl::StrContains(status.message(), "never follows symlinks");
+      // A symlink in place of a store file, refused as every command
+      // refuses it.
+      return IsSymlinkRefusal(status);
     default:
       return false;
   }
