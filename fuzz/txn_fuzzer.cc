@@ -173,7 +173,8 @@ void CheckTransaction(absl::string_view state_text, const Json& state,
   STATELOG_FUZZ_CHECK(encoded.ok() && *encoded == payload,
                       "EncodeJournalForm differs from ToJson().dump(): ",
                       encoded.ok() ? *encoded : encoded.status().ToString());
-  CheckFastDecode(payload, /*written_here=*/true);
+  // A store writes no record for an empty transaction.
+  CheckFastDecode(payload, /*written_here=*/!txn->empty());
   absl::StatusOr<Json> reparsed = internal::ParseJson(payload, "payload");
   STATELOG_FUZZ_CHECK(reparsed.ok(), "journal form does not parse: ",
                       reparsed.status().ToString());
@@ -196,9 +197,17 @@ void CheckTransaction(absl::string_view state_text, const Json& state,
                         status.ToString(), ") changed the state");
   }
 
-  // Replayed as a journal record: the same outcome.
+  // Replayed as a journal record: the same outcome. An empty transaction
+  // changes nothing and is never written; as a record it is refused.
   Json replayed = state;
   const absl::Status replay = internal::ApplyRecordPayload(payload, &replayed);
+  if (txn->empty()) {
+    STATELOG_FUZZ_CHECK(status.ok() && applied == state,
+                        "an empty transaction changed the state");
+    STATELOG_FUZZ_CHECK(absl::IsInvalidArgument(replay),
+                        "an empty record replayed: ", replay.ToString());
+    return;
+  }
   STATELOG_FUZZ_CHECK(replay.ok() == status.ok(),
                       "record replay: ", replay.ToString(),
                       "; apply: ", status.ToString());

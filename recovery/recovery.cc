@@ -224,7 +224,14 @@ absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload) {
         "record payload: out of memory decoding ", payload.size(), " bytes"));
   }
   STATELOG_ASSIGN_OR_RETURN(Json json, ParseJson(payload, "record payload"));
-  return Transaction::FromJson(std::move(json));
+  STATELOG_ASSIGN_OR_RETURN(txn, Transaction::FromJson(std::move(json)));
+  // A store writes no record for an empty transaction (EncodeRecordPayload
+  // refuses one): such a record was not written by statelog.
+  if (txn.empty()) {
+    return absl::InvalidArgumentError(
+        "record payload: transaction has no operations");
+  }
+  return txn;
 }
 
 absl::Status ReplayFailure(const absl::Status& applied) {

@@ -54,7 +54,8 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                                        const Options& options,
                                        bool created = false);
 
-// Parses a transaction record's payload.
+// Parses a transaction record's payload: InvalidArgument unless it is a
+// transaction of at least one operation, as Transaction::FromJson checks.
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload);
 
 // What replaying a record returns when the record does not apply: DataLoss

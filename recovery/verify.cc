@@ -111,8 +111,7 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
           [&](const RecordHeader& h, absl::string_view payload) -> absl::Status {
             ++records;
             last_seq = h.seq;
-            STATELOG_ASSIGN_OR_RETURN(Json json, ParseJson(payload, "payload"));
-            return Transaction::FromJson(json).status();
+            return DecodeRecordPayload(payload).status();
           });
       if (CouldNotRead(journal.status())) return journal.status();
       if (!journal.ok()) {

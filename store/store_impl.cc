@@ -149,6 +149,10 @@ absl::StatusOr<std::string> StoreImpl::EncodePayload(
 
 absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn,
                                           Values values) {
+  if (txn.empty()) {
+    absl::MutexLock lock(&mu_);
+    return AcknowledgeEmptyLocked();
+  }
   // Encoded before anything moves out of it.
   absl::StatusOr<std::string> payload;
   try {
@@ -179,7 +183,7 @@ absl::StatusOr<uint64_t> StoreImpl::Update(
     STATELOG_ASSIGN_OR_RETURN(const Json* whole, state_.Whole());
     Transaction txn;
     STATELOG_RETURN_IF_ERROR(fn(*whole, &txn));
-    if (txn.empty()) return last_seq_;
+    if (txn.empty()) return AcknowledgeEmptyLocked();
     STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodePayload(txn));
     // `txn` is this call's own.
     STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload, Values::kMove));
@@ -222,6 +226,17 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
   journal_bytes_since_snapshot_ += pending_.size() - before;
   const bool sync = options_.durability == Durability::kSync;
   STATELOG_RETURN_IF_ERROR(CommitLocked(seq, sync, /*gather=*/sync));
+  return seq;
+}
+
+absl::StatusOr<uint64_t> StoreImpl::AcknowledgeEmptyLocked() {
+  STATELOG_RETURN_IF_ERROR(CheckWritable());
+  // No record: the answer is the newest sequence number, given once the
+  // policy holds for it, as it would be for a record of its own (a
+  // concurrent writer's record may still be on its way to the disk).
+  const uint64_t seq = last_seq_;
+  STATELOG_RETURN_IF_ERROR(CommitLocked(
+      seq, options_.durability == Durability::kSync, /*gather=*/false));
   return seq;
 }
 

@@ -87,6 +87,10 @@ class StoreImpl {
                                        const std::string& payload,
                                        Values values)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // An empty transaction's answer: it writes nothing, and returns the
+  // newest sequence number once the durability policy is met for it.
+  absl::StatusOr<uint64_t> AcknowledgeEmptyLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Returns once record `seq` is written (and synced if `sync`), acting as
   // the I/O leader when no one else is. A leader that may `gather` first
   // waits (briefly) for the writers the previous batch released to frame

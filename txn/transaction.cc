@@ -269,9 +269,6 @@ absl::StatusOr<Transaction> Transaction::FromJson(Json&& json) {
       txn.ops_.push_back(std::move(op));
     }
   }
-  if (txn.empty()) {
-    return absl::InvalidArgumentError("transaction has no operations");
-  }
   STATELOG_RETURN_IF_ERROR(txn.Validate());
   return txn;
 }

@@ -78,8 +78,10 @@ class Store {
   // an index or "-", such as "01" or "x", or a poison value), NotFound (a
   // path that must exist does not: a missing member, an index past the
   // end, a scalar on the way), Aborted (a failed `test`, showing both
-  // values); each names the operation index and pointer. An empty
-  // transaction is InvalidArgument.
+  // values); each names the operation index and pointer. Removing the
+  // root ("") is InvalidArgument (a state is never absent). An empty
+  // transaction (RFC 6902's empty patch) writes nothing and returns
+  // LastSeq() once the policy is met for it.
   // Memory running out before the transaction is framed is
   // ResourceExhausted, with nothing applied or written.
   [[nodiscard]] absl::StatusOr<uint64_t> Apply(const Transaction& txn);
@@ -93,7 +95,7 @@ class Store {
   // write lock; the transaction it fills in is applied before any other
   // writer runs, so concurrent updaters never lose an update. If `fn`
   // returns an error, nothing is written and that error is returned. An
-  // empty transaction writes nothing and returns the current sequence number.
+  // empty transaction writes nothing, as for Apply.
   // `fn` runs under the store's lock: calling Apply, Update, Get, Read,
   // Sync or Compact of the same store from it fails with
   // FailedPrecondition (LastSeq and status work).

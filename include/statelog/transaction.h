@@ -115,7 +115,9 @@ class Transaction {
   Json ToJson() const;
   // Accepts the journal form, an RFC 6902 patch (a JSON array), or
   // {"merge": patch}. InvalidArgument naming the operation index on any
-  // malformed operation. Validates like `Validate()`.
+  // malformed operation. Validates like `Validate()`. An empty patch
+  // gives an empty transaction, which Store::Apply takes as changing
+  // nothing.
   static absl::StatusOr<Transaction> FromJson(const Json& json);
   // The same, taking the values out of `json` instead of copying them.
   static absl::StatusOr<Transaction> FromJson(Json&& json);

@@ -230,6 +230,28 @@ TEST_F(CliTest, ApplyPrintsOneSeqPerTransactionAndSkipsBlankLines) {
   EXPECT_EQ(GetState(dir), Json::parse(R"({"a":3,"b":2})"));
 }
 
+// RFC 6902: an empty patch is a patch that changes nothing. It takes no
+// sequence number; apply answers with the newest one.
+TEST_F(CliTest, AnEmptyPatchChangesNothingAndPrintsTheNewestSeq) {
+  const std::string dir = InitStore();
+  CliResult apply = Run({"apply", dir},
+                        R"([]
+{"merge":{"a":1}}
+{"ops":[]}
+[]
+{"merge":{"b":2}}
+)");
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_THAT(Lines(apply.out),
+              ElementsAre(R"({"seq":0})", R"({"seq":1})", R"({"seq":1})",
+                          R"({"seq":1})", R"({"seq":2})"));
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"a":1,"b":2})"));
+  CliResult verify = Run({"verify", dir});
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  // Two records: the empty patches wrote none.
+  EXPECT_EQ(Json::parse(verify.out)["journal"]["records"], 2) << verify.out;
+}
+
 TEST_F(CliTest, ApplyReadsTransactionsFromAFileWithTheChosenDurability) {
   const std::string dir = InitStore();
   const std::string input =

@@ -125,12 +125,12 @@ TEST(TransactionTest, FromJsonAcceptsAMergePatchOfAnyType) {
   EXPECT_OK(Transaction::FromJson(Json::parse(R"({"merge": null})")));
 }
 
-TEST(TransactionTest, FromJsonRejectsAnEmptyTransaction) {
+// RFC 6902: an empty patch is a patch, one that changes nothing.
+TEST(TransactionTest, FromJsonTakesAnEmptyPatch) {
   for (const char* text : {"[]", R"({"ops": []})"}) {
-    EXPECT_THAT(Transaction::FromJson(Json::parse(text)),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr("no operations")))
-        << text;
+    absl::StatusOr<Transaction> txn = Transaction::FromJson(Json::parse(text));
+    ASSERT_OK(txn) << text;
+    EXPECT_TRUE(txn->empty()) << text;
   }
 }
 
