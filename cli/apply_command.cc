@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/console.h"
@@ -37,7 +38,7 @@ absl::Status AtLine(const LineReader& reader, const std::string& input,
                     const absl::Status& status) {
   return absl::Status(
       status.code(),
-      absl::StrCat(input == "-" ? "<stdin>" : input, ": line ",
+      absl::StrCat(InputName(input), ": line ",
                    reader.line_number(), ": ", status.message()));
 }
 
@@ -62,7 +63,11 @@ int RunApply(const ApplyFlags& flags) {
 
   std::string line;
   while (reader.Next(&line)) {
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    // A line of nothing but a byte order mark is blank too (the parser
+    // skips one before a value).
+    absl::string_view text = line;
+    absl::ConsumePrefix(&text, "\xEF\xBB\xBF");
+    if (absl::StripAsciiWhitespace(text).empty()) continue;
     absl::StatusOr<Transaction> txn = ParseLine(line);
     if (!txn.ok()) {
       return Fail("apply", AtLine(reader, flags.input, txn.status()),

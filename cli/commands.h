@@ -9,7 +9,9 @@
 #ifndef STATELOG_CLI_COMMANDS_H_
 #define STATELOG_CLI_COMMANDS_H_
 
+#include <cmath>
 #include <functional>
+#include <sstream>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -26,6 +28,26 @@ inline CLI::App* AddCommand(CLI::App& app, const char* name,
   CLI::App* command = app.add_subcommand(name, summary);
   command->footer([details] { return std::string(details); });
   return command;
+}
+
+// A check that a flag's value is a number of seconds from `lo` to `hi`.
+// (CLI::Range lets NaN through, as every comparison with it is false, and
+// `--wait nan` then waited for ever.)
+inline CLI::Validator SecondsRange(double lo, double hi) {
+  std::ostringstream range;
+  range << "a number of seconds from " << lo << " to " << hi;
+  const std::string wanted = range.str();
+  return CLI::Validator(
+      [lo, hi, wanted](std::string& text) -> std::string {
+        double seconds = 0;
+        if (!CLI::detail::lexical_cast(text, seconds) ||
+            !std::isfinite(seconds) || seconds < lo || seconds > hi) {
+          return text + " is not " + wanted;
+        }
+        return "";
+      },
+      "SECONDS in [" + CLI::detail::to_string(lo) + " - " +
+          CLI::detail::to_string(hi) + "]");
 }
 
 // init DIR [--from FILE]

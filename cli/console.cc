@@ -54,7 +54,7 @@ absl::StatusOr<std::string> ReadInput(const std::string& path) {
   }
   int err = std::ferror(file) ? errno : 0;
   if (file != stdin) std::fclose(file);
-  if (err != 0) return ErrnoStatus(err, path == "-" ? "<stdin>" : path);
+  if (err != 0) return ErrnoStatus(err, InputName(path));
   return text;
 }
 
@@ -64,7 +64,7 @@ LineReader::~LineReader() {
 }
 
 absl::Status LineReader::Open(const std::string& path) {
-  path_ = path == "-" ? "<stdin>" : path;
+  path_ = InputName(path);
   if (path == "-") {
     file_ = stdin;
     return absl::OkStatus();

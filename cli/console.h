@@ -19,6 +19,11 @@
 
 namespace statelog::cli {
 
+// How messages name the input `path`: "<stdin>" for "-".
+inline std::string InputName(const std::string& path) {
+  return path == "-" ? "<stdin>" : path;
+}
+
 // The whole content of `path`, or of stdin if `path` is "-".
 // NotFound or PermissionDenied naming the path.
 [[nodiscard]] absl::StatusOr<std::string> ReadInput(const std::string& path);

@@ -170,10 +170,10 @@ void AddDemoCommand(CLI::App& app, CommandRunner* run) {
                       "temporary directory)");
   command
       ->add_option("--seconds", flags->seconds,
-                   "Kill at a random moment between S/3 and S seconds after "
-                   "the child starts checkpointing")
+                   "Kill at a random moment between S/3 and S seconds (S from "
+                   "0.01 to 60) after the child starts checkpointing")
       ->option_text("S")
-      ->check(CLI::Range(0.01, 60.0))
+      ->check(SecondsRange(0.01, 60.0))
       ->capture_default_str();
   command->add_option("--rounds", flags->rounds, "Number of kills")
       ->check(CLI::Range(1, 100))

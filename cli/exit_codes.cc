@@ -64,8 +64,24 @@ ExitCode ExitCodeForOperationError(const absl::Status& status) {
 }
 
 int Fail(absl::string_view command, const absl::Status& status, ExitCode code) {
-  std::string line =
-      "statelog " + std::string(command) + ": " + status.ToString() + "\n";
+  // One line whatever the message quotes: pointers, keys and file names
+  // come from the user and may hold newlines or terminal escapes.
+  std::string line = absl::StrCat("statelog ", command, ": ");
+  for (const char c : status.ToString()) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      line += "\\n";
+    } else if (c == '\r') {
+      line += "\\r";
+    } else if (c == '\t') {
+      line += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      absl::StrAppend(&line, "\\x", absl::Hex(byte, absl::kZeroPad2));
+    } else {
+      line.push_back(c);
+    }
+  }
+  line.push_back('\n');
   std::fputs(line.c_str(), stderr);
   return static_cast<int>(code);
 }

@@ -12,6 +12,7 @@
 #include "cli/exit_codes.h"
 #include "statelog/store.h"
 #include "txn/journal_form.h"
+#include "util/printable.h"
 #include "util/json_util.h"
 
 namespace statelog::cli {
@@ -20,16 +21,22 @@ namespace {
 struct InitFlags {
   std::string dir;
   std::string from;
+  bool from_given = false;  // --from "" is an error, not "no --from"
 };
 
 int RunInit(const InitFlags& flags) {
   // The initial state is read and checked before the store exists, so bad
   // input leaves no half-made store behind.
   Transaction initial;
-  if (!flags.from.empty()) {
+  if (flags.from_given) {
+    if (flags.from.empty()) {
+      return Fail("init", absl::InvalidArgumentError("--from: no file named"),
+                  ExitCode::kUsage);
+    }
     absl::StatusOr<std::string> text = ReadInput(flags.from);
     if (!text.ok()) return Fail("init", text.status(), ExitCode::kUsage);
-    absl::StatusOr<Json> value = internal::ParseJson(*text, flags.from);
+    absl::StatusOr<Json> value =
+        internal::ParseJson(*text, InputName(flags.from));
     if (!value.ok()) return Fail("init", value.status(), ExitCode::kUsage);
     // Adding at the root pointer replaces the whole document.
     initial.Add("", *std::move(value));
@@ -64,8 +71,9 @@ int RunInit(const InitFlags& flags) {
       return Fail("init", compacted, ExitCodeForOperationError(compacted));
     }
   }
-  absl::Status printed =
-      PrintJsonLine({{"created", flags.dir}, {"seq", store.LastSeq()}});
+  // A directory name need not be UTF-8; JSON output must be.
+  absl::Status printed = PrintJsonLine(
+      {{"created", internal::Printable(flags.dir)}, {"seq", store.LastSeq()}});
   if (!printed.ok()) return Fail("init", printed, ExitCode::kIoError);
   return static_cast<int>(ExitCode::kOk);
 }
@@ -81,13 +89,16 @@ void AddInitCommand(CLI::App& app, CommandRunner* run) {
       "(any value), checked before anything is created.\n"
       "Prints {\"created\":DIR,\"seq\":N}.\n");
   command->add_option("DIR", flags->dir, "Store directory")->required();
-  command
-      ->add_option("--from", flags->from,
-                   "Initial state: a file holding one JSON value, or - "
-                   "for stdin")
-      ->option_text("FILE");
-  command->callback(
-      [run, flags] { *run = [flags] { return RunInit(*flags); }; });
+  CLI::Option* from =
+      command
+          ->add_option("--from", flags->from,
+                       "Initial state: a file holding one JSON value, or - "
+                       "for stdin")
+          ->option_text("FILE");
+  command->callback([run, flags, from] {
+    flags->from_given = from->count() > 0;
+    *run = [flags] { return RunInit(*flags); };
+  });
 }
 
 }  // namespace statelog::cli

@@ -11,6 +11,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/commands.h"
 #include "cli/exit_codes.h"
 
 namespace statelog::cli {
@@ -63,10 +64,10 @@ void AddDurabilityFlag(CLI::App* command, Durability* durability) {
 void AddWaitFlag(CLI::App* command, double* seconds) {
   command
       ->add_option("--wait", *seconds,
-                   "Seconds to wait for another process's lock on the "
-                   "store (default 0: fail at once with exit 4)")
+                   "Seconds (0 to 86400) to wait for another process's lock "
+                   "on the store (default 0: fail at once with exit 4)")
       ->option_text("SECONDS")
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(SecondsRange(0.0, 86400.0));
 }
 
 absl::StatusOr<OpenResult> OpenWaitingForLock(const std::string& dir,

@@ -721,6 +721,13 @@ TEST_F(CliTest, UsageErrorsAreOneLineNamingTheCommandAndTheFault) {
        "--no-such-flag"},
       {{"apply", scratch_.Sub("x"), "--durability", "maybe"},
        "statelog apply: ", "maybe"},
+      // CLI::Range lets NaN through; it waited for ever.
+      {{"apply", scratch_.Sub("x"), "--wait", "nan"}, "statelog apply: ",
+       "nan is not a number of seconds from 0 to 86400"},
+      {{"demo", "--seconds", "inf"}, "statelog demo: ", "inf is not"},
+      // An empty name is not "no --from": it made an empty store.
+      {{"init", scratch_.Sub("x"), "--from", ""}, "statelog init: ",
+       "--from: no file named"},
   };
   for (const Case& c : cases) {
     CliResult result = Run(c.args);
@@ -729,6 +736,41 @@ TEST_F(CliTest, UsageErrorsAreOneLineNamingTheCommandAndTheFault) {
                                                      HasSubstr(c.names))))
         << result.err;
   }
+}
+
+// Pointers, keys and file names come from the user: a newline or a
+// terminal escape in one is shown escaped, and the message stays one line.
+TEST_F(CliTest, ControlCharactersInAMessageAreEscaped) {
+  const std::string dir = InitStore();
+  CliResult get = Run({"get", dir, "/a\nb"});
+  EXPECT_EQ(get.exit_code, 1);
+  EXPECT_THAT(Lines(get.err), ElementsAre(HasSubstr("\"/a\\nb\"")));
+  CliResult apply =
+      Run({"apply", dir}, R"([{"op":"remove","path":"/a\u001b[31m"}])");
+  EXPECT_EQ(apply.exit_code, 1);
+  EXPECT_THAT(Lines(apply.err), ElementsAre(HasSubstr("/a\\x1b[31m")));
+  EXPECT_EQ(apply.err.find('\x1b'), std::string::npos) << apply.err;
+}
+
+// A store directory's name need not be UTF-8; init's JSON line must be.
+// It created the store, then exited 5 failing to print the name.
+TEST_F(CliTest, InitOfADirectoryNamedInOtherBytesThanUtf8) {
+  const std::string dir = scratch_.Sub("bad\xffname");
+  CliResult init = Run({"init", dir});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  const Json line = Json::parse(init.out);
+  EXPECT_THAT(line["created"].get<std::string>(), HasSubstr("bad\\xffname"));
+  EXPECT_EQ(GetState(dir), Json::object());
+}
+
+// The parser skips a byte order mark before a value; a line holding
+// nothing else is blank.
+TEST_F(CliTest, ALineOfOnlyAByteOrderMarkIsBlank) {
+  const std::string dir = InitStore();
+  CliResult apply =
+      Run({"apply", dir}, "\xEF\xBB\xBF\n{\"merge\":{\"a\":1}}\n");
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  EXPECT_THAT(Lines(apply.out), ElementsAre(R"({"seq":1})"));
 }
 
 TEST_F(CliTest, ShortDemoKillsRecoversAndPasses) {
