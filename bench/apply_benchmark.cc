@@ -38,9 +38,9 @@ void BM_ApplySet(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     // Validated already, as in Store::Apply and in replay.
-    absl::Status s = internal::ApplyTransaction(
-        txns[i++ % txns.size()], &target,
-        internal::Validation::kAlreadyValidated);
+    absl::Status s =
+        internal::ApplyTransaction(txns[i++ % txns.size()], &target,
+                                   internal::Validation::kAlreadyValidated);
     if (!s.ok()) {
       state.SkipWithError(s.ToString().c_str());
       break;

@@ -13,10 +13,10 @@
 #include "bench/scratch_dir.h"
 #include "bench/workload.h"
 #include "benchmark/benchmark.h"
-#include "store/text_state.h"
 #include "journal/format.h"
 #include "snapshot/snapshot_file.h"
 #include "statelog/env.h"
+#include "store/text_state.h"
 #include "util/json_dom_builder.h"
 #include "util/json_scan.h"
 #include "util/json_util.h"
@@ -132,8 +132,8 @@ void BM_CheckStateNlohmann(benchmark::State& state) {
   const std::string& text = StateText();
   for (auto _ : state) {
     internal::JsonChecker checker(kMaxNestingDepth);
-    const bool ok = Json::sax_parse(text.data(), text.data() + text.size(),
-                                    &checker);
+    const bool ok =
+        Json::sax_parse(text.data(), text.data() + text.size(), &checker);
     if (!ok) state.SkipWithError("check failed");
   }
   state.SetBytesProcessed(state.iterations() * text.size());
@@ -169,9 +169,7 @@ void BM_IndexThenWholeState(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * text.size());
 }
-BENCHMARK(BM_IndexThenWholeState)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_IndexThenWholeState)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // nlohmann's DOM parser, no depth bound: the reference ParseJson is held to.
 void BM_ParseStateNlohmannDom(benchmark::State& state) {

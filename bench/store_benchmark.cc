@@ -75,7 +75,8 @@ double ProcessCpuSeconds() {
   struct rusage usage;
   ::getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const struct timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+    return static_cast<double>(t.tv_sec) +
+           static_cast<double>(t.tv_usec) * 1e-6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }

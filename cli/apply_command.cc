@@ -7,8 +7,8 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "cli/commands.h"
 #include "cli/console.h"
 #include "cli/exit_codes.h"
@@ -36,10 +36,9 @@ absl::StatusOr<Transaction> ParseLine(const std::string& line) {
 
 absl::Status AtLine(const LineReader& reader, const std::string& input,
                     const absl::Status& status) {
-  return absl::Status(
-      status.code(),
-      absl::StrCat(InputName(input), ": line ",
-                   reader.line_number(), ": ", status.message()));
+  return absl::Status(status.code(), absl::StrCat(InputName(input), ": line ",
+                                                  reader.line_number(), ": ",
+                                                  status.message()));
 }
 
 int RunApply(const ApplyFlags& flags) {

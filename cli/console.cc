@@ -134,9 +134,9 @@ absl::Status WriteStdout(const std::string& text) {
   const size_t written = std::fwrite(text.data(), 1, text.size(), stdout);
   const bool flushed = std::fflush(stdout) == 0;
   if (written != text.size() || !flushed || std::ferror(stdout)) {
-    return absl::InternalError(absl::StrCat(
-        "writing to stdout: ",
-        errno != 0 ? std::strerror(errno) : "short write"));
+    return absl::InternalError(
+        absl::StrCat("writing to stdout: ",
+                     errno != 0 ? std::strerror(errno) : "short write"));
   }
   return absl::OkStatus();
 }

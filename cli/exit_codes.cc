@@ -104,8 +104,7 @@ int FailOpen(absl::string_view command, const absl::Status& status) {
         "(with apply or compact, the rest goes to quarantine)",
         hint);
   }
-  return Fail(command,
-              absl::Status(status.code(), absl::StrCat(message, hint)),
+  return Fail(command, absl::Status(status.code(), absl::StrCat(message, hint)),
               ExitCodeForOpenError(status));
 }
 

@@ -12,8 +12,8 @@
 #include "cli/exit_codes.h"
 #include "statelog/store.h"
 #include "txn/journal_form.h"
-#include "util/printable.h"
 #include "util/json_util.h"
+#include "util/printable.h"
 
 namespace statelog::cli {
 namespace {

@@ -74,8 +74,8 @@ int RunVerify(const VerifyFlags& flags) {
       internal::VerifyStore(flags.dir, Env::Default());
   if (!report.ok()) return FailOpen("verify", report.status());
   const bool ok = VerifiedOk(*report);
-  absl::Status printed = flags.compact_output ? PrintJsonLine(*report)
-                                              : PrintJsonPretty(*report);
+  absl::Status printed =
+      flags.compact_output ? PrintJsonLine(*report) : PrintJsonPretty(*report);
   if (!printed.ok()) return Fail("verify", printed, ExitCode::kIoError);
   std::fputs(VerifySummary(*report, ok).c_str(), stderr);
   return static_cast<int>(ok ? ExitCode::kOk : ExitCode::kCorruption);

@@ -46,10 +46,10 @@ int main(int argc, char** argv) {
 
   for (int step = next; step < steps; ++step) {
     const int result = step * step;  // the step's work
-    absl::StatusOr<uint64_t> seq = store->Apply(
-        statelog::Transaction()
-            .Set("/results/" + std::to_string(step), result)
-            .Set("/done", step + 1));
+    absl::StatusOr<uint64_t> seq =
+        store->Apply(statelog::Transaction()
+                         .Set("/results/" + std::to_string(step), result)
+                         .Set("/done", step + 1));
     if (!seq.ok()) {
       std::cerr << "resume: step " << step << ": " << seq.status() << "\n";
       return 1;

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "fuzz/fuzz_check.h"
-#include "tests/testing/json_scan_properties.h"
 #include "statelog/transaction.h"
+#include "tests/testing/json_scan_properties.h"
 #include "util/json_scan.h"
 #include "util/json_util.h"
 
@@ -70,8 +70,9 @@ void CheckText(absl::string_view text) {
     STATELOG_FUZZ_CHECK(SameJson(fast, *slow), "ParseJsonFast built ",
                         fast.dump(), ", nlohmann ", slow->dump());
   }
-  STATELOG_FUZZ_CHECK(!parsed.ok() || text.find('\0') == absl::string_view::npos,
-                      "text with a NUL byte was taken as JSON");
+  STATELOG_FUZZ_CHECK(
+      !parsed.ok() || text.find('\0') == absl::string_view::npos,
+      "text with a NUL byte was taken as JSON");
   if (!parsed.ok()) return;
   STATELOG_FUZZ_CHECK(scanned || testing::OnlyNlohmannDecides(text),
                       "ScanJson left ordinary valid text undecided");

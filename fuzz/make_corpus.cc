@@ -299,9 +299,9 @@ void TxnSeeds(const std::string& dir) {
       {"one-member-other-shape",
        std::string(R"({"k1":{"n":1,"s":"abc"},"k2":[1,2]})") + '\0' +
            R"({"ops":[{"op":"replace","path":"/k2","value":{"n":[3]}}]})"},
-      {"one-member-remove",
-       std::string(R"({"k1":{"n":1},"a/b":2,"~":3})") + '\0' +
-           R"({"ops":[{"op":"remove","path":"/a~1b"}]})"},
+      {"one-member-remove", std::string(R"({"k1":{"n":1},"a/b":2,"~":3})") +
+                                '\0' +
+                                R"({"ops":[{"op":"remove","path":"/a~1b"}]})"},
       {"one-member-unset-missing",
        std::string(R"({"k1":{"n":1}})") + '\0' +
            R"({"ops":[{"op":"unset","path":"/k9"}]})"},

@@ -97,8 +97,7 @@ void CheckTextState(absl::string_view text, bool canonical,
   for (const bool compaction : {false, true}) {
     absl::StatusOr<internal::TextState> lazy =
         internal::TextState::FromText(text, "state");
-    STATELOG_FUZZ_CHECK(lazy.ok(),
-                        "TextState refused a state ParseJson took: ",
+    STATELOG_FUZZ_CHECK(lazy.ok(), "TextState refused a state ParseJson took: ",
                         lazy.status().ToString());
     absl::Status lazy_status;
     if (compaction) {
@@ -111,12 +110,13 @@ void CheckTextState(absl::string_view text, bool canonical,
     } else {
       lazy_status = lazy->Apply(txn);
     }
-    STATELOG_FUZZ_CHECK(lazy_status == status, "TextState::Apply: ",
-                        lazy_status.ToString(), "; ApplyTransaction: ",
-                        status.ToString(), compaction ? " (as text)" : "");
+    STATELOG_FUZZ_CHECK(lazy_status == status,
+                        "TextState::Apply: ", lazy_status.ToString(),
+                        "; ApplyTransaction: ", status.ToString(),
+                        compaction ? " (as text)" : "");
     absl::StatusOr<std::string> dumped = lazy->Dump();
-    STATELOG_FUZZ_CHECK(dumped.ok(), "TextState::Dump: ",
-                        dumped.status().ToString());
+    STATELOG_FUZZ_CHECK(dumped.ok(),
+                        "TextState::Dump: ", dumped.status().ToString());
     if (canonical) {
       STATELOG_FUZZ_CHECK(*dumped == Dump(applied),
                           "TextState dumps other bytes than DumpJson");
@@ -139,12 +139,13 @@ void CheckRecordOntoText(absl::string_view payload, const Json& state) {
   lazy->set_changed_members(internal::ChangedMembers::kText);
   lazy->set_small_state_bytes(0);
   Json replayed = state;
-  const absl::Status onto_tree = internal::ApplyRecordPayload(payload, &replayed);
+  const absl::Status onto_tree =
+      internal::ApplyRecordPayload(payload, &replayed);
   const absl::Status onto_text = internal::ApplyRecordPayload(payload, &*lazy);
-  STATELOG_FUZZ_CHECK(onto_text.ok() == onto_tree.ok(),
-                      "record replay onto compaction's state: ",
-                      onto_text.ToString(), "; onto the tree: ",
-                      onto_tree.ToString());
+  STATELOG_FUZZ_CHECK(
+      onto_text.ok() == onto_tree.ok(),
+      "record replay onto compaction's state: ", onto_text.ToString(),
+      "; onto the tree: ", onto_tree.ToString());
   if (!onto_text.ok()) return;
   absl::StatusOr<std::string> dumped = lazy->Dump();
   STATELOG_FUZZ_CHECK(dumped.ok(), dumped.status().ToString());
@@ -230,10 +231,11 @@ void CheckTransaction(absl::string_view state_text, const Json& state,
     internal::RootIndex index;
     const absl::Status indexed = index.Apply(
         mine, &tree, internal::Validation::kAlreadyValidated, values);
-    STATELOG_FUZZ_CHECK(indexed == status, "RootIndex::Apply: ",
-                        indexed.ToString(), "; ApplyTransaction: ",
-                        status.ToString());
-    STATELOG_FUZZ_CHECK(tree == applied, "RootIndex::Apply gives another state");
+    STATELOG_FUZZ_CHECK(indexed == status,
+                        "RootIndex::Apply: ", indexed.ToString(),
+                        "; ApplyTransaction: ", status.ToString());
+    STATELOG_FUZZ_CHECK(tree == applied,
+                        "RootIndex::Apply gives another state");
     if (values == internal::Values::kCopy) {
       STATELOG_FUZZ_CHECK(mine.ToJson() == journal_form,
                           "RootIndex::Apply changed a transaction it copies");

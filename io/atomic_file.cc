@@ -84,13 +84,15 @@ absl::Status WriteAtomically(Env* env, const std::string& dir,
   // A leftover temp was never published: it holds nothing anyone relies on.
   absl::Status removed = env->RemoveFile(temp);
   if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
-  STATELOG_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
-                            env->OpenFile(temp, Env::OpenMode::kCreateExclusive));
+  STATELOG_ASSIGN_OR_RETURN(
+      std::unique_ptr<File> file,
+      env->OpenFile(temp, Env::OpenMode::kCreateExclusive));
   absl::Status written;
   {
     FileAppender appender(file.get(), buffer_bytes, piece_written);
-    written = source(
-        [&appender](absl::string_view piece) { return appender.Append(piece); });
+    written = source([&appender](absl::string_view piece) {
+      return appender.Append(piece);
+    });
     if (written.ok()) written = appender.Flush();
   }
   if (!written.ok()) {

@@ -2,10 +2,11 @@
 //
 // Env's default methods: what any Env can do with its own primitives.
 
+#include "statelog/env.h"
+
 #include <memory>
 #include <string>
 
-#include "statelog/env.h"
 #include "util/status_macros.h"
 
 namespace statelog {

@@ -4,11 +4,11 @@
 // O_CLOEXEC; files are created 0600 and directories 0700, so a file has its
 // final mode before it ever becomes visible under its final name.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -46,8 +46,8 @@ absl::Status CheckType(const std::string& path, mode_t want,
     return ErrnoStatus(errno, absl::StrCat("stat ", path));
   }
   if (S_ISLNK(st.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, " is a symlink; ", internal::kNoSymlinks));
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is a symlink; ", internal::kNoSymlinks));
   }
   if ((st.st_mode & S_IFMT) != want) {
     return absl::FailedPreconditionError(
@@ -112,24 +112,23 @@ absl::StatusOr<std::unique_ptr<FileContents>> ReadIntoMemory(
   auto* const bytes = static_cast<char*>(MapHugePages(size));
   if (bytes == nullptr) {
     const int err = errno;
-    return ErrnoStatus(err, absl::StrCat("allocate ", size,
-                                         " bytes to read ", path));
+    return ErrnoStatus(
+        err, absl::StrCat("allocate ", size, " bytes to read ", path));
   }
   auto contents = std::make_unique<ReadContents>(bytes, size);
   size_t done = 0;
   while (done < size) {
-    const ssize_t n = ::pread(fd, bytes + done, size - done,
-                              static_cast<off_t>(done));
+    const ssize_t n =
+        ::pread(fd, bytes + done, size - done, static_cast<off_t>(done));
     if (n < 0) {
       const int err = errno;  // before anything else can change it
       if (err == EINTR) continue;
-      return ErrnoStatus(err, absl::StrCat("read ", path, " at offset ",
-                                           done));
+      return ErrnoStatus(err, absl::StrCat("read ", path, " at offset ", done));
     }
     if (n == 0) {
-      return absl::DataLossError(absl::StrCat(
-          path, " shrank to ", done, " bytes while being read (", size,
-          " when opened)"));
+      return absl::DataLossError(absl::StrCat(path, " shrank to ", done,
+                                              " bytes while being read (", size,
+                                              " when opened)"));
     }
     done += static_cast<size_t>(n);
   }
@@ -157,7 +156,8 @@ class PosixEnv final : public Env {
     }
     // Populated up front: every caller reads the whole file, and one call
     // costs less than a page fault per few pages.
-    void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    void* addr =
+        ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     const int err = errno;
     ::close(fd);  // the mapping keeps the file
     if (addr == MAP_FAILED) {
@@ -165,7 +165,6 @@ class PosixEnv final : public Env {
     }
     return std::unique_ptr<FileContents>(new MappedContents(addr, size));
   }
-
 
   absl::StatusOr<std::unique_ptr<File>> OpenFile(const std::string& path,
                                                  OpenMode mode) override {
@@ -187,7 +186,8 @@ class PosixEnv final : public Env {
 
   absl::StatusOr<std::vector<std::string>> ListDir(
       const std::string& dir) override {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd =
+        ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open directory ", dir));
     DIR* d = ::fdopendir(fd);
     if (d == nullptr) {
@@ -237,7 +237,8 @@ class PosixEnv final : public Env {
   }
 
   absl::Status SyncDir(const std::string& dir) override {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd =
+        ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open directory ", dir));
     int rc = ::fsync(fd);
     int err = errno;
@@ -248,8 +249,8 @@ class PosixEnv final : public Env {
 
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path, const std::string& holder) override {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-                    0600);
+    int fd =
+        ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
     // flock locks belong to the open file description, so a second open in
     // this same process conflicts too, and the kernel drops the lock when
@@ -273,9 +274,8 @@ class PosixEnv final : public Env {
       return ErrnoStatus(err, absl::StrCat("flock ", path));
     }
     std::string line = holder + "\n";
-    if (::ftruncate(fd, 0) != 0 ||
-        ::pwrite(fd, line.data(), line.size(), 0) !=
-            static_cast<ssize_t>(line.size())) {
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, line.data(), line.size(), 0) !=
+                                       static_cast<ssize_t>(line.size())) {
       int err = errno;
       ::close(fd);
       return ErrnoStatus(err, absl::StrCat("write ", path));

@@ -33,8 +33,8 @@ class PosixFile final : public File {
       ssize_t n = ::pwrite(fd_, data.data(), data.size(), offset);
       if (n < 0) {
         if (errno == EINTR) continue;
-        return ErrnoStatus(errno, absl::StrCat("write ", path_, " at offset ",
-                                               offset));
+        return ErrnoStatus(
+            errno, absl::StrCat("write ", path_, " at offset ", offset));
       }
       data.remove_prefix(n);
       offset += n;
@@ -49,8 +49,8 @@ class PosixFile final : public File {
       ssize_t r = ::pread(fd_, out->data() + done, n - done, offset + done);
       if (r < 0) {
         if (errno == EINTR) continue;
-        return ErrnoStatus(errno, absl::StrCat("read ", path_, " at offset ",
-                                               offset + done));
+        return ErrnoStatus(
+            errno, absl::StrCat("read ", path_, " at offset ", offset + done));
       }
       if (r == 0) break;
       done += r;

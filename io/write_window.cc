@@ -20,7 +20,9 @@ uint64_t PageSize() {
   return size;
 }
 uint64_t PageFloor(uint64_t offset) { return offset & ~(PageSize() - 1); }
-uint64_t PageCeil(uint64_t offset) { return PageFloor(offset + PageSize() - 1); }
+uint64_t PageCeil(uint64_t offset) {
+  return PageFloor(offset + PageSize() - 1);
+}
 
 bool ProbePrefault() {
 #if defined(MADV_POPULATE_WRITE)
@@ -64,8 +66,8 @@ absl::Status WriteWindow::Map(uint64_t offset) {
   void* addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_,
                       static_cast<off_t>(begin));
   if (addr == MAP_FAILED) {
-    return ErrnoStatus(errno, absl::StrCat("map ", path_, " at offset ",
-                                           begin, " for writing"));
+    return ErrnoStatus(errno, absl::StrCat("map ", path_, " at offset ", begin,
+                                           " for writing"));
   }
   window_ = static_cast<char*>(addr);
   window_begin_ = begin;
@@ -93,9 +95,10 @@ absl::Status WriteWindow::Write(uint64_t offset, absl::string_view data) {
     if (rc != 0) {
       // EFAULT: the pages are beyond the end of the file (it was
       // truncated); EIO, ENOSPC, ...: what a pwrite would have returned.
-      return ErrnoStatus(errno, absl::StrCat("write ", path_, " at offset ",
-                                             offset, " (prefaulting its "
-                                             "mapped pages)"));
+      return ErrnoStatus(errno,
+                         absl::StrCat("write ", path_, " at offset ", offset,
+                                      " (prefaulting its "
+                                      "mapped pages)"));
     }
     prefault_begin_ = from;
     prefault_end_ = to;

@@ -78,7 +78,8 @@ class WriteWindow {
   const int fd_;
   const std::string path_;
   const uint64_t end_;
-  char* window_ = nullptr;  // maps [window_begin_, window_begin_ + window_size_)
+  char* window_ =
+      nullptr;  // maps [window_begin_, window_begin_ + window_size_)
   uint64_t window_begin_ = 0;
   uint64_t window_size_ = 0;
   uint64_t prefault_begin_ = 0;  // prefaulted since the window was mapped

@@ -21,7 +21,8 @@ namespace statelog::internal {
 //      first_seq, or of the snapshot the store began with
 //  48  reserved, zero                8 bytes
 //  56  XXH3-64 of bytes [0, 56) (u64 LE)
-inline constexpr char kSegmentMagic[8] = {'S', 'T', 'L', 'G', 'J', 'R', 'N', '1'};
+inline constexpr char kSegmentMagic[8] = {'S', 'T', 'L', 'G',
+                                          'J', 'R', 'N', '1'};
 inline constexpr uint32_t kJournalFormatVersion = 1;
 inline constexpr size_t kSegmentHeaderSize = 64;
 inline constexpr size_t kStoreIdSize = 16;

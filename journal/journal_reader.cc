@@ -32,9 +32,9 @@ void SearchAfterDamage(absl::string_view data, uint64_t from,
     ++damage->records_after;
     if (!damage->durable_after && h.durable >= low) {
       damage->durable_after = true;
-      damage->durable_where = absl::StrCat(file, " offset ", p, " seq ", h.seq,
-                                           " (durable through ", h.durable,
-                                           ")");
+      damage->durable_where =
+          absl::StrCat(file, " offset ", p, " seq ", h.seq,
+                       " (durable through ", h.durable, ")");
     }
     p += kRecordHeaderSize + h.length - 1;
   }
@@ -93,10 +93,10 @@ absl::StatusOr<JournalReadResult> ReadJournal(
     if (segments[i].first_seq <= start_seq + 1) first = i;
   }
   if (first == segments.size()) {
-    return absl::DataLossError(absl::StrCat(
-        "journal gap: the snapshot covers through seq ", start_seq,
-        " but the oldest segment ", segments[0].name, " starts at seq ",
-        segments[0].first_seq));
+    return absl::DataLossError(
+        absl::StrCat("journal gap: the snapshot covers through seq ", start_seq,
+                     " but the oldest segment ", segments[0].name,
+                     " starts at seq ", segments[0].first_seq));
   }
 
   uint64_t expected = segments[first].first_seq;
@@ -125,11 +125,11 @@ absl::StatusOr<JournalReadResult> ReadJournal(
     } else if (header->first_seq != segments[i].first_seq) {
       damage.reason = absl::StrCat("header says first seq ", header->first_seq,
                                    ", name says ", segments[i].first_seq);
-    } else if (i > first && (header->first_seq != expected ||
-                             header->chain_in != chain)) {
-      damage.reason = absl::StrCat(
-          "segment does not continue the previous one (first seq ",
-          header->first_seq, ", chain ", header->chain_in, ")");
+    } else if (i > first &&
+               (header->first_seq != expected || header->chain_in != chain)) {
+      damage.reason =
+          absl::StrCat("segment does not continue the previous one (first seq ",
+                       header->first_seq, ", chain ", header->chain_in, ")");
     } else if (i == first && header->first_seq == start_seq + 1 &&
                header->chain_in != start_chain) {
       return absl::DataLossError(absl::StrCat(
@@ -176,7 +176,8 @@ absl::StatusOr<JournalReadResult> ReadJournal(
         damaged_index = i;
         break;
       }
-      const bool known = h.type == static_cast<uint8_t>(RecordType::kTransaction);
+      const bool known =
+          h.type == static_cast<uint8_t>(RecordType::kTransaction);
       if (!known && (h.type & kRecordTypeIgnorableBit) == 0) {
         return absl::FailedPreconditionError(absl::StrCat(
             name, " offset ", offset, " seq ", h.seq, ": unknown record type ",
@@ -193,7 +194,8 @@ absl::StatusOr<JournalReadResult> ReadJournal(
         }
       } else {
         if (known) {
-          absl::Status applied = fn(h, rest.substr(kRecordHeaderSize, h.length));
+          absl::Status applied =
+              fn(h, rest.substr(kRecordHeaderSize, h.length));
           if (!applied.ok()) {
             return absl::Status(applied.code(),
                                 absl::StrCat(name, " offset ", offset, " seq ",
@@ -224,7 +226,8 @@ absl::StatusOr<JournalReadResult> ReadJournal(
       const std::string& name = segments[i].name;
       STATELOG_ASSIGN_OR_RETURN(std::unique_ptr<FileContents> contents,
                                 env->ReadWhole(JoinPath(dir, name)));
-      SearchAfterDamage(contents->data(), 0, name, max_record_bytes, &*result.damage);
+      SearchAfterDamage(contents->data(), 0, name, max_record_bytes,
+                        &*result.damage);
       result.files_after_damage.push_back(name);
     }
   }

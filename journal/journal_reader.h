@@ -79,9 +79,8 @@ struct JournalReadResult {
   std::vector<std::string> files_after_damage;
 };
 
-using RecordFn =
-    std::function<absl::Status(const RecordHeader& header,
-                               absl::string_view payload)>;
+using RecordFn = std::function<absl::Status(const RecordHeader& header,
+                                            absl::string_view payload)>;
 
 // Reads every valid record with seq > `start_seq` in order and passes it to
 // `fn`. `start_chain` is the checksum of record `start_seq` (the chain value

@@ -69,21 +69,21 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
     const JournalWriterOptions& options) {
   std::unique_ptr<JournalWriter> w(
       new JournalWriter(env, std::move(dir), std::move(store_id), options));
-  STATELOG_ASSIGN_OR_RETURN(
-      w->file_, env->OpenFile(JoinPath(w->dir_, file), Env::OpenMode::kReadWrite));
+  STATELOG_ASSIGN_OR_RETURN(w->file_, env->OpenFile(JoinPath(w->dir_, file),
+                                                    Env::OpenMode::kReadWrite));
   STATELOG_ASSIGN_OR_RETURN(w->capacity_, w->file_->Size());
   w->file_name_ = file;
   w->offset_ = offset;
   // In pieces: the unproven tail can be most of a segment, and a buffer for
   // all of it is that much memory zeroed and faulted in before the read.
   uint64_t at = rewrite_from;
-  STATELOG_RETURN_IF_ERROR(ReadRange(
-      w->file_.get(), rewrite_from, offset, file, "the journal tail",
-      [&](absl::string_view unproven) {
-        STATELOG_RETURN_IF_ERROR(w->file_->Write(at, unproven));
-        at += unproven.size();
-        return absl::OkStatus();
-      }));
+  STATELOG_RETURN_IF_ERROR(
+      ReadRange(w->file_.get(), rewrite_from, offset, file, "the journal tail",
+                [&](absl::string_view unproven) {
+                  STATELOG_RETURN_IF_ERROR(w->file_->Write(at, unproven));
+                  at += unproven.size();
+                  return absl::OkStatus();
+                }));
   w->dirty_ = true;
   if (options.map_writes) w->file_->MapWrites(w->capacity_);
   return w;
@@ -161,9 +161,8 @@ void JournalWriter::PrepareSpare() {
   }
   // The thread owns spare_ until joined; the writer touches neither the
   // spare's file nor its name meanwhile.
-  spare_thread_ = std::thread([this] {
-    spare_ = MakeSpare(env_, dir_, options_.segment_bytes);
-  });
+  spare_thread_ = std::thread(
+      [this] { spare_ = MakeSpare(env_, dir_, options_.segment_bytes); });
 }
 
 JournalWriter::~JournalWriter() {

@@ -62,8 +62,8 @@ class JournalWriter {
   // the disk; a failed fdatasync can leave such pages clean, so only a new
   // write makes the next Sync cover them.
   static absl::StatusOr<std::unique_ptr<JournalWriter>> OpenTail(
-      Env* env, std::string dir, std::string store_id,
-      const std::string& file, uint64_t rewrite_from, uint64_t offset,
+      Env* env, std::string dir, std::string store_id, const std::string& file,
+      uint64_t rewrite_from, uint64_t offset,
       const JournalWriterOptions& options);
   // Starts a new segment for records from `first_seq` on, chained to
   // `chain_in`.

@@ -26,8 +26,8 @@ void EncodeSegmentHeader(const SegmentHeader& header, std::string* out) {
 absl::StatusOr<SegmentHeader> DecodeSegmentHeader(absl::string_view data,
                                                   absl::string_view file) {
   if (data.size() < kSegmentHeaderSize) {
-    return absl::DataLossError(absl::StrCat(file, ": segment header truncated (",
-                                            data.size(), " bytes)"));
+    return absl::DataLossError(absl::StrCat(
+        file, ": segment header truncated (", data.size(), " bytes)"));
   }
   const char* p = data.data();
   if (std::memcmp(p, kSegmentMagic, sizeof(kSegmentMagic)) != 0) {
@@ -39,17 +39,19 @@ absl::StatusOr<SegmentHeader> DecodeSegmentHeader(absl::string_view data,
         absl::StrCat(file, ": segment header checksum mismatch at offset 56"));
   }
   uint32_t version = GetFixed32(p + 8);
-  if (version != kJournalFormatVersion || GetFixed32(p + 12) != kSegmentHeaderSize) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        file, ": journal format version ", version,
-        " is not supported (this build reads version ", kJournalFormatVersion,
-        ")"));
+  if (version != kJournalFormatVersion ||
+      GetFixed32(p + 12) != kSegmentHeaderSize) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(file, ": journal format version ", version,
+                     " is not supported (this build reads version ",
+                     kJournalFormatVersion, ")"));
   }
   if (GetFixed64(p + 48) != 0) {
     // Covered by the checksum, so not damage: a writer that knows more.
     return absl::FailedPreconditionError(absl::StrCat(
-        file, ": segment header has reserved bytes 48..55 set (written by a "
-              "newer statelog?)"));
+        file,
+        ": segment header has reserved bytes 48..55 set (written by a "
+        "newer statelog?)"));
   }
   SegmentHeader header;
   header.store_id.assign(p + 16, kStoreIdSize);

@@ -50,10 +50,10 @@ RecordHeader DecodeRecordHeader(const char* p);
 // Why the bytes at an offset are not a whole, self-consistent record.
 enum class RecordCheck {
   kOk,
-  kZero,           // the header is all zero bytes: end-of-log marker
-  kShortHeader,    // fewer than kRecordHeaderSize bytes left, not all zero
-  kBadLength,      // length exceeds the bytes left or the maximum
-  kBadReserved,    // reserved bytes are not zero
+  kZero,         // the header is all zero bytes: end-of-log marker
+  kShortHeader,  // fewer than kRecordHeaderSize bytes left, not all zero
+  kBadLength,    // length exceeds the bytes left or the maximum
+  kBadReserved,  // reserved bytes are not zero
   kBadChecksum,
 };
 

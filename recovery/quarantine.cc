@@ -14,7 +14,8 @@ namespace {
 // Unique across repeated recoveries, so a recovery that crashed and ran
 // again never overwrites evidence it already saved.
 std::string QuarantineName(const std::string& file, uint64_t offset) {
-  return absl::StrCat(file, ".at-", offset, ".", absl::ToUnixNanos(absl::Now()));
+  return absl::StrCat(file, ".at-", offset, ".",
+                      absl::ToUnixNanos(absl::Now()));
 }
 
 }  // namespace
@@ -51,7 +52,8 @@ absl::StatusOr<QuarantineEntry> QuarantineRange(Env* env,
   STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
   KillPoint("recovery.quarantined");
   // Only now, with the evidence durable, is the journal changed.
-  STATELOG_RETURN_IF_ERROR(source->Write(offset, std::string(bytes.size(), '\0')));
+  STATELOG_RETURN_IF_ERROR(
+      source->Write(offset, std::string(bytes.size(), '\0')));
   STATELOG_RETURN_IF_ERROR(source->Sync());
   STATELOG_RETURN_IF_ERROR(source->Close());
   return entry;
@@ -73,7 +75,8 @@ absl::StatusOr<QuarantineEntry> QuarantineFile(Env* env, const std::string& dir,
   entry.offset = 0;
   entry.bytes = size;
   entry.reason = reason;
-  STATELOG_RETURN_IF_ERROR(env->Rename(JoinPath(dir, file), JoinPath(qdir, name)));
+  STATELOG_RETURN_IF_ERROR(
+      env->Rename(JoinPath(dir, file), JoinPath(qdir, name)));
   STATELOG_RETURN_IF_ERROR(env->SyncDir(qdir));
   STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));
   return entry;

@@ -12,9 +12,9 @@
 #include "txn/apply.h"
 #include "txn/journal_form.h"
 #include "util/file_names.h"
+#include "util/json_util.h"
 #include "util/kill_point.h"
 #include "util/printable.h"
-#include "util/json_util.h"
 #include "util/status_macros.h"
 
 namespace statelog::internal {
@@ -118,7 +118,8 @@ bool Eventful(const Json& report) {
   bool passed_over = tried == report.end() || !tried->is_array();
   if (!passed_over) {
     for (const Json& attempt : *tried) {
-      passed_over = passed_over || !attempt.is_object() || attempt.contains("error");
+      passed_over =
+          passed_over || !attempt.is_object() || attempt.contains("error");
     }
   }
   return !report.is_object() || report.value("created", true) ||
@@ -156,9 +157,9 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
   report.damage = damage.Describe();
   switch (options.recovery_mode) {
     case RecoveryMode::kStrict:
-      return absl::DataLossError(absl::StrCat(
-          dir, ": journal damaged at ", report.damage,
-          " (strict recovery mode allows no damage)"));
+      return absl::DataLossError(
+          absl::StrCat(dir, ": journal damaged at ", report.damage,
+                       " (strict recovery mode allows no damage)"));
     case RecoveryMode::kTolerateTornTail:
       if (damage.durable_after) {
         return absl::DataLossError(absl::StrCat(
@@ -175,16 +176,17 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
 
   const std::string reason =
       options.recovery_mode == RecoveryMode::kPointInTime
-          ? absl::StrCat("point-in-time recovery stopped at ", damage.Describe())
+          ? absl::StrCat("point-in-time recovery stopped at ",
+                         damage.Describe())
           : absl::StrCat("torn tail: ", damage.Describe());
   const JournalReadResult& journal = out->journal;
   if (damage.file == journal.tail_file &&
       journal.tail_dirty_end > damage.offset) {
     if (options.read_only) {
-      report.quarantined.push_back(QuarantineEntry{
-          "", damage.file, damage.offset,
-          journal.tail_dirty_end - damage.offset,
-          reason + " (read-only open: left in place)"});
+      report.quarantined.push_back(
+          QuarantineEntry{"", damage.file, damage.offset,
+                          journal.tail_dirty_end - damage.offset,
+                          reason + " (read-only open: left in place)"});
     } else {
       STATELOG_ASSIGN_OR_RETURN(
           QuarantineEntry entry,

@@ -4,10 +4,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "journal/journal_reader.h"
-#include "journal/record.h"
 #include "io/atomic_file.h"
 #include "io/errno_status.h"
+#include "journal/journal_reader.h"
+#include "journal/record.h"
 #include "recovery/recovery.h"
 #include "snapshot/snapshot_file.h"
 #include "store/identity.h"
@@ -52,9 +52,9 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
   if (absl::IsDataLoss(identity.status())) {
     // Without the store's identity nothing else can be checked against it;
     // the report says so instead of failing without one.
-    return Json{{"ok", false},
-                {"problems", Json::array({std::string(
-                                 identity.status().message())})}};
+    return Json{
+        {"ok", false},
+        {"problems", Json::array({std::string(identity.status().message())})}};
   }
   if (!identity.ok()) return identity.status();
 
@@ -66,9 +66,9 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
   for (const SnapshotName& name : names) {
     absl::StatusOr<VerifiedSnapshot> snap =
         ReadSnapshot(env, dir, name.file, identity->store_id);
-    absl::StatusOr<Json> state =
-        snap.ok() ? ParseJson(snap->state_json, name.file)
-                  : absl::StatusOr<Json>(snap.status());
+    absl::StatusOr<Json> state = snap.ok()
+                                     ? ParseJson(snap->state_json, name.file)
+                                     : absl::StatusOr<Json>(snap.status());
     if (CouldNotRead(state.status())) return state.status();
     Json entry = {{"file", name.file}, {"seq", name.seq}, {"ok", state.ok()}};
     if (!state.ok()) {
@@ -105,28 +105,28 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
       problems.push_back(std::string(header.status().message()));
     } else {
       first_seq = header->first_seq;
-      absl::StatusOr<JournalReadResult> journal = ReadJournal(
-          env, dir, identity->store_id, header->first_seq - 1,
-          header->chain_in, kMaxRecordPayloadBytes,
-          [&](const RecordHeader& h, absl::string_view payload) -> absl::Status {
-            ++records;
-            last_seq = h.seq;
-            return DecodeRecordPayload(payload).status();
-          });
+      absl::StatusOr<JournalReadResult> journal =
+          ReadJournal(env, dir, identity->store_id, header->first_seq - 1,
+                      header->chain_in, kMaxRecordPayloadBytes,
+                      [&](const RecordHeader& h,
+                          absl::string_view payload) -> absl::Status {
+                        ++records;
+                        last_seq = h.seq;
+                        return DecodeRecordPayload(payload).status();
+                      });
       if (CouldNotRead(journal.status())) return journal.status();
       if (!journal.ok()) {
         problems.push_back(std::string(journal.status().message()));
       } else if (journal->damage) {
-        problems.push_back(absl::StrCat(
-            journal->damage->durable_after ? "mid-log corruption: "
-                                           : "torn tail: ",
-            journal->damage->Describe()));
+        problems.push_back(absl::StrCat(journal->damage->durable_after
+                                            ? "mid-log corruption: "
+                                            : "torn tail: ",
+                                        journal->damage->Describe()));
       }
     }
   }
-  out["journal"] = {{"first_seq", first_seq},
-                    {"last_seq", last_seq},
-                    {"records", records}};
+  out["journal"] = {
+      {"first_seq", first_seq}, {"last_seq", last_seq}, {"records", records}};
   if (!names.empty() && last_seq < names.front().seq) {
     problems.push_back(absl::StrCat("the journal ends at seq ", last_seq,
                                     ", before the newest snapshot (seq ",

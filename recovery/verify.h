@@ -21,9 +21,10 @@ namespace statelog::internal {
 //    "journal": {"first_seq":N, "last_seq":N, "records":N},
 //    "problems": ["..."]}
 // "ok" is false if any snapshot or record is damaged (including a torn
-// tail). A damaged STORE file gives {"ok": false, "problems": [...]} alone. Errors only when `dir` is not a store (NotFound) or a file in it
-// cannot be read (PermissionDenied, Internal for an I/O error): those say
-// nothing about damage.
+// tail). A damaged STORE file gives {"ok": false, "problems": [...]} alone.
+// Errors only when `dir` is not a store (NotFound) or a file in it cannot be
+// read (PermissionDenied, Internal for an I/O error): those say nothing about
+// damage.
 [[nodiscard]] absl::StatusOr<Json> VerifyStore(const std::string& dir,
                                                Env* env);
 

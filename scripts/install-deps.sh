@@ -13,4 +13,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake g++ pkg-config \
   libabsl-dev nlohmann-json3-dev libxxhash-dev libcli11-dev \
   libgtest-dev libgmock-dev libbenchmark-dev \
-  clang-14 libclang-rt-14-dev llvm-14 e2fsprogs >/dev/null
+  clang-14 clang-format-14 libclang-rt-14-dev llvm-14 e2fsprogs >/dev/null

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the dependencies, then builds and runs every test twice: a normal
+# Installs the dependencies, checks the C++ layout (scripts/check-format.sh),
+# then builds and runs every test twice: a normal
 # build, and one with AddressSanitizer + UndefinedBehaviorSanitizer; then
 # builds the fuzz targets with clang and libFuzzer and runs each for a fixed
 # number of seeded runs (scripts/fuzz.sh --ci). STATELOG_LONG=1 also runs
@@ -7,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+echo "== format =="
+scripts/check-format.sh
 jobs="$(nproc)"
 for variant in release asan; do
   dir="build-test-$variant"

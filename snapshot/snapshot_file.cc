@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "io/atomic_file.h"
 #include "journal/format.h"
@@ -56,8 +56,8 @@ absl::StatusOr<Json> HeaderToJson(const SnapshotHeader& h) {
 absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
                                               const std::string& file) {
   auto bad = [&](absl::string_view what) {
-    return absl::DataLossError(
-        absl::StrCat(file, ": snapshot header field ", what, " is missing or malformed"));
+    return absl::DataLossError(absl::StrCat(file, ": snapshot header field ",
+                                            what, " is missing or malformed"));
   };
   if (!j.is_object()) return bad("(header)");
   auto get_uint = [&](const char* key, uint64_t* out) {
@@ -76,8 +76,8 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
   uint64_t format = 0;
   if (!get_uint("format", &format)) return bad("format");
   if (format != kSnapshotFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        file, ": snapshot format ", format, " is not supported"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(file, ": snapshot format ", format, " is not supported"));
   }
   std::string id_hex, chain_hex, sum_hex;
   if (!get_string("store_id", &id_hex)) return bad("store_id");
@@ -85,7 +85,8 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
   if (!id || id->size() != kStoreIdSize) return bad("store_id");
   h.store_id = *id;
   if (!get_uint("seq", &h.seq)) return bad("seq");
-  if (!get_string("chain", &chain_hex) || !ParseChecksumHex(chain_hex, &h.chain)) {
+  if (!get_string("chain", &chain_hex) ||
+      !ParseChecksumHex(chain_hex, &h.chain)) {
     return bad("chain");
   }
   auto sv = j.find("schema_version");
@@ -136,10 +137,10 @@ absl::StatusOr<std::string> WriteSnapshotFile(Env* env, const std::string& dir,
         }));
         if (sent.bytes() != header.state_bytes ||
             sent.Digest() != header.state_checksum) {
-          return absl::InternalError(absl::StrCat(
-              name, ": the state changed while it was written (",
-              sent.bytes(), " bytes, ", header.state_bytes,
-              " when it was checksummed); nothing was published"));
+          return absl::InternalError(
+              absl::StrCat(name, ": the state changed while it was written (",
+                           sent.bytes(), " bytes, ", header.state_bytes,
+                           " when it was checksummed); nothing was published"));
         }
         return sink(kTrailer);
       },
@@ -204,8 +205,8 @@ absl::StatusOr<SnapshotHeader> CheckLayout(absl::string_view head,
                                            uint64_t* state_offset) {
   absl::string_view rest = head;
   if (!absl::ConsumePrefix(&rest, kPrefix)) {
-    return absl::DataLossError(
-        absl::StrCat(file, ": not a statelog snapshot (bad prefix at offset 0)"));
+    return absl::DataLossError(absl::StrCat(
+        file, ": not a statelog snapshot (bad prefix at offset 0)"));
   }
   size_t newline = rest.find('\n');
   if (newline == absl::string_view::npos || newline == 0 ||
@@ -217,7 +218,8 @@ absl::StatusOr<SnapshotHeader> CheckLayout(absl::string_view head,
   absl::StatusOr<Json> header_json = ParseJson(header_text, file);
   if (!header_json.ok()) {
     return absl::DataLossError(absl::StrCat(
-        file, ": snapshot header is not JSON: ", header_json.status().message()));
+        file,
+        ": snapshot header is not JSON: ", header_json.status().message()));
   }
   STATELOG_ASSIGN_OR_RETURN(SnapshotHeader header,
                             HeaderFromJson(*header_json, file));
@@ -268,10 +270,12 @@ namespace {
 
 // Opens `dir/file` and checks what its first and last bytes show; sets
 // `*state_offset`.
-absl::StatusOr<SnapshotHeader> OpenAndCheckLayout(
-    Env* env, const std::string& dir, const std::string& file,
-    absl::string_view store_id, std::unique_ptr<File>* f,
-    uint64_t* state_offset) {
+absl::StatusOr<SnapshotHeader> OpenAndCheckLayout(Env* env,
+                                                  const std::string& dir,
+                                                  const std::string& file,
+                                                  absl::string_view store_id,
+                                                  std::unique_ptr<File>* f,
+                                                  uint64_t* state_offset) {
   STATELOG_ASSIGN_OR_RETURN(
       *f, env->OpenFile(JoinPath(dir, file), Env::OpenMode::kRead));
   STATELOG_ASSIGN_OR_RETURN(uint64_t size, (*f)->Size());
@@ -305,20 +309,20 @@ absl::StatusOr<SnapshotHeader> VerifySnapshot(Env* env, const std::string& dir,
       SnapshotHeader header,
       OpenAndCheckLayout(env, dir, file, store_id, &f, &state_offset));
   ChecksumStream read;
-  STATELOG_RETURN_IF_ERROR(ReadRange(
-      f.get(), state_offset, state_offset + header.state_bytes, file,
-      "the state", [&read](absl::string_view piece) {
-        read.Update(piece);
-        return absl::OkStatus();
-      }));
+  STATELOG_RETURN_IF_ERROR(
+      ReadRange(f.get(), state_offset, state_offset + header.state_bytes, file,
+                "the state", [&read](absl::string_view piece) {
+                  read.Update(piece);
+                  return absl::OkStatus();
+                }));
   if (read.Digest() != header.state_checksum) {
     return StateChecksumMismatch(file, state_offset, header.state_bytes);
   }
   return header;
 }
 
-absl::StatusOr<std::vector<SnapshotName>> ListSnapshots(Env* env,
-                                                        const std::string& dir) {
+absl::StatusOr<std::vector<SnapshotName>> ListSnapshots(
+    Env* env, const std::string& dir) {
   STATELOG_ASSIGN_OR_RETURN(std::vector<std::string> names, env->ListDir(dir));
   std::vector<SnapshotName> out;
   for (std::string& name : names) {
@@ -327,7 +331,9 @@ absl::StatusOr<std::vector<SnapshotName>> ListSnapshots(Env* env,
     }
   }
   std::sort(out.begin(), out.end(),
-            [](const SnapshotName& a, const SnapshotName& b) { return a.seq > b.seq; });
+            [](const SnapshotName& a, const SnapshotName& b) {
+              return a.seq > b.seq;
+            });
   return out;
 }
 

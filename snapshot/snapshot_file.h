@@ -52,11 +52,10 @@ absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
 // the same bytes both times: if not, nothing is published (Internal).
 // `written`, if not null, is called after each piece of the file is
 // written (WriteFileAtomically).
-absl::StatusOr<std::string> WriteSnapshot(Env* env, const std::string& dir,
-                                          SnapshotHeader header,
-                                          const ByteSource& state,
-                                          bool* outcome_unknown = nullptr,
-                                          const PieceWritten* written = nullptr);
+absl::StatusOr<std::string> WriteSnapshot(
+    Env* env, const std::string& dir, SnapshotHeader header,
+    const ByteSource& state, bool* outcome_unknown = nullptr,
+    const PieceWritten* written = nullptr);
 
 struct VerifiedSnapshot {
   SnapshotHeader header;

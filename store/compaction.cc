@@ -51,8 +51,8 @@ class WritePacer {
   void operator()(size_t bytes) {
     const CommitActivity now = activity_();
     if (now.last_seq != seen_ || now.waiting) {
-      const absl::Duration share =
-          absl::Seconds(static_cast<double>(bytes) / static_cast<double>(rate_));
+      const absl::Duration share = absl::Seconds(static_cast<double>(bytes) /
+                                                 static_cast<double>(rate_));
       const absl::Duration spent = absl::Now() - piece_start_;
       if (spent < share) absl::SleepFor(share - spent);
     }
@@ -189,11 +189,10 @@ void StoreImpl::ForgetSnapshotsLocked(const std::vector<std::string>& files) {
   // The files stay on disk as evidence (recovery passes over them too);
   // they only stop counting as fallbacks for retention.
   for (const std::string& file : files) {
-    snapshots_.erase(std::remove_if(snapshots_.begin(), snapshots_.end(),
-                                    [&](const SnapshotName& s) {
-                                      return s.file == file;
-                                    }),
-                     snapshots_.end());
+    snapshots_.erase(
+        std::remove_if(snapshots_.begin(), snapshots_.end(),
+                       [&](const SnapshotName& s) { return s.file == file; }),
+        snapshots_.end());
   }
 }
 
@@ -243,8 +242,7 @@ absl::Status StoreImpl::PublishSnapshot(const SnapshotHeader& header,
 }
 
 absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
-  const size_t keep =
-      static_cast<size_t>(std::max(2, options_.keep_snapshots));
+  const size_t keep = static_cast<size_t>(std::max(2, options_.keep_snapshots));
   if (snapshots.size() <= 1) return absl::OkStatus();
   const size_t kept = std::min(keep, snapshots.size());
   const uint64_t oldest_kept = snapshots[kept - 1].seq;
@@ -266,14 +264,13 @@ absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
   // damaged. Once it is older than every kept snapshot, no recovery will
   // ever try it again: it goes to quarantine/ as evidence, instead of
   // staying in the store for verify to report forever.
-  absl::StatusOr<std::vector<SnapshotName>> on_disk =
-      ListSnapshots(env_, dir_);
+  absl::StatusOr<std::vector<SnapshotName>> on_disk = ListSnapshots(env_, dir_);
   if (status.ok() && !on_disk.ok()) status = on_disk.status();
   if (on_disk.ok()) {
     for (const SnapshotName& name : *on_disk) {
-      const bool is_listed =
-          std::any_of(listed.begin(), listed.end(),
-                      [&name](const SnapshotName& l) { return l.file == name.file; });
+      const bool is_listed = std::any_of(
+          listed.begin(), listed.end(),
+          [&name](const SnapshotName& l) { return l.file == name.file; });
       if (is_listed || name.seq >= oldest_kept || !status.ok()) continue;
       status = QuarantineFile(env_, dir_, name.file,
                               "a damaged snapshot older than every kept one")

@@ -24,8 +24,8 @@ absl::StatusOr<StoreIdentity> ReadIdentity(Env* env, const std::string& dir) {
   STATELOG_ASSIGN_OR_RETURN(std::string text, ReadFileToString(env, path));
   absl::StatusOr<Json> json = ParseJson(text, path);
   auto bad = [&] {
-    return absl::DataLossError(
-        absl::StrCat(path, " is damaged: expected {\"statelog\":1,\"store_id\":...}"));
+    return absl::DataLossError(absl::StrCat(
+        path, " is damaged: expected {\"statelog\":1,\"store_id\":...}"));
   };
   if (!json.ok() || !json->is_object()) return bad();
   auto version = json->find("statelog");
@@ -59,7 +59,8 @@ absl::StatusOr<StoreIdentity> NewIdentity() {
   identity.store_id.resize(kStoreIdSize);
   size_t done = 0;
   while (done < kStoreIdSize) {
-    ssize_t n = getrandom(identity.store_id.data() + done, kStoreIdSize - done, 0);
+    ssize_t n =
+        getrandom(identity.store_id.data() + done, kStoreIdSize - done, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus(errno, "getrandom");

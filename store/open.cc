@@ -47,22 +47,23 @@ absl::Status NoStore(const std::string& dir) {
 
 absl::Status CheckOptions(const Options& o) {
   if (o.segment_bytes < 4096 || o.segment_bytes > (uint64_t{1} << 34)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Options.segment_bytes must be in [4096, 2^34], got ", o.segment_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Options.segment_bytes must be in [4096, 2^34], got ",
+                     o.segment_bytes));
   }
   if (o.max_record_bytes < 64 || o.max_record_bytes > (uint64_t{1} << 30)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Options.max_record_bytes must be in [64, 2^30], got ",
-        o.max_record_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Options.max_record_bytes must be in [64, 2^30], got ",
+                     o.max_record_bytes));
   }
   if (o.sync_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("Options.sync_interval must be positive");
   }
   if (o.max_group_commit_wait < absl::ZeroDuration() ||
       o.max_group_commit_wait > absl::Seconds(1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Options.max_group_commit_wait must be in [0, 1s], got ",
-        absl::FormatDuration(o.max_group_commit_wait)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Options.max_group_commit_wait must be in [0, 1s], got ",
+                     absl::FormatDuration(o.max_group_commit_wait)));
   }
   switch (o.durability) {
     case Durability::kSync:
@@ -174,10 +175,9 @@ absl::Status CreateStore(Env* env, const std::string& dir,
       internal::WriteSnapshot(env, dir, header, "{}").status());
   internal::JournalWriterOptions wopts;
   wopts.segment_bytes = options.segment_bytes;
-  STATELOG_RETURN_IF_ERROR(
-      internal::JournalWriter::CreateSegment(env, dir, identity.store_id, 1, 0,
-                                             wopts)
-          .status());
+  STATELOG_RETURN_IF_ERROR(internal::JournalWriter::CreateSegment(
+                               env, dir, identity.store_id, 1, 0, wopts)
+                               .status());
   return internal::WriteIdentity(env, dir, identity);
 }
 
@@ -194,8 +194,8 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   absl::Status dir_status = env->CheckDir(dir);
   if (absl::IsNotFound(dir_status)) {
     if (!opts.create_if_missing) {
-      return absl::NotFoundError(
-          absl::StrCat("no statelog store at ", dir, ": directory does not exist"));
+      return absl::NotFoundError(absl::StrCat("no statelog store at ", dir,
+                                              ": directory does not exist"));
     }
     STATELOG_RETURN_IF_ERROR(env->CreateDir(dir));
   } else if (!dir_status.ok()) {
@@ -215,8 +215,8 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   std::unique_ptr<FileLock> lock;
   if (!opts.read_only) {
     STATELOG_ASSIGN_OR_RETURN(
-        lock, env->LockFile(JoinPath(dir, internal::kLockFileName),
-                            LockHolder()));
+        lock,
+        env->LockFile(JoinPath(dir, internal::kLockFileName), LockHolder()));
   }
 
   bool created = false;
@@ -244,19 +244,18 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   if (!opts.read_only) {
     internal::JournalWriterOptions wopts;
     wopts.segment_bytes = opts.segment_bytes;
-    wopts.map_writes = opts.map_journal_writes &&
-                       opts.durability != Durability::kSync;
+    wopts.map_writes =
+        opts.map_journal_writes && opts.durability != Durability::kSync;
     wopts.spare = opts.compact_in_background
                       ? internal::JournalWriterOptions::Spare::kThread
                       : internal::JournalWriterOptions::Spare::kInline;
     const internal::JournalReadResult& j = recovered.journal;
     if (!j.tail_file.empty() && j.journal_next_seq == recovered.last_seq + 1) {
       STATELOG_ASSIGN_OR_RETURN(
-          init.writer,
-          internal::JournalWriter::OpenTail(
-              env, dir, identity->store_id, j.tail_file,
-              std::min(j.tail_unproven_offset, j.tail_offset), j.tail_offset,
-              wopts));
+          init.writer, internal::JournalWriter::OpenTail(
+                           env, dir, identity->store_id, j.tail_file,
+                           std::min(j.tail_unproven_offset, j.tail_offset),
+                           j.tail_offset, wopts));
       // Make the recovered tail durable before anything is built on it: a
       // later record in a new segment must never outlive one it follows.
       STATELOG_RETURN_IF_ERROR(init.writer->Sync());

@@ -119,8 +119,8 @@ absl::Status RootIndex::Apply(const Transaction& txn, Json* tree,
   // holds what the touched members now are.
   // The members of a large state are cold in the caches: overwriting a
   // replaced value costs less than freeing it node by node.
-  absl::Status applied = ApplyTransaction(txn, &part, validation, values,
-                                          Replaced::kOverwrite);
+  absl::Status applied =
+      ApplyTransaction(txn, &part, validation, values, Replaced::kOverwrite);
   PutBack(keys, at, &touched, &root);
   return applied;
 }

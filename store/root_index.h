@@ -103,8 +103,8 @@ class RootIndex {
   // about 16 probes per transaction for rebuilding it. A validated
   // transaction of one operation that puts or removes one whole member
   // (ApplyWholeMember) takes a shortcut in objects of any size.
-  absl::Status Apply(const Transaction& txn, Json* tree,
-                     Validation validation, Values values);
+  absl::Status Apply(const Transaction& txn, Json* tree, Validation validation,
+                     Values values);
 
   // The top-level member `key` of the tree Apply last changed; null if
   // there is none. REQUIRES: built(), and no change to the tree since.

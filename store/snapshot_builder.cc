@@ -37,9 +37,10 @@ absl::StatusOr<VerifiedSnapshot> NewestUsableBase(
     *file = base.file;
     return snapshot;
   }
-  return absl::DataLossError(absl::StrCat(
-      "building the state at seq ", seq, ": no snapshot at or before it "
-      "verifies", passed_over));
+  return absl::DataLossError(absl::StrCat("building the state at seq ", seq,
+                                          ": no snapshot at or before it "
+                                          "verifies",
+                                          passed_over));
 }
 
 // Applies the journal records after the snapshot `from` (read from
@@ -53,12 +54,12 @@ absl::Status ReplayOnto(
   if (from.seq == seq && from.chain == chain) return absl::OkStatus();
   STATELOG_ASSIGN_OR_RETURN(
       JournalReadResult read,
-      ReadJournal(env, dir, store_id, from.seq, from.chain,
-                  kMaxRecordPayloadBytes,
-                  [&apply](const RecordHeader&, absl::string_view payload) {
-                    return apply(payload);
-                  },
-                  seq));
+      ReadJournal(
+          env, dir, store_id, from.seq, from.chain, kMaxRecordPayloadBytes,
+          [&apply](const RecordHeader&, absl::string_view payload) {
+            return apply(payload);
+          },
+          seq));
   if (read.last_seq != seq || read.last_chain != chain) {
     return absl::DataLossError(absl::StrCat(
         "building the state at seq ", seq, " from ", base_file,
@@ -76,22 +77,24 @@ absl::Status ReplayOntoText(Env* env, const std::string& dir,
                             const SnapshotHeader& from,
                             const std::string& base_file, uint64_t seq,
                             uint64_t chain, TextState* state) {
-  return ReplayOnto(
-      env, dir, store_id, from, base_file, seq, chain,
-      [state](absl::string_view payload) {
-        return ApplyRecordPayload(payload, state);
-      });
+  return ReplayOnto(env, dir, store_id, from, base_file, seq, chain,
+                    [state](absl::string_view payload) {
+                      return ApplyRecordPayload(payload, state);
+                    });
 }
 
 }  // namespace
 
-absl::StatusOr<TextState> BuildState(
-    Env* env, const std::string& dir, const std::string& store_id,
-    const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
-    std::vector<std::string>* unusable, const TextState::Source* held,
-    ChangedMembers changed) {
-  auto newest = std::find_if(bases.begin(), bases.end(),
-                             [seq](const SnapshotName& b) { return b.seq <= seq; });
+absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
+                                     const std::string& store_id,
+                                     const std::vector<SnapshotName>& bases,
+                                     uint64_t seq, uint64_t chain,
+                                     std::vector<std::string>* unusable,
+                                     const TextState::Source* held,
+                                     ChangedMembers changed) {
+  auto newest =
+      std::find_if(bases.begin(), bases.end(),
+                   [seq](const SnapshotName& b) { return b.seq <= seq; });
   if (held != nullptr && !held->empty() && newest != bases.end() &&
       newest->file == held->name()) {
     // Verified when it was read; the header says where the journal goes on.
@@ -113,8 +116,8 @@ absl::StatusOr<TextState> BuildState(
       TextState state,
       TextState::FromContents(std::move(base.contents), text, file));
   state.set_changed_members(changed);
-  STATELOG_RETURN_IF_ERROR(ReplayOntoText(env, dir, store_id, base.header,
-                                          file, seq, chain, &state));
+  STATELOG_RETURN_IF_ERROR(ReplayOntoText(env, dir, store_id, base.header, file,
+                                          seq, chain, &state));
   return state;
 }
 

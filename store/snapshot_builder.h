@@ -43,11 +43,13 @@ namespace statelog::internal {
 // `changed` is what the records leave the members they change as: text for
 // a state that is only written out (compaction), trees for one that is
 // read.
-absl::StatusOr<TextState> BuildState(
-    Env* env, const std::string& dir, const std::string& store_id,
-    const std::vector<SnapshotName>& bases, uint64_t seq, uint64_t chain,
-    std::vector<std::string>* unusable, const TextState::Source* held,
-    ChangedMembers changed);
+absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
+                                     const std::string& store_id,
+                                     const std::vector<SnapshotName>& bases,
+                                     uint64_t seq, uint64_t chain,
+                                     std::vector<std::string>* unusable,
+                                     const TextState::Source* held,
+                                     ChangedMembers changed);
 
 }  // namespace statelog::internal
 

@@ -65,7 +65,8 @@ StoreImpl::StoreImpl(StoreImplInit init)
     sync_thread_ = std::thread([this] { SyncLoop(); });
   }
   if (!read_only_ && options_.compact_in_background &&
-      (options_.compact_after_records > 0 || options_.compact_after_bytes > 0)) {
+      (options_.compact_after_records > 0 ||
+       options_.compact_after_bytes > 0)) {
     compaction_thread_ = std::thread([this] { CompactionLoop(); });
   }
 }
@@ -123,10 +124,10 @@ absl::Status StoreImpl::EnsureStateLocked() {
                    &unusable, /*held=*/nullptr, ChangedMembers::kTrees);
     ForgetSnapshotsLocked(unusable);
     if (!state.ok()) {
-      return absl::Status(state.status().code(),
-                          absl::StrCat("building the state of ", dir_,
-                                       " (opened lazily): ",
-                                       state.status().message()));
+      return absl::Status(
+          state.status().code(),
+          absl::StrCat("building the state of ", dir_,
+                       " (opened lazily): ", state.status().message()));
     }
     state_ = std::move(*state);
     state_loaded_.store(true, std::memory_order_release);
@@ -379,10 +380,11 @@ absl::Status StoreImpl::status() const {
 void StoreImpl::PoisonLocked(absl::string_view what,
                              const absl::Status& cause) {
   if (!poison_.ok()) return;
-  poison_ = absl::Status(
-      cause.code(), absl::StrCat(what, " failed, store is poisoned until "
-                                       "reopened: ",
-                                 cause.message()));
+  poison_ = absl::Status(cause.code(),
+                         absl::StrCat(what,
+                                      " failed, store is poisoned until "
+                                      "reopened: ",
+                                      cause.message()));
 }
 
 }  // namespace statelog::internal

@@ -41,8 +41,8 @@ struct StoreImplInit {
   std::string dir;
   Options options;
   std::string store_id;
-  std::unique_ptr<FileLock> lock;             // null when read-only
-  std::unique_ptr<JournalWriter> writer;      // null when read-only
+  std::unique_ptr<FileLock> lock;         // null when read-only
+  std::unique_ptr<JournalWriter> writer;  // null when read-only
   TextState state;
   bool state_loaded = true;  // false: Options::load_state_lazily
   uint64_t last_seq = 0;

@@ -40,9 +40,9 @@ absl::StatusOr<std::shared_ptr<const TextIndex>> TextIndex::Build(
     if (span.key_escaped) {
       STATELOG_ASSIGN_OR_RETURN(
           std::string key,
-          UnquoteJsonString(text.substr(span.key_begin,
-                                        span.key_end - span.key_begin),
-                            what));
+          UnquoteJsonString(
+              text.substr(span.key_begin, span.key_end - span.key_begin),
+              what));
       built->escaped_keys.emplace_back(span.key_begin, std::move(key));
     }
     // The previous key is looked up again, not kept: an escaped one may
@@ -63,7 +63,8 @@ absl::StatusOr<std::shared_ptr<const TextIndex>> TextIndex::Build(
                      });
     size_t kept = 0;
     for (size_t i = 0; i < index.size(); ++i) {
-      if (i + 1 < index.size() && keys.Key(index[i + 1]) == keys.Key(index[i])) {
+      if (i + 1 < index.size() &&
+          keys.Key(index[i + 1]) == keys.Key(index[i])) {
         continue;
       }
       index[kept++] = index[i];

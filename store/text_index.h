@@ -31,8 +31,8 @@ struct TextMember {
   // a lookup end here, without reading the key from the text (a cache miss
   // each, in a text of megabytes).
   uint64_t key_prefix = 0;
-  uint64_t begin : 63;    // `"key":value` is text[begin, end)
-  uint64_t escaped : 1;   // the key is spelled with escapes
+  uint64_t begin : 63;   // `"key":value` is text[begin, end)
+  uint64_t escaped : 1;  // the key is spelled with escapes
   uint64_t end = 0;
   uint64_t value_begin = 0;
 };

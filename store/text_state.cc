@@ -91,8 +91,7 @@ bool TextState::IsText(const std::string& key) const {
 
 absl::StatusOr<Json> TextState::ParseValue(const TextMember& member) const {
   return ParseJson(
-      index_->text.substr(member.value_begin,
-                          member.end - member.value_begin),
+      index_->text.substr(member.value_begin, member.end - member.value_begin),
       "state member");
 }
 
@@ -190,8 +189,7 @@ absl::Status TextState::MakeWhole() {
     const TextMember& member = members[i];
     const absl::string_view key = index_->Key(member);
     take_parsed_below(&key);
-    object.emplace_hint(object.end(), std::string(key),
-                        std::move(values[v++]));
+    object.emplace_hint(object.end(), std::string(key), std::move(values[v++]));
   }
   take_parsed_below(nullptr);
   parsed_members_ += v;
@@ -236,8 +234,7 @@ absl::Status TextState::Apply(const Transaction& txn, Validation validation,
 
 absl::Status TextState::ApplyToMembers(const Transaction& txn,
                                        const std::vector<std::string>& keys,
-                                       Validation validation,
-                                       Values values) {
+                                       Validation validation, Values values) {
   // The transaction runs on the object of the parsed members: every
   // pointer it follows starts at one of the members it touches, and those
   // are all parsed first (before anything changes, so a failure to parse
@@ -254,7 +251,6 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
   parsed_ = std::move(*part.get_ptr<Json::object_t*>());
   return applied;
 }
-
 
 bool TextState::Prepared(const std::vector<std::string>& tokens) const {
   if (whole_) return true;
@@ -296,6 +292,5 @@ absl::StatusOr<const Json*> TextState::Whole() {
   STATELOG_RETURN_IF_ERROR(MakeWhole());
   return &tree_;
 }
-
 
 }  // namespace statelog::internal

@@ -250,7 +250,7 @@ class TextState {
   size_t small_state_bytes_ = kSmallStateBytes;
   size_t text_members_ = 0;  // members of the index not parsed
   bool whole_ = true;
-  Json tree_;  // the state, once whole_
+  Json tree_;             // the state, once whole_
   RootIndex root_index_;  // of tree_'s members, if it has many
   size_t parsed_members_ = 0;
   size_t text_bytes_ = 0;  // of the source, to size Dump's output

@@ -3,17 +3,15 @@
 // TextState's output: the source text's members verbatim, merged in key
 // order with the parsed and changed ones, dumped.
 
-#include "store/text_state.h"
-
 #include <string>
 
+#include "store/text_state.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
 namespace statelog::internal {
 
-absl::Status TextState::AppendMemberValue(const Json& value,
-                                          std::string* out) {
+absl::Status TextState::AppendMemberValue(const Json& value, std::string* out) {
   STATELOG_RETURN_IF_ERROR(ValidateValue(value, /*base_depth=*/1, "value"));
   return AppendValidatedJson(value, out);
 }
@@ -50,12 +48,10 @@ absl::Status TextState::DumpTo(const ByteSink& sink) const {
   auto next_changed = changed_text_.begin();
   auto dump_below = [&](const absl::string_view* key) -> absl::Status {
     while (true) {
-      const bool parsed_due =
-          next_parsed != parsed_.end() &&
-          (key == nullptr || next_parsed->first < *key);
-      const bool changed_due =
-          next_changed != changed_text_.end() &&
-          (key == nullptr || next_changed->first < *key);
+      const bool parsed_due = next_parsed != parsed_.end() &&
+                              (key == nullptr || next_parsed->first < *key);
+      const bool changed_due = next_changed != changed_text_.end() &&
+                               (key == nullptr || next_changed->first < *key);
       if (parsed_due &&
           (!changed_due || next_parsed->first < next_changed->first)) {
         start_member(next_parsed->first);

@@ -3,10 +3,10 @@
 // TextState's ways with a record that puts or removes one whole member:
 // found once (Locate), changed where it stands, never parsed.
 
-#include "store/text_state.h"
-
 #include <string>
 #include <utility>
+
+#include "store/text_state.h"
 
 namespace statelog::internal {
 

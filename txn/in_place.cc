@@ -74,9 +74,8 @@ bool FitsInPlace(const Json& to, const Json& from) noexcept {
       return true;
     }
     case Json::value_t::string:
-      return to.is_string() &&
-             to.get_ptr<const std::string*>()->capacity() >=
-                 from.get_ptr<const std::string*>()->size();
+      return to.is_string() && to.get_ptr<const std::string*>()->capacity() >=
+                                   from.get_ptr<const std::string*>()->size();
     case Json::value_t::binary:
       return false;
     default:

@@ -6,9 +6,8 @@
 #include "util/checksum.h"
 
 #define XXH_INLINE_ALL
-#include "xxhash.h"
-
 #include "absl/strings/str_format.h"
+#include "xxhash.h"
 
 namespace statelog::internal {
 

@@ -75,8 +75,7 @@ bool SaxErrors::RefuseBinary() {
   return false;
 }
 
-bool SaxErrors::parse_error(std::size_t position,
-                            const std::string& last_token,
+bool SaxErrors::parse_error(std::size_t position, const std::string& last_token,
                             const Json::exception& error) {
   error_id_ = error.id;
   error_text_ = error.what();

@@ -289,9 +289,8 @@ const char* ScanLiteral(const char* p, const char* end, const char* word,
 // `text` and, if `root` is not null, builds its value there. If `stop` is
 // null the value must be all of `text` (whitespace aside); if not, the
 // text may go on after it, and *stop is set to the byte after the value.
-bool ReadJson(absl::string_view text, int max_depth,
-              MemberSpans* members, Json* root,
-              const char** stop) {
+bool ReadJson(absl::string_view text, int max_depth, MemberSpans* members,
+              Json* root, const char** stop) {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
   const size_t limit = max_depth < 0 ? 0 : static_cast<size_t>(max_depth);
@@ -351,8 +350,8 @@ bool ReadJson(absl::string_view text, int max_depth,
       bool escaped = false;
       key.clear();
       if (*p != '"' ||
-          (p = ScanString(p, end, &escaped, root != nullptr ? &key : nullptr)) ==
-              nullptr) {
+          (p = ScanString(p, end, &escaped,
+                          root != nullptr ? &key : nullptr)) == nullptr) {
         return false;
       }
       const char* const key_end = p;
@@ -383,8 +382,8 @@ bool ReadJson(absl::string_view text, int max_depth,
     if (c == '{' || c == '[') {
       if (open.size() >= limit) return false;
       if (root != nullptr) {
-        containers.push_back(
-            place(Json(c == '{' ? Json::value_t::object : Json::value_t::array)));
+        containers.push_back(place(
+            Json(c == '{' ? Json::value_t::object : Json::value_t::array)));
       }
       open.push_back(c);
       p = SkipSpace(p + 1, end);
@@ -400,9 +399,9 @@ bool ReadJson(absl::string_view text, int max_depth,
       if (c == '"') {
         bool escaped = false;
         std::string* const value =
-            root != nullptr ? place(Json(Json::value_t::string))
-                                  ->get_ptr<std::string*>()
-                            : nullptr;
+            root != nullptr
+                ? place(Json(Json::value_t::string))->get_ptr<std::string*>()
+                : nullptr;
         p = ScanString(p, end, &escaped, value);
       } else {
         if (c == '-' || IsDigit(c)) {
@@ -432,8 +431,7 @@ bool ReadJson(absl::string_view text, int max_depth,
 
 }  // namespace
 
-bool ScanJson(absl::string_view text, int max_depth,
-              MemberSpans* members) {
+bool ScanJson(absl::string_view text, int max_depth, MemberSpans* members) {
   return ReadJson(text, max_depth, members, nullptr, nullptr);
 }
 

@@ -50,8 +50,7 @@ using MemberSpans = std::vector<MemberSpan, HugePageAllocator<MemberSpan>>;
 // deep, that ParseJson accepts. If it is an object and `members` is not
 // null, appends its members in text order (repeated keys included). On
 // false, `*members` holds a partial list.
-bool ScanJson(absl::string_view text, int max_depth,
-              MemberSpans* members);
+bool ScanJson(absl::string_view text, int max_depth, MemberSpans* members);
 
 // Parses `text` into `*out` if ScanJson accepts it, with the value and
 // the number types ParseJson gives; false otherwise (and `*out` is then

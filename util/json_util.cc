@@ -105,9 +105,9 @@ absl::Status RunSax(absl::string_view text, absl::string_view what,
   // input (for C strings), so "{}\0anything" parses as "{}". JSON has no
   // raw NUL anywhere (one in a string has failed above).
   if (const size_t nul = text.find('\0'); nul != absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": a NUL byte at byte offset ", nul,
-        " (only white space may follow a JSON value)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": a NUL byte at byte offset ", nul,
+                     " (only white space may follow a JSON value)"));
   }
   return absl::OkStatus();
 }
@@ -119,8 +119,8 @@ absl::StatusOr<Json> ParseJson(absl::string_view text, absl::string_view what) {
   try {
     if (ParseJsonFast(text, kMaxNestingDepth, &result)) return result;
   } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        what, ": out of memory parsing ", text.size(), " bytes"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(what, ": out of memory parsing ", text.size(), " bytes"));
   }
   // Invalid, or valid in a way only nlohmann decides: its verdict and
   // message.
@@ -141,8 +141,8 @@ absl::Status CheckJson(absl::string_view text, absl::string_view what,
   try {
     if (ScanJson(text, kMaxNestingDepth, members)) return absl::OkStatus();
   } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        what, ": out of memory checking ", text.size(), " bytes"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(what, ": out of memory checking ", text.size(), " bytes"));
   }
   if (members != nullptr) members->resize(members_before);
   JsonChecker checker(kMaxNestingDepth);

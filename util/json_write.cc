@@ -5,8 +5,6 @@
 // compact JSON (DumpJson, AppendValidatedJson, AppendJsonString). The
 // reading half is json_util.cc.
 
-#include "util/json_util.h"
-
 #include <cmath>
 #include <cstdint>
 #include <new>
@@ -15,6 +13,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "util/json_util.h"
 #include "util/printable.h"
 #include "util/status_macros.h"
 #include "util/string_words.h"
@@ -137,8 +136,8 @@ absl::Status AppendValue(const Json& value, int depth, std::string* out) {
     case Json::value_t::discarded:
       break;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "cannot serialize JSON: a ", value.type_name(), " value"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("cannot serialize JSON: a ", value.type_name(), " value"));
 }
 
 }  // namespace
@@ -157,9 +156,8 @@ absl::Status ValidateValue(const Json& value, int base_depth,
         static_cast<size_t>(kMaxNestingDepth)) {
       return absl::InvalidArgumentError(absl::StrCat(
           what, ": nesting deeper than ", kMaxNestingDepth, " levels",
-          base > 0
-              ? absl::StrCat(" (counting ", base, " levels above it)")
-              : ""));
+          base > 0 ? absl::StrCat(" (counting ", base, " levels above it)")
+                   : ""));
     }
     const char* problem = nullptr;
     switch (v.type()) {
@@ -284,7 +282,8 @@ void AppendJsonString(absl::string_view text, std::string* out) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t i = 0; i < text.size(); ++i) {
     // Eight bytes at a time while none needs an escape.
-    while (text.size() - i >= 8 && EscapeBytes(LoadWord(bytes + i)) == 0) i += 8;
+    while (text.size() - i >= 8 && EscapeBytes(LoadWord(bytes + i)) == 0)
+      i += 8;
     if (i == text.size()) break;
     const unsigned char c = bytes[i];
     if (c >= 0x20 && c != '"' && c != '\\') continue;

@@ -14,9 +14,9 @@
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing
 // function if it is not OK.
-#define STATELOG_RETURN_IF_ERROR(expr)                 \
-  do {                                                 \
-    ::absl::Status statelog_status_ = (expr);          \
+#define STATELOG_RETURN_IF_ERROR(expr)                   \
+  do {                                                   \
+    ::absl::Status statelog_status_ = (expr);            \
     if (!statelog_status_.ok()) return statelog_status_; \
   } while (0)
 

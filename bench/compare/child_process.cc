@@ -88,12 +88,12 @@ absl::StatusOr<double> TimeProgram(const std::vector<std::string>& args,
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  const double seconds = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::InternalError(absl::StrCat(owned[0], " failed (status ",
-                                            status, ")"));
+    return absl::InternalError(
+        absl::StrCat(owned[0], " failed (status ", status, ")"));
   }
   return seconds;
 }

@@ -83,7 +83,8 @@ absl::Status Race(const std::string& dir, const RecoverySpec& spec,
   const std::string empty_dir = dir + "/empty";
   std::fprintf(stderr, "recovery: building %d keys + %d-record tail...\n",
                spec.keys, spec.tail_records);
-  absl::Status s = BuildRecoveryStore(statelog_dir, spec.keys, spec.tail_records);
+  absl::Status s =
+      BuildRecoveryStore(statelog_dir, spec.keys, spec.tail_records);
   if (s.ok()) s = BuildSqlite(sqlite_path, spec.keys, spec.tail_records);
   if (s.ok()) s = BuildReplay(replay_dir, spec.replay_records);
   if (s.ok()) s = BuildReplay(empty_dir, 0);
@@ -130,8 +131,8 @@ absl::Status Race(const std::string& dir, const RecoverySpec& spec,
                  "recovery round %d: statelog ready %.3f s, whole %.3f s, "
                  "sqlite %.3f s, replay %.3f s, empty %.3f s\n",
                  r + 1, round.ready_seconds, round.statelog_seconds,
-                 round.sqlite_seconds,
-                 round.replay_seconds, round.empty_seconds);
+                 round.sqlite_seconds, round.replay_seconds,
+                 round.empty_seconds);
   }
   absl::StatusOr<Json> j =
       RunChildMode("compact-statelog", statelog_dir, &out->compact_rss_kb);
@@ -158,12 +159,18 @@ absl::Status ProcessRace(const std::string& dir, int rounds,
   const std::string floor = dir + "/floor.bin";
   {
     std::ofstream m(merge);
-    m << R"({"merge":{"hook":{"step":1,"status":"done"}}})" << "\n";
+    m << R"({"merge":{"hook":{"step":1,"status":"done"}}})"
+      << "\n";
   }
   const std::vector<std::string> apply = {STATELOG_CLI_PATH, "apply", store};
-  const std::vector<std::string> dd = {
-      "dd",          "if=/dev/zero", "of=" + floor, "bs=128", "count=1",
-      "oflag=append", "conv=notrunc,fdatasync", "status=none"};
+  const std::vector<std::string> dd = {"dd",
+                                       "if=/dev/zero",
+                                       "of=" + floor,
+                                       "bs=128",
+                                       "count=1",
+                                       "oflag=append",
+                                       "conv=notrunc,fdatasync",
+                                       "status=none"};
   constexpr int kRuns = 11;
   for (int r = 0; r < rounds; ++r) {
     std::vector<double> applies, floors;
@@ -171,8 +178,7 @@ absl::Status ProcessRace(const std::string& dir, int rounds,
       const bool apply_first = (i + r) % 2 == 0;
       for (int k = 0; k < 2; ++k) {
         const bool is_apply = (k == 0) == apply_first;
-        absl::StatusOr<double> t =
-            TimeProgram(is_apply ? apply : dd, merge);
+        absl::StatusOr<double> t = TimeProgram(is_apply ? apply : dd, merge);
         if (!t.ok()) return t.status();
         (is_apply ? applies : floors).push_back(*t);
       }

@@ -90,12 +90,12 @@ std::vector<Target> Collect(const Results& results,
   {
     const Row* during = results.Find(100000, 1, "statelog-sync-compacting");
     const Row* without = results.Find(100000, 1, "statelog-sync");
-    out.push_back({"6",
-                   "kSync p99 during back-to-back compactions ÷ p99 without, "
-                   "1 thread (100000 keys)",
-                   during && without ? CrossRatio(*during, *without, P99)
-                                     : Spread(),
-                   false, 1.5, 2});
+    out.push_back(
+        {"6",
+         "kSync p99 during back-to-back compactions ÷ p99 without, "
+         "1 thread (100000 keys)",
+         during && without ? CrossRatio(*during, *without, P99) : Spread(),
+         false, 1.5, 2});
   }
   if (recovery.error.empty()) {
     out.push_back({"5a",
@@ -105,8 +105,9 @@ std::vector<Target> Collect(const Results& results,
                    RecoveryRatio(recovery), false, 1, 2});
     out.push_back(
         {"5b", "replay, records/s", ReplayRate(recovery), true, 1000000, 0});
-    out.push_back({"7", "peak RSS (open until ready; open + Compact) ÷ snapshot size",
-                   PeakRssOverSnapshot(recovery), false, 3, 2});
+    out.push_back(
+        {"7", "peak RSS (open until ready; open + Compact) ÷ snapshot size",
+         PeakRssOverSnapshot(recovery), false, 3, 2});
     out.push_back({"8",
                    "`statelog apply` of a merge patch (" +
                        std::to_string(recovery.keys) +

@@ -65,11 +65,11 @@ Spread CrossRatio(const Row& a, const Row& b,
                   const std::function<double(const Sample&)>& fn);
 
 struct RecoveryRound {
-  double ready_seconds = 0;     // Store::Open + one Get: ready to read
-  double statelog_seconds = 0;  // that + a Read of the whole state
-  double sqlite_seconds = 0;    // open + read every row into memory
-  double replay_seconds = 0;    // Store::Open of the replay-only store
-  double empty_seconds = 0;     // Store::Open of an empty store
+  double ready_seconds = 0;      // Store::Open + one Get: ready to read
+  double statelog_seconds = 0;   // that + a Read of the whole state
+  double sqlite_seconds = 0;     // open + read every row into memory
+  double replay_seconds = 0;     // Store::Open of the replay-only store
+  double empty_seconds = 0;      // Store::Open of an empty store
   uint64_t ready_rss_kb = 0;     // peak RSS until ready
   uint64_t statelog_rss_kb = 0;  // peak RSS with the whole state read
   uint64_t sqlite_rss_kb = 0;

@@ -133,8 +133,8 @@ class Env {
   // a 10 MiB snapshot. A file truncated by someone else while it is mapped
   // ends the process with SIGBUS; statelog itself never truncates a
   // store's files.
-  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<FileContents>>
-  ReadWhole(const std::string& path);
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<FileContents>> ReadWhole(
+      const std::string& path);
 
   // Takes an exclusive, non-blocking flock on `path` (created 0600 if absent)
   // and writes `holder` into it. If another open file description holds it,

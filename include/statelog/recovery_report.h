@@ -19,16 +19,16 @@
 namespace statelog {
 
 struct SnapshotAttempt {
-  std::string file;   // name inside the store directory
-  uint64_t seq = 0;   // sequence number the snapshot covers
+  std::string file;  // name inside the store directory
+  uint64_t seq = 0;  // sequence number the snapshot covers
   bool used = false;
   std::string error;  // why it was passed over; empty if used or not tried
 };
 
 struct QuarantineEntry {
-  std::string file;    // path relative to the store directory
-  std::string source;  // segment or snapshot the bytes came from
-  uint64_t offset = 0; // offset in `source` of the first quarantined byte
+  std::string file;     // path relative to the store directory
+  std::string source;   // segment or snapshot the bytes came from
+  uint64_t offset = 0;  // offset in `source` of the first quarantined byte
   uint64_t bytes = 0;
   std::string reason;
 };

@@ -39,7 +39,17 @@ using Json = nlohmann::json;
 // 253 levels, one at "/a/b/c/d" 252.
 inline constexpr int kMaxNestingDepth = 256;
 
-enum class OpKind { kAdd, kRemove, kReplace, kMove, kCopy, kTest, kMerge, kSet, kUnset };
+enum class OpKind {
+  kAdd,
+  kRemove,
+  kReplace,
+  kMove,
+  kCopy,
+  kTest,
+  kMerge,
+  kSet,
+  kUnset
+};
 
 // The name used in JSON: "add", ..., "merge", "set", "unset".
 const char* OpKindName(OpKind kind);

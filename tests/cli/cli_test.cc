@@ -15,8 +15,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <ostream>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -366,8 +366,8 @@ TEST_F(CliTest, InitFromAFileSetsTheInitialState) {
   EXPECT_EQ(GetState(dir),
             Json::parse(R"({"agent":{"step":0},"list":[1,2,3]})"));
   // The import is compacted: later opens start from its snapshot.
-  EXPECT_TRUE(std::filesystem::exists(
-      dir + "/snapshot-00000000000000000001.json"));
+  EXPECT_TRUE(
+      std::filesystem::exists(dir + "/snapshot-00000000000000000001.json"));
 }
 
 // apply appends merge lines without building the state; the first line
@@ -422,8 +422,8 @@ TEST_F(CliTest, InitFromPoisonNestingExits1AndCreatesNoStore) {
 
 TEST_F(CliTest, InitFromAValueOverTheRecordLimitExits1AndCreatesNoStore) {
   // 17 MiB of string: valid JSON, but one record over the 16 MiB limit.
-  const std::string from = WriteFile(
-      "big.json", "{\"h\":\"" + std::string(17 << 20, 'b') + "\"}");
+  const std::string from =
+      WriteFile("big.json", "{\"h\":\"" + std::string(17 << 20, 'b') + "\"}");
   const std::string dir = scratch_.Sub("store");
   CliResult init = Run({"init", dir, "--from", from});
   EXPECT_EQ(init.exit_code, 1);
@@ -438,11 +438,11 @@ TEST_F(CliTest, InitFromAValueOverTheRecordLimitExits1AndCreatesNoStore) {
 TEST_F(CliTest, OutputThatStdoutCannotTakeExits5) {
   const std::string dir = InitStore();
   for (const size_t size : {10, 5000, 300000}) {
-    ASSERT_EQ(Run({"apply", dir},
-                  absl::StrCat(R"({"merge":{"v":")", std::string(size, 'a'),
-                               "\"}}\n"))
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        Run({"apply", dir}, absl::StrCat(R"({"merge":{"v":")",
+                                         std::string(size, 'a'), "\"}}\n"))
+            .exit_code,
+        0);
     for (const std::vector<std::string>& args :
          std::vector<std::vector<std::string>>{{"get", dir},
                                                {"get", dir, "--pretty"},
@@ -567,10 +567,10 @@ TEST_F(CliTest, VerifyOfADamagedStoreFileReportsItAndExits3) {
   // recovery (which cannot help with it).
   CliResult get = Run({"get", dir});
   EXPECT_EQ(get.exit_code, 3);
-  EXPECT_THAT(Lines(get.err),
-              ElementsAre(AllOf(HasSubstr("STORE"),
-                                HasSubstr("`statelog verify DIR`"),
-                                Not(HasSubstr("point-in-time")))));
+  EXPECT_THAT(
+      Lines(get.err),
+      ElementsAre(AllOf(HasSubstr("STORE"), HasSubstr("`statelog verify DIR`"),
+                        Not(HasSubstr("point-in-time")))));
 }
 
 TEST_F(CliTest, PointInTimeRecoveryKeepsTheStateBeforeTheDamage) {
@@ -717,23 +717,27 @@ TEST_F(CliTest, UsageErrorsAreOneLineNamingTheCommandAndTheFault) {
       {{"frobnicate"}, "statelog: ", "unknown command 'frobnicate'"},
       {{"-V"}, "statelog: ", "unknown option '-V'"},
       {{"get"}, "statelog get: ", "DIR is required"},
-      {{"get", scratch_.Sub("x"), "--no-such-flag"}, "statelog get: ",
+      {{"get", scratch_.Sub("x"), "--no-such-flag"},
+       "statelog get: ",
        "--no-such-flag"},
       {{"apply", scratch_.Sub("x"), "--durability", "maybe"},
-       "statelog apply: ", "maybe"},
+       "statelog apply: ",
+       "maybe"},
       // CLI::Range lets NaN through; it waited for ever.
-      {{"apply", scratch_.Sub("x"), "--wait", "nan"}, "statelog apply: ",
+      {{"apply", scratch_.Sub("x"), "--wait", "nan"},
+       "statelog apply: ",
        "nan is not a number of seconds from 0 to 86400"},
       {{"demo", "--seconds", "inf"}, "statelog demo: ", "inf is not"},
       // An empty name is not "no --from": it made an empty store.
-      {{"init", scratch_.Sub("x"), "--from", ""}, "statelog init: ",
+      {{"init", scratch_.Sub("x"), "--from", ""},
+       "statelog init: ",
        "--from: no file named"},
   };
   for (const Case& c : cases) {
     CliResult result = Run(c.args);
     EXPECT_EQ(result.exit_code, 1) << c.args[0];
-    EXPECT_THAT(Lines(result.err), ElementsAre(AllOf(StartsWith(c.prefix),
-                                                     HasSubstr(c.names))))
+    EXPECT_THAT(Lines(result.err),
+                ElementsAre(AllOf(StartsWith(c.prefix), HasSubstr(c.names))))
         << result.err;
   }
 }

@@ -54,7 +54,8 @@ std::string NewestSegment(const FsImage& image) {
   std::string newest;
   for (const auto& [path, data] : image.files) {
     const std::string name = BaseName(path);
-    if (internal::ParseSegmentFileName(name) && name > BaseName(newest)) newest = path;
+    if (internal::ParseSegmentFileName(name) && name > BaseName(newest))
+      newest = path;
   }
   return newest;
 }
@@ -98,7 +99,8 @@ void AddSegmentAfterDamage(FsImage* image) {
   std::string data;
   internal::EncodeSegmentHeader(header, &data);
   data.resize(4096, '\0');
-  image->files[std::string(kStoreDir) + "/" + internal::SegmentFileName(500)] = data;
+  image->files[std::string(kStoreDir) + "/" + internal::SegmentFileName(500)] =
+      data;
 }
 
 // Tears the last record: its second half becomes zeros.
@@ -107,7 +109,8 @@ void TearLastRecord(FsImage* image) {
   const size_t end = EndOfRecords(data);
   size_t start = internal::kSegmentHeaderSize;
   while (start < end) {
-    internal::RecordHeader h = internal::DecodeRecordHeader(data.data() + start);
+    internal::RecordHeader h =
+        internal::DecodeRecordHeader(data.data() + start);
     const size_t next = start + internal::kRecordHeaderSize + h.length;
     if (next >= end) break;
     start = next;
@@ -135,10 +138,11 @@ void Harvest(const Fixture& fixture, const std::vector<StepKind>& steps,
   DurableModel model(fixture.image);
   std::set<uint64_t> seen;
   size_t torn = 0, temps = 0;
-  for (size_t i = 0; i <= log.size() && (torn < per_kind || temps < per_kind); ++i) {
+  for (size_t i = 0; i <= log.size() && (torn < per_kind || temps < per_kind);
+       ++i) {
     if (i > 0) model.Advance(log, i - 1);
-    for (CrashState& state :
-         GenerateCrashStates(model, log, {32, 6, true}, seed ^ (i * 0x9E3779B97F4A7C15ull))) {
+    for (CrashState& state : GenerateCrashStates(
+             model, log, {32, 6, true}, seed ^ (i * 0x9E3779B97F4A7C15ull))) {
       if (!seen.insert(state.image.Fingerprint()).second) continue;
       CrashEnv probe(state.image);
       Options o = options;
@@ -158,7 +162,8 @@ void Harvest(const Fixture& fixture, const std::vector<StepKind>& steps,
   }
 }
 
-TEST(CrashDuringRecoveryTest, ACrashAtEveryRecoveryStepRecoversTheSameStateAgain) {
+TEST(CrashDuringRecoveryTest,
+     ACrashAtEveryRecoveryStepRecoversTheSameStateAgain) {
   KeepHeapAcrossStores();
   const absl::Time start = absl::Now();
   const uint64_t seed = BatterySeed();
@@ -199,16 +204,19 @@ TEST(CrashDuringRecoveryTest, ACrashAtEveryRecoveryStepRecoversTheSameStateAgain
   // Harvested images: kSync and kNone workloads with appends and compactions.
   const size_t per_kind = LongRun() ? 40 : kSlowBuild ? 3 : 8;
   Oracle sync_oracle, none_oracle;
-  Harvest(tail, {S::kAppend, S::kBigSet, S::kAppend, S::kCompact, S::kAppend,
-                 S::kSmallSet, S::kBigSet, S::kAppend},
+  Harvest(tail,
+          {S::kAppend, S::kBigSet, S::kAppend, S::kCompact, S::kAppend,
+           S::kSmallSet, S::kBigSet, S::kAppend},
           options, per_kind, seed, &sync_oracle, &starts);
   Options none = options;
   none.durability = Durability::kNone;
-  Harvest(tail, {S::kAppend, S::kAppend, S::kBigSet, S::kSync, S::kAppend,
-                 S::kAppend, S::kCompact, S::kAppend, S::kBigSet, S::kAppend},
+  Harvest(tail,
+          {S::kAppend, S::kAppend, S::kBigSet, S::kSync, S::kAppend, S::kAppend,
+           S::kCompact, S::kAppend, S::kBigSet, S::kAppend},
           none, per_kind, seed, &none_oracle, &starts);
 
-  CrashExplorer explorer({/*max_states=*/32, /*max_torn_per_write=*/6, true}, seed);
+  CrashExplorer explorer({/*max_states=*/32, /*max_torn_per_write=*/6, true},
+                         seed);
   ExploreStats stats;
   const std::optional<uint64_t> only = OnlyCase();
   uint64_t steps = 0;
@@ -239,13 +247,14 @@ TEST(CrashDuringRecoveryTest, ACrashAtEveryRecoveryStepRecoversTheSameStateAgain
     steps += run.log.size();
     explorer.Explore(run, &stats);
   }
-  PrintSummary("recovery-crash",
-               absl::StrCat(stats.runs, " starting images (6 hand-made, ",
-                            starts.size() - 6, " harvested), ",
-                            WithCommas(steps), " recovery operations, ",
-                            WithCommas(stats.states), " crash states (",
-                            WithCommas(stats.recoveries), " distinct recovered)"),
-               stats.findings, seed, start);
+  PrintSummary(
+      "recovery-crash",
+      absl::StrCat(stats.runs, " starting images (6 hand-made, ",
+                   starts.size() - 6, " harvested), ", WithCommas(steps),
+                   " recovery operations, ", WithCommas(stats.states),
+                   " crash states (", WithCommas(stats.recoveries),
+                   " distinct recovered)"),
+      stats.findings, seed, start);
   EXPECT_EQ(stats.findings.total(), 0u) << "see the examples printed above";
 }
 

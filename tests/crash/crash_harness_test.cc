@@ -87,7 +87,8 @@ TEST(CrashHarnessTest, FailedSyncDropsItsPagesUntilTheyAreWrittenAgain) {
   ASSERT_OK((*f)->Write(3, "!"));
   ASSERT_OK((*f)->Sync());
   EXPECT_EQ(env.DurableImage().files.at("/a").substr(0, 4), "NEW!");
-  Summary("a failed fsync drops its pages until a later write dirties them again");
+  Summary(
+      "a failed fsync drops its pages until a later write dirties them again");
 }
 
 TEST(CrashHarnessTest, CrashStatesIncludeEachIntermediateStateOfARename) {
@@ -100,16 +101,18 @@ TEST(CrashHarnessTest, CrashStatesIncludeEachIntermediateStateOfARename) {
   const std::vector<FsOp> log = env.log();
   for (size_t i = 0; i < log.size(); ++i) model.Advance(log, i);
   std::set<std::pair<bool, bool>> seen;  // (old name, new name)
-  std::vector<CrashState> states = GenerateCrashStates(model, log, {64, 8, true}, 1);
+  std::vector<CrashState> states =
+      GenerateCrashStates(model, log, {64, 8, true}, 1);
   for (const CrashState& s : states) {
-    seen.insert({s.image.files.count("/f.tmp") > 0, s.image.files.count("/f") > 0});
+    seen.insert(
+        {s.image.files.count("/f.tmp") > 0, s.image.files.count("/f") > 0});
     if (s.image.files.count("/f")) {
       EXPECT_EQ(s.image.files.at("/f"), "data");
     }
   }
-  EXPECT_TRUE(seen.count({true, false}));   // only the old name
-  EXPECT_TRUE(seen.count({true, true}));    // both names
-  EXPECT_TRUE(seen.count({false, true}));   // only the new name
+  EXPECT_TRUE(seen.count({true, false}));    // only the old name
+  EXPECT_TRUE(seen.count({true, true}));     // both names
+  EXPECT_TRUE(seen.count({false, true}));    // only the new name
   EXPECT_FALSE(seen.count({false, false}));  // never neither
   Summary(absl::StrCat("rename: old only, both, new only in ", states.size(),
                        " crash states"));
@@ -126,7 +129,8 @@ TEST(CrashHarnessTest, TornWritesPersistWholeSectorsAndFillTheRest) {
   const std::vector<FsOp> log = env.log();
   for (size_t i = 0; i < log.size(); ++i) model.Advance(log, i);
   size_t mixed = 0, garbage = 0, zeros = 0;
-  for (const CrashState& s : GenerateCrashStates(model, log, {64, 64, true}, 7)) {
+  for (const CrashState& s :
+       GenerateCrashStates(model, log, {64, 64, true}, 7)) {
     const std::string& d = s.image.files.at("/f");
     ASSERT_EQ(d.size(), 2048u);
     EXPECT_EQ(d.substr(0, 256), std::string(256, 'o'));  // outside the write
@@ -151,8 +155,9 @@ TEST(CrashHarnessTest, TornWritesPersistWholeSectorsAndFillTheRest) {
   EXPECT_GT(mixed, 0u);
   EXPECT_GT(garbage, 0u);
   EXPECT_GT(zeros, 0u);
-  Summary(absl::StrCat("torn writes: ", mixed, " states with some sectors new, ",
-                       garbage, " with garbage, ", zeros, " with zeros"));
+  Summary(absl::StrCat("torn writes: ", mixed,
+                       " states with some sectors new, ", garbage,
+                       " with garbage, ", zeros, " with zeros"));
 }
 
 TEST(CrashHarnessTest, OracleCatchesAStoreOnADiskThatLiesAboutFsync) {

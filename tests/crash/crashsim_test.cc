@@ -14,8 +14,8 @@
 // and from one with snapshots and a journal tail; and random sequences of
 // 50 steps (with merge patches) with automatic and explicit compactions,
 // small segments, under kSync and kNone, one in five opened with
-// Options::load_state_lazily. STATELOG_LONG=1 runs more and larger ones; debug and
-// sanitizer builds fewer (sequences of up to two steps, 16 random ones).
+// Options::load_state_lazily. STATELOG_LONG=1 runs more and larger ones; debug
+// and sanitizer builds fewer (sequences of up to two steps, 16 random ones).
 // STATELOG_SEED and STATELOG_ONLY=<workload number> replay one.
 
 #include <string>
@@ -64,8 +64,9 @@ Options RandomOptions(uint64_t i) {
   return o;
 }
 
-void AllSequences(const Fixture* fixture, const Options& options, size_t max_len,
-                  std::vector<StepKind>* prefix, std::vector<Workload>* out) {
+void AllSequences(const Fixture* fixture, const Options& options,
+                  size_t max_len, std::vector<StepKind>* prefix,
+                  std::vector<Workload>* out) {
   out->push_back(Workload{fixture, *prefix, options});
   if (prefix->size() == max_len) return;
   for (StepKind kind : kShortStepKinds) {
@@ -80,10 +81,10 @@ std::string Label(const Workload& w, size_t index, uint64_t seed) {
       "crashsim workload #", index, " from ", w.fixture->name, ", ",
       w.options.durability == Durability::kNone ? "kNone" : "kSync",
       w.options.load_state_lazily ? ", lazy state" : "",
-      ", segment_bytes=", w.options.segment_bytes, ", compact_after_records=",
-      w.options.compact_after_records, ", steps [", StepsToString(w.steps),
-      "]\n  replay: STATELOG_SEED=", seed, " STATELOG_ONLY=", index,
-      " crash_test --gtest_filter='CrashSimTest.*'");
+      ", segment_bytes=", w.options.segment_bytes,
+      ", compact_after_records=", w.options.compact_after_records, ", steps [",
+      StepsToString(w.steps), "]\n  replay: STATELOG_SEED=", seed,
+      " STATELOG_ONLY=", index, " crash_test --gtest_filter='CrashSimTest.*'");
 }
 
 TEST(CrashSimTest, EveryCrashStateRecoversAnAcknowledgedPrefixOfTheWorkload) {
@@ -143,8 +144,9 @@ TEST(CrashSimTest, EveryCrashStateRecoversAnAcknowledgedPrefixOfTheWorkload) {
         if (s.ok()) s = runner.Run(step);
       }
       if (!s.ok()) {
-        stats.findings.Add(Violation::kNotWritable,
-                           label + "\n  the workload itself failed: " + s.ToString());
+        stats.findings.Add(
+            Violation::kNotWritable,
+            label + "\n  the workload itself failed: " + s.ToString());
       }
       runner.Close();
       run.marks = runner.marks();
@@ -162,8 +164,8 @@ TEST(CrashSimTest, EveryCrashStateRecoversAnAcknowledgedPrefixOfTheWorkload) {
 
   PrintSummary(
       "crashsim",
-      absl::StrCat(ran_short + ran_random, " workloads (", ran_short, " short, ",
-                   ran_random, " random), ",
+      absl::StrCat(ran_short + ran_random, " workloads (", ran_short,
+                   " short, ", ran_random, " random), ",
                    WithCommas(stats.states), " crash states and ",
                    WithCommas(stats.restarts), " restarts at ",
                    WithCommas(stats.boundaries), " boundaries (",
@@ -194,7 +196,8 @@ TEST(CrashSimTest, RestartAfterAProcessCrashKeepsLaterAcknowledgements) {
     ASSERT_TRUE(opened.ok()) << opened.status();
     ASSERT_OK(opened->store->Apply(Transaction().Set("/a", 1)));
     // Nearly fills the 4 KiB segment.
-    ASSERT_OK(opened->store->Apply(Transaction().Set("/b", std::string(3850, 'b'))));
+    ASSERT_OK(
+        opened->store->Apply(Transaction().Set("/b", std::string(3850, 'b'))));
   }
   // The process dies right after writing the second record.
   const std::vector<FsOp> log = run.log();
@@ -207,9 +210,8 @@ TEST(CrashSimTest, RestartAfterAProcessCrashKeepsLaterAcknowledgements) {
   }
   ASSERT_GT(crash_at, 0u);
   CrashEnv restarted(fresh.image, log, crash_at);
-  absl::StatusOr<RestartThenPowerCut> r =
-      AcknowledgeAfterRestartThenCutPower(
-          &restarted, options, "crashsim (restart after a process crash)");
+  absl::StatusOr<RestartThenPowerCut> r = AcknowledgeAfterRestartThenCutPower(
+      &restarted, options, "crashsim (restart after a process crash)");
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_TRUE(r->after.ok()) << r->after.status();
   EXPECT_GE(*r->after, r->reopened_at + 1);

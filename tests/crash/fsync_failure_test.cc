@@ -64,15 +64,16 @@ TEST(FsyncFailureTest, AFailedSyncPoisonsTheStoreAndLosesNothingAcknowledged) {
           "fsync-failure case #", id, ": ", SyncTargetName(target), " sync #",
           k, " of ", syncs[target], " fails with EIO, steps [",
           StepsToString(steps), "]\n  replay: STATELOG_SEED=", seed,
-          " STATELOG_ONLY=", id, " crash_test --gtest_filter='FsyncFailureTest.*'");
+          " STATELOG_ONLY=", id,
+          " crash_test --gtest_filter='FsyncFailureTest.*'");
       RunUnderFault(fixture, steps, options, &plan, label, &findings);
     }
     absl::StrAppend(&per_target, per_target.empty() ? "" : ", ",
                     SyncTargetName(target), " ", syncs[target], " (",
                     findings.total() - before, " violations)");
   }
-  PrintSummary("fsync-failure",
-               absl::StrCat(runs, " runs: ", per_target), findings, seed, start);
+  PrintSummary("fsync-failure", absl::StrCat(runs, " runs: ", per_target),
+               findings, seed, start);
   EXPECT_EQ(findings.total(), 0u) << "see the examples printed above";
 }
 
@@ -87,7 +88,8 @@ TEST(FsyncFailureTest, AFailedSyncPoisonsTheStoreAndLosesNothingAcknowledged) {
 // hole followed by a record that claimed it was durable, and Open failed
 // with DataLoss. Open now writes the unproven tail again before its sync
 // (docs/recovery.md, "The recovered tail is written again").
-TEST(FsyncFailureTest, ReopeningAfterAFailedJournalSyncKeepsLaterAcknowledgements) {
+TEST(FsyncFailureTest,
+     ReopeningAfterAFailedJournalSyncKeepsLaterAcknowledgements) {
   Options options;
   options.segment_bytes = 4096;
   // One thread of file operations: the faults below hit exact ones.
@@ -109,11 +111,13 @@ TEST(FsyncFailureTest, ReopeningAfterAFailedJournalSyncKeepsLaterAcknowledgement
         return std::nullopt;
       }
       fail = false;
-      return FsFault{absl::InternalError("fdatasync: EIO (injected)"), 0, false};
+      return FsFault{absl::InternalError("fdatasync: EIO (injected)"), 0,
+                     false};
     });
     // Nearly fills the 4 KiB segment (and its only page).
     EXPECT_FALSE(
-        opened->store->Apply(Transaction().Set("/b", std::string(3850, 'b'))).ok());
+        opened->store->Apply(Transaction().Set("/b", std::string(3850, 'b')))
+            .ok());
     env.set_fault_hook(nullptr);
   }
   absl::StatusOr<RestartThenPowerCut> r = AcknowledgeAfterRestartThenCutPower(
@@ -142,7 +146,8 @@ void CompactionSyncFailurePoisons(SyncTarget target) {
   ASSERT_OK(store.Apply(Transaction().Set("/a", 1)));
   bool fail = true;
   env.set_fault_hook([&](const FsCall& call) -> std::optional<FsFault> {
-    if (!fail || (call.kind != FsOpKind::kSync && call.kind != FsOpKind::kSyncDir) ||
+    if (!fail ||
+        (call.kind != FsOpKind::kSync && call.kind != FsOpKind::kSyncDir) ||
         ClassifySync(call) != target) {
       return std::nullopt;
     }
@@ -160,7 +165,8 @@ void CompactionSyncFailurePoisons(SyncTarget target) {
   absl::StatusOr<uint64_t> next = store.Apply(Transaction().Set("/a", 2));
   std::cout << "fsync-failure (" << SyncTargetName(target)
             << " sync in a compaction): the next Apply "
-            << (next.ok() ? "was acknowledged" : "was refused: " + next.status().ToString())
+            << (next.ok() ? "was acknowledged"
+                          : "was refused: " + next.status().ToString())
             << std::endl;
   EXPECT_FALSE(next.ok()) << "acknowledged after a failed fsync";
   EXPECT_FALSE(store.status().ok());

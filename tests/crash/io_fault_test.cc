@@ -54,7 +54,8 @@ void SweepEveryCall(const std::string& name, const Fixture& fixture,
             sticky ? " from" : " once at", " call ", n, " of ", calls.size(),
             " (", FsOpName(calls[n].kind), " ", calls[n].path, "), steps [",
             StepsToString(steps), "]\n  replay: STATELOG_SEED=", seed,
-            " STATELOG_ONLY=", id, " crash_test --gtest_filter='IoFaultTest.*'");
+            " STATELOG_ONLY=", id,
+            " crash_test --gtest_filter='IoFaultTest.*'");
         RunUnderFault(fixture, steps, options, &plan, label, &sweep->findings);
         sweep->fired += plan.fired();
       }
@@ -119,7 +120,9 @@ TEST(IoFaultTest, CompactionWorksAgainAfterRetentionFailedOnce) {
   Store& store = *opened->store;
   // Values of 3,000 bytes: every record fills a 4 KiB segment, so every
   // compaction has a segment to drop.
-  auto big = [](int i) { return std::string(3000, static_cast<char>('a' + i)); };
+  auto big = [](int i) {
+    return std::string(3000, static_cast<char>('a' + i));
+  };
   for (int i = 1; i <= 2; ++i) {
     ASSERT_OK(store.Apply(Transaction().Set("/a", big(i))));
     ASSERT_OK(store.Compact());
@@ -141,7 +144,8 @@ TEST(IoFaultTest, CompactionWorksAgainAfterRetentionFailedOnce) {
   ASSERT_OK(store.Apply(Transaction().Set("/a", big(4))));
   absl::Status again = store.Compact();
   std::cout << "io-faults (retention failed once): the next compaction "
-            << (again.ok() ? std::string("succeeded") : "failed: " + again.ToString())
+            << (again.ok() ? std::string("succeeded")
+                           : "failed: " + again.ToString())
             << std::endl;
   EXPECT_OK(again);
 }
@@ -179,10 +183,11 @@ TEST(IoFaultTest, AStoreCreatedAfterAFailedParentSyncSurvivesAPowerCut) {
   options.env = &cut;
   absl::StatusOr<OpenResult> after = Store::Open(kStoreDir, options);
   ASSERT_TRUE(after.ok()) << after.status();
-  std::cout << "io-faults (parent fsync failed at creation): seq 1 acknowledged, "
-            << "after a power cut the store is at seq " << after->store->LastSeq()
-            << (cut.base().dirs.count(kStoreDir) ? "" : " (its directory is gone)")
-            << std::endl;
+  std::cout
+      << "io-faults (parent fsync failed at creation): seq 1 acknowledged, "
+      << "after a power cut the store is at seq " << after->store->LastSeq()
+      << (cut.base().dirs.count(kStoreDir) ? "" : " (its directory is gone)")
+      << std::endl;
   EXPECT_EQ(after->store->LastSeq(), 1u);
 }
 

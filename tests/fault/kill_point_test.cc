@@ -20,6 +20,8 @@
 // garbage) before "recovery.temp-removed". Debug and sanitizer builds run
 // the first occurrence of each point only.
 
+#include "util/kill_point.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -41,7 +43,6 @@
 #include "tests/fault/crash_oracle.h"
 #include "tests/fault/fault_util.h"
 #include "tests/fault/workload_child.h"
-#include "util/kill_point.h"
 
 namespace statelog {
 namespace {
@@ -172,8 +173,8 @@ CaseResult RunToKillPoint(const std::string& dir, uint64_t seed,
 TEST(KillPointTest, AcknowledgedTransactionsSurviveKillsAtNamedPoints) {
   const uint64_t seed = TestSeed(20261125);
   const char* tmp = std::getenv("TMPDIR");
-  std::string root = absl::StrCat(tmp && *tmp ? tmp : "/tmp",
-                                  "/statelog-killpoint-XXXXXX");
+  std::string root =
+      absl::StrCat(tmp && *tmp ? tmp : "/tmp", "/statelog-killpoint-XXXXXX");
   ASSERT_NE(mkdtemp(root.data()), nullptr);
   const std::string dir = root + "/store";
   int reported = 0;

@@ -112,17 +112,16 @@ void PowerCutScenario(uint64_t seed, int cuts, const std::string& scratch,
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
           .count();
-  report->Summary(
-      absl::StrCat("powercut: ", WithCommas(done),
-                   " cuts on ext4 (loop, /dev/shm; ", during_recovery,
-                   " before the child finished recovering; each followed "
-                   "by 2 more in the driver's checks), ",
-                   WithCommas(oracle.acked()),
-                   " transactions acknowledged durable, ", oracle.torn_tails(),
-                   " recoveries found a torn tail, ", oracle.tally().Counts(),
-                   "; e2fsck repaired ext4 itself after ", image.repairs(),
-                   " of ", image.restarts(), " restarts, ",
-                   static_cast<int>(seconds), " s, seed=", seed));
+  report->Summary(absl::StrCat(
+      "powercut: ", WithCommas(done), " cuts on ext4 (loop, /dev/shm; ",
+      during_recovery,
+      " before the child finished recovering; each followed "
+      "by 2 more in the driver's checks), ",
+      WithCommas(oracle.acked()), " transactions acknowledged durable, ",
+      oracle.torn_tails(), " recoveries found a torn tail, ",
+      oracle.tally().Counts(), "; e2fsck repaired ext4 itself after ",
+      image.repairs(), " of ", image.restarts(), " restarts, ",
+      static_cast<int>(seconds), " s, seed=", seed));
 }
 
 TEST(PowerCutTest, AcknowledgedTransactionsSurviveRealPowerCutsOnExt4) {

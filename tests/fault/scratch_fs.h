@@ -89,7 +89,8 @@ class Ext4Image {
     absl::StatusOr<int> made = Run(argv, /*quiet=*/false);
     if (!made.ok()) return made.status();
     if (*made != 0) {
-      return absl::InternalError(absl::StrCat("mkfs.ext4 failed (exit ", *made, ")"));
+      return absl::InternalError(
+          absl::StrCat("mkfs.ext4 failed (exit ", *made, ")"));
     }
     return Mount();
   }
@@ -130,9 +131,9 @@ class Ext4Image {
     if (!code.ok()) return code.status();
     // 0: clean; 1, 2: errors corrected; 4 and up: not corrected.
     if (*code >= 4) {
-      return absl::InternalError(absl::StrCat(
-          "e2fsck could not repair ", device_, " after a cut (exit ", *code,
-          ")"));
+      return absl::InternalError(absl::StrCat("e2fsck could not repair ",
+                                              device_, " after a cut (exit ",
+                                              *code, ")"));
     }
     ++restarts_;
     if (*code != 0) ++repairs_;

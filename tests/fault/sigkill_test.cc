@@ -169,8 +169,7 @@ TEST(SigkillTest, AcknowledgedTransactionsSurviveRandomKills) {
       total.kills_during_recovery, " before the child finished recovering), ",
       WithCommas(total.acked), " transactions acknowledged, ", total.torn_tails,
       " recoveries found a torn tail, ", total.tally.Counts(), ", ",
-      static_cast<int>(seconds), " s, seed=", seed,
-      fault::BuildNote()));
+      static_cast<int>(seconds), " s, seed=", seed, fault::BuildNote()));
 }
 
 }  // namespace

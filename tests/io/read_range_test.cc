@@ -79,14 +79,13 @@ TEST_F(ReadRangeTest, AFileThatEndsFirstIsDataLossNamingWhereItEnded) {
 
 TEST_F(ReadRangeTest, StopsAtTheSinksFirstError) {
   int calls = 0;
-  const absl::Status status =
-      ReadRange(file_.get(), 0, bytes_.size(), "f", "the data",
-                [&](absl::string_view) {
-                  return ++calls == 2 ? absl::UnavailableError("sink full")
-                                      : absl::OkStatus();
-                });
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kUnavailable,
-                               HasSubstr("sink full")));
+  const absl::Status status = ReadRange(
+      file_.get(), 0, bytes_.size(), "f", "the data", [&](absl::string_view) {
+        return ++calls == 2 ? absl::UnavailableError("sink full")
+                            : absl::OkStatus();
+      });
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("sink full")));
   EXPECT_EQ(calls, 2);
 }
 

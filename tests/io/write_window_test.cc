@@ -5,6 +5,8 @@
 // read back through the file, survive the death of the writing process
 // and never reach past the file's end; everything else stays a pwrite.
 
+#include "io/write_window.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -18,7 +20,6 @@
 
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "io/write_window.h"
 #include "statelog/env.h"
 #include "tests/testing/test_util.h"
 
@@ -40,8 +41,8 @@ std::vector<uint64_t> MappingsOf(const std::string& path) {
         line.compare(line.size() - path.size(), path.size(), path) != 0) {
       continue;
     }
-    std::vector<std::string> range = absl::StrSplit(
-        line.substr(0, line.find(' ')), '-');
+    std::vector<std::string> range =
+        absl::StrSplit(line.substr(0, line.find(' ')), '-');
     sizes.push_back(std::stoull(range[1], nullptr, 16) -
                     std::stoull(range[0], nullptr, 16));
   }
@@ -170,8 +171,8 @@ TEST_F(WriteWindowTest, AKilledWriterLosesNothingWritten) {
   }
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with "
-                                   << WEXITSTATUS(status);
+  ASSERT_TRUE(WIFSIGNALED(status))
+      << "child exited with " << WEXITSTATUS(status);
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
   EXPECT_TRUE(ReadFileOrDie(path_) == expected);
 }

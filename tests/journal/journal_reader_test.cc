@@ -61,7 +61,8 @@ class JournalReaderTest : public ::testing::Test {
   const FramedRecord& Append(std::string payload, uint64_t durable,
                              RecordType type = RecordType::kTransaction) {
     std::string bytes;
-    const FramedRecord& r = framer_.Add(std::move(payload), durable, &bytes, type);
+    const FramedRecord& r =
+        framer_.Add(std::move(payload), durable, &bytes, type);
     EXPECT_OK(writer_->Write(bytes));
     EXPECT_OK(writer_->Sync());
     return r;
@@ -320,13 +321,12 @@ TEST_F(JournalReaderTest, UnknownRecordTypeIsFailedPreconditionNamingIt) {
   const uint64_t offset = OffsetOf(2) + framer_.Get(2).size();
   Append("future", 2, static_cast<RecordType>(0x05));
   AppendThrough(5);
-  EXPECT_THAT(
-      Read(),
-      StatusIs(absl::StatusCode::kFailedPrecondition,
-               AllOf(AnyOf(HasSubstr("type 5"), HasSubstr("type 0x05"),
-                           HasSubstr("type 0x5")),
-                     HasSubstr(kFirstSegment), HasSubstr("seq 3"),
-                     HasSubstr(absl::StrCat("offset ", offset)))));
+  EXPECT_THAT(Read(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(AnyOf(HasSubstr("type 5"), HasSubstr("type 0x05"),
+                                   HasSubstr("type 0x5")),
+                             HasSubstr(kFirstSegment), HasSubstr("seq 3"),
+                             HasSubstr(absl::StrCat("offset ", offset)))));
 }
 
 TEST_F(JournalReaderTest, IgnorableUnknownTypeIsSkippedAndConsumesItsSeq) {
@@ -346,7 +346,8 @@ TEST_F(JournalReaderTest, IgnorableUnknownTypeIsSkippedAndConsumesItsSeq) {
 TEST_F(JournalReaderTest, IgnorableRecordAtTheEndStillAdvancesLastSeq) {
   Create();
   AppendThrough(2);
-  const FramedRecord& last = Append("skip me", 2, static_cast<RecordType>(0xFF));
+  const FramedRecord& last =
+      Append("skip me", 2, static_cast<RecordType>(0xFF));
   absl::StatusOr<JournalReadResult> r = Read();
   ASSERT_OK(r);
   EXPECT_THAT(Seqs(got_), ElementsAre(1u, 2u));
@@ -359,13 +360,14 @@ TEST_F(JournalReaderTest, CallbackErrorStopsReadingAndNamesTheRecord) {
   Create();
   AppendThrough(5);
   int calls = 0;
-  absl::StatusOr<JournalReadResult> r = ReadJournal(
-      Env::Default(), dir(), id_, 0, 0, kMaxRecordBytes,
-      [&calls](const RecordHeader& h, absl::string_view) {
-        ++calls;
-        if (h.seq == 3) return absl::InvalidArgumentError("cannot apply");
-        return absl::OkStatus();
-      });
+  absl::StatusOr<JournalReadResult> r =
+      ReadJournal(Env::Default(), dir(), id_, 0, 0, kMaxRecordBytes,
+                  [&calls](const RecordHeader& h, absl::string_view) {
+                    ++calls;
+                    if (h.seq == 3)
+                      return absl::InvalidArgumentError("cannot apply");
+                    return absl::OkStatus();
+                  });
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kInvalidArgument,
                           AllOf(HasSubstr("cannot apply"), HasSubstr("seq 3"),
                                 HasSubstr(kFirstSegment))));
@@ -508,7 +510,8 @@ TEST_F(JournalReaderTest, FlipBeforeDurableRecordsIsMidLogDamage) {
 TEST_F(JournalReaderTest, FlipBeforeUnsyncedRecordsIsNotDurableAfter) {
   Create();
   // No record after 3 claims that 3 was durable.
-  AppendThrough(10, 60, [](uint64_t seq) { return std::min<uint64_t>(seq - 1, 2); });
+  AppendThrough(10, 60,
+                [](uint64_t seq) { return std::min<uint64_t>(seq - 1, 2); });
   std::string data = ReadSegment(dir(), kFirstSegment);
   const uint64_t offset3 = OffsetOf(3);
   data[offset3 + kRecordHeaderSize + 10] ^= 0x04;
@@ -679,9 +682,9 @@ TEST_F(JournalReaderTest, SegmentWhoseNameDisagreesWithHeaderIsDamage) {
   ASSERT_OK(writer_->Rotate(framer_.next_seq(), framer_.chain()));
   AppendThrough(4);
   writer_.reset();
-  ASSERT_OK(Env::Default()->Rename(
-      JoinPath(dir(), "wal-00000000000000000003.log"),
-      JoinPath(dir(), "wal-00000000000000000002.log")));
+  ASSERT_OK(
+      Env::Default()->Rename(JoinPath(dir(), "wal-00000000000000000003.log"),
+                             JoinPath(dir(), "wal-00000000000000000002.log")));
 
   absl::StatusOr<JournalReadResult> r = Read();
   ASSERT_OK(r);

@@ -11,11 +11,10 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <thread>
-
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,18 +39,16 @@ using namespace journal_test;  // NOLINT(build/namespaces)
 
 const std::string kFirstSegment = "wal-00000000000000000001.log";
 
-std::unique_ptr<JournalWriter> CreateOrDie(const std::string& dir,
-                                           const std::string& store_id,
-                                           uint64_t first_seq,
-                                           uint64_t chain_in,
-                                           uint64_t segment_bytes,
-                                           JournalWriterOptions::Spare spare =
-                                               JournalWriterOptions::Spare::kNone) {
+std::unique_ptr<JournalWriter> CreateOrDie(
+    const std::string& dir, const std::string& store_id, uint64_t first_seq,
+    uint64_t chain_in, uint64_t segment_bytes,
+    JournalWriterOptions::Spare spare = JournalWriterOptions::Spare::kNone) {
   JournalWriterOptions options;
   options.segment_bytes = segment_bytes;
   options.spare = spare;
-  absl::StatusOr<std::unique_ptr<JournalWriter>> w = JournalWriter::CreateSegment(
-      Env::Default(), dir, store_id, first_seq, chain_in, options);
+  absl::StatusOr<std::unique_ptr<JournalWriter>> w =
+      JournalWriter::CreateSegment(Env::Default(), dir, store_id, first_seq,
+                                   chain_in, options);
   EXPECT_TRUE(w.ok()) << w.status();
   if (!w.ok()) return nullptr;
   return std::move(*w);
@@ -64,8 +61,8 @@ std::vector<RecordHeader> WalkSegment(const std::string& data, uint64_t* end) {
   uint64_t offset = kSegmentHeaderSize;
   while (true) {
     RecordHeader h;
-    RecordCheck check =
-        CheckRecord(absl::string_view(data).substr(offset), kMaxRecordBytes, &h);
+    RecordCheck check = CheckRecord(absl::string_view(data).substr(offset),
+                                    kMaxRecordBytes, &h);
     if (check != RecordCheck::kOk) {
       EXPECT_EQ(check, RecordCheck::kZero) << "at offset " << offset;
       break;
@@ -90,7 +87,8 @@ TEST(JournalWriterTest, CreateSegmentMakesFullSizeFileWithHeaderAndZeros) {
 
   const std::string data = ReadSegment(dir.path(), kFirstSegment);
   ASSERT_EQ(data.size(), 65536u);
-  absl::StatusOr<SegmentHeader> header = DecodeSegmentHeader(data, kFirstSegment);
+  absl::StatusOr<SegmentHeader> header =
+      DecodeSegmentHeader(data, kFirstSegment);
   ASSERT_OK(header);
   EXPECT_EQ(header->store_id, id);
   EXPECT_EQ(header->first_seq, 1u);
@@ -160,8 +158,8 @@ TEST(JournalWriterTest, WrittenRecordsReadBackInOrder) {
   const std::string data = ReadSegment(dir.path(), kFirstSegment);
   EXPECT_EQ(data.size(), 65536u);
   EXPECT_EQ(data.substr(kSegmentHeaderSize, all.size()), all);
-  EXPECT_TRUE(
-      IsAllZero(absl::string_view(data).substr(kSegmentHeaderSize + all.size())));
+  EXPECT_TRUE(IsAllZero(
+      absl::string_view(data).substr(kSegmentHeaderSize + all.size())));
 
   std::vector<ReadBack> got;
   absl::StatusOr<JournalReadResult> r = ReadAll(dir.path(), id, 0, 0, &got);
@@ -233,7 +231,8 @@ TEST(JournalWriterTest, RotatesWhenTheNextRecordDoesNotFit) {
     SCOPED_TRACE(segments[i]);
     const std::string data = ReadSegment(dir.path(), segments[i]);
     EXPECT_EQ(data.size(), kSegmentBytes);
-    absl::StatusOr<SegmentHeader> header = DecodeSegmentHeader(data, segments[i]);
+    absl::StatusOr<SegmentHeader> header =
+        DecodeSegmentHeader(data, segments[i]);
     ASSERT_OK(header);
     EXPECT_EQ(header->store_id, id);
     EXPECT_EQ(header->first_seq, next_seq);
@@ -384,9 +383,9 @@ TEST(JournalWriterTest, OpenTailContinuesAfterReopening) {
 
   JournalWriterOptions options;
   options.segment_bytes = 8192;
-  absl::StatusOr<std::unique_ptr<JournalWriter>> w = JournalWriter::OpenTail(
-      Env::Default(), dir.path(), id, r->tail_file, r->tail_unproven_offset,
-      r->tail_offset, options);
+  absl::StatusOr<std::unique_ptr<JournalWriter>> w =
+      JournalWriter::OpenTail(Env::Default(), dir.path(), id, r->tail_file,
+                              r->tail_unproven_offset, r->tail_offset, options);
   ASSERT_OK(w);
   EXPECT_EQ((*w)->current_file(), kFirstSegment);
   // Enough to fill this segment and continue in new ones.

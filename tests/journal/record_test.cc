@@ -37,9 +37,8 @@ std::string SmallRecord(uint64_t prev = 0x0102030405060708,
 
 TEST(RecordTest, EncodeThenDecodeHeaderRoundTrips) {
   std::string out = "prefix";
-  const uint64_t checksum =
-      EncodeRecord(0x1122334455667788, 42, 41, RecordType::kTransaction,
-                   "hello", &out);
+  const uint64_t checksum = EncodeRecord(
+      0x1122334455667788, 42, 41, RecordType::kTransaction, "hello", &out);
   ASSERT_EQ(out.size(), 6 + kRecordHeaderSize + 5);
   EXPECT_EQ(out.substr(0, 6), "prefix");  // appends, keeps what was there
 
@@ -55,9 +54,8 @@ TEST(RecordTest, EncodeThenDecodeHeaderRoundTrips) {
 
 TEST(RecordTest, LayoutMatchesFormatDoc) {
   std::string rec;
-  const uint64_t checksum =
-      EncodeRecord(0xAABBCCDDEEFF0011, 3, 2, RecordType::kTransaction, "xyz",
-                   &rec);
+  const uint64_t checksum = EncodeRecord(0xAABBCCDDEEFF0011, 3, 2,
+                                         RecordType::kTransaction, "xyz", &rec);
   ASSERT_EQ(rec.size(), 43u);
   EXPECT_EQ(GetFixed64(rec.data()), checksum);
   EXPECT_EQ(GetFixed64(rec.data() + 8), 0xAABBCCDDEEFF0011u);
@@ -236,8 +234,8 @@ TEST(RecordTest, ChecksumCoversSeqDurableAndType) {
   std::string other;
   EXPECT_NE(c0, EncodeRecord(5, 10, 8, RecordType::kTransaction, "p", &other));
   EXPECT_NE(c0, EncodeRecord(5, 9, 7, RecordType::kTransaction, "p", &other));
-  EXPECT_NE(c0, EncodeRecord(5, 9, 8, static_cast<RecordType>(0x81), "p",
-                             &other));
+  EXPECT_NE(c0,
+            EncodeRecord(5, 9, 8, static_cast<RecordType>(0x81), "p", &other));
 }
 
 TEST(RecordTest, EncodingIsDeterministic) {
@@ -249,9 +247,10 @@ TEST(RecordTest, EncodingIsDeterministic) {
 }
 
 TEST(RecordTest, RecordCheckNamesAreDistinct) {
-  const RecordCheck all[] = {RecordCheck::kOk,          RecordCheck::kZero,
-                             RecordCheck::kShortHeader, RecordCheck::kBadLength,
-                             RecordCheck::kBadReserved, RecordCheck::kBadChecksum};
+  const RecordCheck all[] = {
+      RecordCheck::kOk,          RecordCheck::kZero,
+      RecordCheck::kShortHeader, RecordCheck::kBadLength,
+      RecordCheck::kBadReserved, RecordCheck::kBadChecksum};
   for (RecordCheck a : all) {
     EXPECT_STRNE(RecordCheckName(a), "") << static_cast<int>(a);
     EXPECT_STRNE(RecordCheckName(a), "unknown") << static_cast<int>(a);
@@ -340,9 +339,9 @@ TEST(SegmentHeaderTest, TruncatedHeaderIsDataLoss) {
   std::string full;
   EncodeSegmentHeader(TestSegmentHeader(), &full);
   for (size_t n = 0; n < kSegmentHeaderSize; ++n) {
-    EXPECT_THAT(DecodeSegmentHeader(absl::string_view(full).substr(0, n),
-                                    "wal-x.log"),
-                StatusIs(absl::StatusCode::kDataLoss, HasSubstr("wal-x.log")))
+    EXPECT_THAT(
+        DecodeSegmentHeader(absl::string_view(full).substr(0, n), "wal-x.log"),
+        StatusIs(absl::StatusCode::kDataLoss, HasSubstr("wal-x.log")))
         << n << " bytes";
   }
 }
@@ -357,14 +356,15 @@ TEST(SegmentHeaderTest, OtherVersionWithValidChecksumIsFailedPrecondition) {
   EncodeSegmentHeader(TestSegmentHeader(), &data);
   PutFixed32(data.data() + 8, 2);
   PutFixed64(data.data() + 56, Checksum(data.data(), 56));
-  EXPECT_THAT(DecodeSegmentHeader(data, "wal-x.log"),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("version 2")));
+  EXPECT_THAT(
+      DecodeSegmentHeader(data, "wal-x.log"),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("version 2")));
 }
 
 // Found by the journal fuzzer: reserved bytes set under a valid checksum
 // were ignored, so records were read by rules their writer did not follow.
-TEST(SegmentHeaderTest, ReservedBytesSetWithValidChecksumAreFailedPrecondition) {
+TEST(SegmentHeaderTest,
+     ReservedBytesSetWithValidChecksumAreFailedPrecondition) {
   for (int i = 48; i < 56; ++i) {
     std::string data;
     EncodeSegmentHeader(TestSegmentHeader(), &data);

@@ -65,7 +65,8 @@ TEST(RecoveryCrashTest, PowerCutAtEveryStepOfRecoveryThenRecoverAgain) {
     EXPECT_EQ(second->store->LastSeq(), 4u) << crash_at;
     EXPECT_EQ(*second->store->Get(""), expected) << crash_at;
     // The torn bytes are in quarantine/ after one of the two recoveries.
-    absl::StatusOr<std::vector<std::string>> q = after->ListDir("/s/quarantine");
+    absl::StatusOr<std::vector<std::string>> q =
+        after->ListDir("/s/quarantine");
     ASSERT_OK(q) << crash_at;
     EXPECT_FALSE(q->empty()) << crash_at;
     if (finished) break;

@@ -65,8 +65,9 @@ std::vector<uint64_t> RecordOffsets(const std::string& segment) {
   return offsets;
 }
 
-absl::StatusOr<OpenResult> Reopen(const std::string& dir,
-                                  RecoveryMode mode = RecoveryMode::kTolerateTornTail) {
+absl::StatusOr<OpenResult> Reopen(
+    const std::string& dir,
+    RecoveryMode mode = RecoveryMode::kTolerateTornTail) {
   Options o;
   o.recovery_mode = mode;
   return Store::Open(dir, o);
@@ -210,7 +211,8 @@ TEST(RecoveryTest, LeftoverTempFilesAreRemovedAndReported) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");
   std::vector<Json> states = MakeStore(dir);
-  WriteFileOrDie(dir + "/" + internal::SnapshotFileName(9) + ".tmp", "{\"statelog_sn");
+  WriteFileOrDie(dir + "/" + internal::SnapshotFileName(9) + ".tmp",
+                 "{\"statelog_sn");
   WriteFileOrDie(dir + "/" + internal::SegmentFileName(99) + ".tmp", "");
   absl::StatusOr<OpenResult> r = Reopen(dir);
   ASSERT_OK(r);
@@ -326,7 +328,8 @@ TEST(RecoveryTest, DamagedLengthOfACoveredRecordIsStillDamage) {
   segment[offsets[1] + 32] ^= 0x04;  // record 2's length
   WriteFileOrDie(SegmentPath(dir), segment);
   absl::StatusOr<OpenResult> r = Reopen(dir);
-  EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("wal-")));
+  EXPECT_THAT(r.status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("wal-")));
 }
 
 TEST(RecoveryTest, ReadOnlyOpenChangesNothingEvenWithATornTail) {
@@ -390,8 +393,8 @@ TEST(RecoveryTest, SnapshotOfAnotherStoreIsNeverLoaded) {
   const std::string name = internal::SnapshotFileName(0);
   fs::copy_file(tmp.Sub("a") + "/" + name, tmp.Sub("b") + "/" + name,
                 fs::copy_options::overwrite_existing);
-  EXPECT_THAT(Reopen(tmp.Sub("b")),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("another store")));
+  EXPECT_THAT(Reopen(tmp.Sub("b")), StatusIs(absl::StatusCode::kDataLoss,
+                                             HasSubstr("another store")));
 }
 
 }  // namespace
@@ -436,9 +439,9 @@ TEST(VerifyTest, ASymlinkedSegmentIsAnErrorNotDamage) {
   MakeStore(dir);
   fs::rename(SegmentPath(dir), tmp.Sub("elsewhere.log"));
   fs::create_symlink(tmp.Sub("elsewhere.log"), SegmentPath(dir));
-  EXPECT_THAT(internal::VerifyStore(dir, Env::Default()),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("symlink")));
+  EXPECT_THAT(
+      internal::VerifyStore(dir, Env::Default()),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("symlink")));
 }
 
 // A file verify cannot read says nothing about damage: verify fails with
@@ -458,8 +461,7 @@ TEST(VerifyTest, AFileItCannotReadIsAnErrorNotDamage) {
       return absl::OkStatus();
     });
     EXPECT_THAT(internal::VerifyStore("/s", &env),
-                StatusIs(absl::StatusCode::kPermissionDenied,
-                         HasSubstr(kind)));
+                StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr(kind)));
   }
 }
 

@@ -42,9 +42,9 @@ uint64_t ReplaceRecord(const std::string& dir, uint64_t seq,
     if (h.seq == seq) replaced_at = rebuilt.size();
     const absl::string_view original(segment.data() + at + kRecordHeaderSize,
                                      h.length);
-    chain = EncodeRecord(chain, h.seq, h.durable,
-                         static_cast<RecordType>(h.type),
-                         h.seq == seq ? payload : original, &rebuilt);
+    chain =
+        EncodeRecord(chain, h.seq, h.durable, static_cast<RecordType>(h.type),
+                     h.seq == seq ? payload : original, &rebuilt);
     at += kRecordHeaderSize + h.length;
   }
   rebuilt.resize(segment.size(), '\0');
@@ -65,14 +65,14 @@ TEST(ReplayFailureTest, OpenNamesTheRecordThatDoesNotApply) {
     auto opened = Store::Open(dir, o);
     ASSERT_OK(opened);
     for (int i = 0; i < 2000; ++i) {
-      ASSERT_OK(opened->store
-                    ->Apply(Transaction().Set(absl::StrCat("/k", i % 97), i))
-                    .status());
+      ASSERT_OK(
+          opened->store->Apply(Transaction().Set(absl::StrCat("/k", i % 97), i))
+              .status());
     }
     ASSERT_OK(opened->store->Sync());
   }
-  const uint64_t offset = ReplaceRecord(
-      dir, 777, R"({"ops":[{"op":"remove","path":"/absent"}]})");
+  const uint64_t offset =
+      ReplaceRecord(dir, 777, R"({"ops":[{"op":"remove","path":"/absent"}]})");
   ASSERT_GT(offset, 0u);
   for (bool lazily : {false, true}) {
     SCOPED_TRACE(lazily ? "opened lazily, then read" : "opened eagerly");
@@ -81,13 +81,12 @@ TEST(ReplayFailureTest, OpenNamesTheRecordThatDoesNotApply) {
     absl::StatusOr<OpenResult> reopened = Store::Open(dir, o);
     absl::Status status = reopened.status();
     if (reopened.ok()) status = reopened->store->Get("/k1").status();
-    EXPECT_THAT(status,
-                StatusIs(absl::StatusCode::kDataLoss,
-                         AllOf(HasSubstr(absl::StrCat(SegmentFileName(1),
-                                                      " offset ", offset,
-                                                      " seq 777: ")),
-                               HasSubstr("does not apply"),
-                               HasSubstr("/absent"))));
+    EXPECT_THAT(
+        status,
+        StatusIs(absl::StatusCode::kDataLoss,
+                 AllOf(HasSubstr(absl::StrCat(SegmentFileName(1), " offset ",
+                                              offset, " seq 777: ")),
+                       HasSubstr("does not apply"), HasSubstr("/absent"))));
   }
 }
 

@@ -91,8 +91,10 @@ TEST_F(SnapshotFileTest, WriteThenReadRoundTrips) {
   EXPECT_EQ(snap->header.schema_version, 3);
   EXPECT_EQ(snap->header.state_bytes, kState.size());
   EXPECT_EQ(snap->header.state_checksum, Checksum(kState));
-  EXPECT_THAT(snap->header.created_at,
-              MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"));
+  EXPECT_THAT(
+      snap->header.created_at,
+      MatchesRegex(
+          "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"));
 }
 
 // A state of 2.5 MiB in pieces of odd sizes: written in several writes,
@@ -220,10 +222,10 @@ TEST(StreamedSnapshotTest, ReportsEachPieceAfterItIsWrittenBack) {
     pieces.push_back(bytes);
     EXPECT_EQ(written_back, static_cast<int>(pieces.size()));
   };
-  absl::StatusOr<std::string> name =
-      WriteSnapshot(&env, "/s", TestHeader(3),
-                    [&state](const ByteSink& sink) { return sink(state); },
-                    /*outcome_unknown=*/nullptr, &written);
+  absl::StatusOr<std::string> name = WriteSnapshot(
+      &env, "/s", TestHeader(3),
+      [&state](const ByteSink& sink) { return sink(state); },
+      /*outcome_unknown=*/nullptr, &written);
   ASSERT_OK(name);
   ASSERT_GE(pieces.size(), 16u);  // 1 MiB and a header, 64 KiB at a time
   size_t total = 0;
@@ -265,7 +267,8 @@ TEST_F(SnapshotFileTest, StateBytesAreKeptExactly) {
 TEST_F(SnapshotFileTest, FileIsJsonWithHeaderAndState) {
   const std::string name = WriteOrDie(42);
   const std::string text = ReadFileOrDie(JoinPath(dir(), name));
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j =
+      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   ASSERT_FALSE(j.is_discarded()) << text;
   ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j.size(), 2u);
@@ -394,8 +397,9 @@ TEST_F(SnapshotFileTest, HeaderCheckCatchesEverythingButStateBytes) {
   EXPECT_OK(ReadSnapshotHeader(env(), dir(), name, kStoreId));
   EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("checksum")));
-  EXPECT_THAT(ReadSnapshotHeader(env(), dir(), name, "another-store-id"),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("another store")));
+  EXPECT_THAT(
+      ReadSnapshotHeader(env(), dir(), name, "another-store-id"),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("another store")));
 }
 
 TEST_F(SnapshotFileTest, TrailingBytesAreDataLoss) {

@@ -53,8 +53,8 @@ struct Timed {
   absl::Duration compaction;
   int committed = 0;
 };
-Timed CompactWhileWriting(Store* store,
-                          const std::function<void()>& after = [] {}) {
+Timed CompactWhileWriting(
+    Store* store, const std::function<void()>& after = [] {}) {
   std::atomic<bool> stop{false};
   std::atomic<int> committed{0};
   std::thread writer([&] {
@@ -124,8 +124,7 @@ TEST(CompactionPacingTest, HeldToTheRateWhileACommitWaitsForTheDisk) {
         absl::SleepFor(absl::Milliseconds(1));
       }
     }
-    if (op == "sync" && path.find("wal-") != std::string::npos &&
-        slow.load()) {
+    if (op == "sync" && path.find("wal-") != std::string::npos && slow.load()) {
       in_slow_sync = true;
       absl::SleepFor(absl::Seconds(3));
     }
@@ -154,8 +153,7 @@ TEST(CompactionPacingTest, HeldToTheRateWhileACommitWaitsForTheDisk) {
 TEST(CompactionPacingTest, NotHeldBackWithoutCommitsOrUnderOtherPolicies) {
   ScratchDir tmp;
   {
-    auto store =
-        OpenOrDie(tmp.Sub("idle"), Paced(Durability::kSync, 64 << 10));
+    auto store = OpenOrDie(tmp.Sub("idle"), Paced(Durability::kSync, 64 << 10));
     ASSERT_NE(store, nullptr);
     Fill(store.get());
     const absl::Time start = absl::Now();
@@ -163,10 +161,9 @@ TEST(CompactionPacingTest, NotHeldBackWithoutCommitsOrUnderOtherPolicies) {
     EXPECT_LT(absl::Now() - start, absl::Milliseconds(2500));
   }
   for (Durability durability : {Durability::kNone, Durability::kInterval}) {
-    auto store = OpenOrDie(tmp.Sub(durability == Durability::kNone
-                                       ? "none"
-                                       : "interval"),
-                           Paced(durability, 64 << 10));
+    auto store = OpenOrDie(
+        tmp.Sub(durability == Durability::kNone ? "none" : "interval"),
+        Paced(durability, 64 << 10));
     ASSERT_NE(store, nullptr);
     Fill(store.get());
     const Timed timed = CompactWhileWriting(store.get());

@@ -36,7 +36,8 @@ std::vector<std::string> Snapshots(const std::string& dir) {
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("snapshot-", 0) == 0 && name.find(".tmp") == std::string::npos) {
+    if (name.rfind("snapshot-", 0) == 0 &&
+        name.find(".tmp") == std::string::npos) {
       out.push_back(e.path().string());
     }
   }
@@ -98,8 +99,8 @@ TEST(CompactionSourceTest, AStateReadWholeLeavesTheRebuildToTheFile) {
     auto store = OpenOrDie(dir, Manual());
     ASSERT_NE(store, nullptr);
     for (int i = 0; i < 50; ++i) {
-      ASSERT_OK(store->Apply(Transaction().Set(
-          "/k" + std::to_string(i), "value-" + std::to_string(i))));
+      ASSERT_OK(store->Apply(Transaction().Set("/k" + std::to_string(i),
+                                               "value-" + std::to_string(i))));
     }
     ASSERT_OK(store->Compact());
   }
@@ -108,9 +109,8 @@ TEST(CompactionSourceTest, AStateReadWholeLeavesTheRebuildToTheFile) {
   ASSERT_OK(store->Get("").status());  // parses every member: one tree now
   ASSERT_OK(store->Apply(Transaction().Set("/k7", "changed")));
   for (const std::string& path : Snapshots(dir)) DamageState(path);
-  EXPECT_THAT(store->Compact(),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       ::testing::HasSubstr("checksum")));
+  EXPECT_THAT(store->Compact(), StatusIs(absl::StatusCode::kDataLoss,
+                                         ::testing::HasSubstr("checksum")));
 }
 
 }  // namespace

@@ -71,7 +71,8 @@ TEST(LazyStateTest, MergesAreAppendedAndTheStateIsBuiltOnFirstRead) {
     auto store = OpenOrDie(dir, dir == lazy_dir ? Lazy() : Eager());
     ASSERT_NE(store, nullptr);
     EXPECT_EQ(store->LastSeq(), 31u);
-    EXPECT_EQ(*store->Apply(Transaction().Merge({{"k1", nullptr}, {"m", {{"a", 1}}}})),
+    EXPECT_EQ(*store->Apply(
+                  Transaction().Merge({{"k1", nullptr}, {"m", {{"a", 1}}}})),
               32u);
     EXPECT_EQ(*store->Apply(Transaction().Merge({{"m", {{"b", 2}}}})), 33u);
     EXPECT_EQ(*store->Apply(Transaction().Merge(
@@ -95,7 +96,8 @@ TEST(LazyStateTest, ATransactionThatNeedsTheStateSeesEveryBlindMerge) {
   // A test op that does not hold fails, and changes nothing.
   EXPECT_THAT(store->Apply(Transaction().Test("/step", 40).Set("/step", 0)),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("/step")));
-  EXPECT_EQ(*store->Apply(Transaction().Test("/step", 41).Set("/step", 42)), 33u);
+  EXPECT_EQ(*store->Apply(Transaction().Test("/step", 41).Set("/step", 42)),
+            33u);
   EXPECT_THAT(store->Apply(Transaction().Add("/list/5", 0)),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("out of range")));
   EXPECT_EQ(*store->Apply(Transaction().Add("/list/-", 3)), 34u);
@@ -133,7 +135,8 @@ TEST(LazyStateTest, UnsyncedBlindRecordsAreInTheBuiltState) {
   auto store = OpenOrDie(dir, o);
   ASSERT_NE(store, nullptr);
   for (int i = 0; i < 50; ++i) {
-    ASSERT_OK(store->Apply(Transaction().Merge({{absl::StrCat("n", i % 3), i}})));
+    ASSERT_OK(
+        store->Apply(Transaction().Merge({{absl::StrCat("n", i % 3), i}})));
   }
   EXPECT_EQ(*store->Get("/n0"), 48);
   EXPECT_EQ(*store->Get("/n1"), 49);
@@ -153,7 +156,8 @@ TEST(LazyStateTest, CompactionsWhileLazyCoverTheBlindMerges) {
     auto store = OpenOrDie(dir, o);
     ASSERT_NE(store, nullptr);
     for (int i = 0; i < 100; ++i) {
-      ASSERT_OK(store->Apply(Transaction().Merge({{"i", i}, {absl::StrCat("x", i % 9), i}})));
+      ASSERT_OK(store->Apply(
+          Transaction().Merge({{"i", i}, {absl::StrCat("x", i % 9), i}})));
     }
     ASSERT_OK(store->Compact());
     EXPECT_EQ(*store->Get("/i"), 99);
@@ -189,7 +193,8 @@ TEST(LazyStateTest, ConcurrentMergesAndFirstReads) {
     threads.emplace_back([&, w] {
       for (int i = 0; i < kEach; ++i) {
         // Each writer's key only grows, so the last value must be kEach-1.
-        if (!store->Apply(Transaction().Merge({{absl::StrCat("w", w), i}})).ok()) {
+        if (!store->Apply(Transaction().Merge({{absl::StrCat("w", w), i}}))
+                 .ok()) {
           failed = true;
         }
       }
@@ -206,7 +211,8 @@ TEST(LazyStateTest, ConcurrentMergesAndFirstReads) {
   ASSERT_OK(store->Sync());
   store.reset();
   const Json state = StateOf(dir);
-  for (int w = 0; w < kWriters; ++w) EXPECT_EQ(state[absl::StrCat("w", w)], kEach - 1);
+  for (int w = 0; w < kWriters; ++w)
+    EXPECT_EQ(state[absl::StrCat("w", w)], kEach - 1);
 }
 
 // A lazy open checks only the newest snapshot's header. If its state turns
@@ -275,8 +281,9 @@ TEST(LazyStateTest, PowerCutAfterEveryBlindMergeLosesNothing) {
   ASSERT_NE(store, nullptr);
   Json expected = Json::parse(R"({"base":[]})");
   for (int i = 0; i < 40; ++i) {
-    const Json patch = {{absl::StrCat("p", i % 4), i % 5 == 0 ? Json() : Json(i)},
-                        {"big", std::string(300 + 37 * i, 'x')}};
+    const Json patch = {
+        {absl::StrCat("p", i % 4), i % 5 == 0 ? Json() : Json(i)},
+        {"big", std::string(300 + 37 * i, 'x')}};
     ASSERT_OK(store->Apply(Transaction().Merge(patch)));
     expected.merge_patch(patch);
     std::unique_ptr<MemEnv> image = env.CrashImage();

@@ -86,22 +86,21 @@ Json RunAndReopen(const std::string& dir, Durability durability, bool mapped,
   return state.ok() ? *state : Json(nullptr);
 }
 
-class MappedJournalTest
-    : public ::testing::TestWithParam<Durability> {};
+class MappedJournalTest : public ::testing::TestWithParam<Durability> {};
 
 TEST_P(MappedJournalTest, SameStateWithAndWithoutTheMapping) {
   ScratchDir tmp;
   bool mapped_saw = false;
   bool plain_saw = false;
-  const Json mapped = RunAndReopen(tmp.Sub("mapped"), GetParam(), true,
-                                   1500, &mapped_saw);
-  const Json plain = RunAndReopen(tmp.Sub("plain"), GetParam(), false, 1500,
-                                  &plain_saw);
+  const Json mapped =
+      RunAndReopen(tmp.Sub("mapped"), GetParam(), true, 1500, &mapped_saw);
+  const Json plain =
+      RunAndReopen(tmp.Sub("plain"), GetParam(), false, 1500, &plain_saw);
   ASSERT_TRUE(plain.is_object());
   EXPECT_EQ(mapped, plain);
   EXPECT_FALSE(plain_saw) << "map_journal_writes = false maps nothing";
-  const bool expect_mapping = GetParam() != Durability::kSync &&
-                              internal::WriteWindow::Supported();
+  const bool expect_mapping =
+      GetParam() != Durability::kSync && internal::WriteWindow::Supported();
   EXPECT_EQ(mapped_saw, expect_mapping);
 }
 
@@ -141,16 +140,16 @@ TEST(MappedJournalKillTest, AKilledWriterLosesNothingApplied) {
   }
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with "
-                                   << WEXITSTATUS(status);
+  ASSERT_TRUE(WIFSIGNALED(status))
+      << "child exited with " << WEXITSTATUS(status);
   std::unique_ptr<Store> reopened = OpenOrDie(dir, Options());
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(reopened->LastSeq(), static_cast<uint64_t>(kApplied));
   // The same workload, closed properly, gives the same state.
   bool saw = false;
-  EXPECT_EQ(*reopened->Get(""), RunAndReopen(tmp.Sub("closed"),
-                                             Durability::kSync, false,
-                                             kApplied, &saw));
+  EXPECT_EQ(*reopened->Get(""),
+            RunAndReopen(tmp.Sub("closed"), Durability::kSync, false, kApplied,
+                         &saw));
 }
 
 }  // namespace

@@ -50,12 +50,23 @@ class RandomMemberTransactions {
     for (int n = 1 + Pick(3); n > 0; --n) {
       const std::string path = Pointer();
       switch (Pick(12)) {
-        case 0: txn.Add(path, Value()); break;
-        case 1: txn.Remove(path); break;
-        case 2: txn.Replace(path, Value()); break;
-        case 3: txn.Move(Pointer(), path); break;
-        case 4: txn.Copy(Pointer(), path); break;
-        case 5: txn.Test(path, Pick(2) == 0 ? Value() : ValueAt(state, path));
+        case 0:
+          txn.Add(path, Value());
+          break;
+        case 1:
+          txn.Remove(path);
+          break;
+        case 2:
+          txn.Replace(path, Value());
+          break;
+        case 3:
+          txn.Move(Pointer(), path);
+          break;
+        case 4:
+          txn.Copy(Pointer(), path);
+          break;
+        case 5:
+          txn.Test(path, Pick(2) == 0 ? Value() : ValueAt(state, path));
           break;
         case 6: {
           Json patch = Json::object();
@@ -64,7 +75,9 @@ class RandomMemberTransactions {
           txn.Merge(patch);
           break;
         }
-        case 7: txn.Unset(path); break;
+        case 7:
+          txn.Unset(path);
+          break;
         case 8:
           if (Pick(40) == 0) {  // the root as a whole
             if (Pick(2) == 0) {
@@ -75,7 +88,9 @@ class RandomMemberTransactions {
             break;
           }
           [[fallthrough]];
-        default: txn.Set(path, Value()); break;
+        default:
+          txn.Set(path, Value());
+          break;
       }
     }
     return txn;
@@ -83,12 +98,14 @@ class RandomMemberTransactions {
 
   std::string Key() {
     switch (Pick(8)) {
-      case 0: return absl::StrCat("new", Pick(5));
+      case 0:
+        return absl::StrCat("new", Pick(5));
       case 1: {
         static const char* const kOdd[] = {"a/b", "m~n", ""};
         return kOdd[Pick(3)];
       }
-      default: return absl::StrCat("m", Pick(kMembers));
+      default:
+        return absl::StrCat("m", Pick(kMembers));
     }
   }
 
@@ -96,11 +113,16 @@ class RandomMemberTransactions {
   std::string Pointer() {
     std::string pointer = JoinPointer({Key()}, 1);
     switch (Pick(6)) {
-      case 0: return pointer + "/n";
-      case 1: return pointer + "/list/0";
-      case 2: return pointer + "/list/-";
-      case 3: return pointer + "/missing/x";
-      default: return pointer;
+      case 0:
+        return pointer + "/n";
+      case 1:
+        return pointer + "/list/0";
+      case 2:
+        return pointer + "/list/-";
+      case 3:
+        return pointer + "/missing/x";
+      default:
+        return pointer;
     }
   }
 
@@ -109,9 +131,12 @@ class RandomMemberTransactions {
  private:
   Json Value() {
     switch (Pick(3)) {
-      case 0: return Pick(1000);
-      case 1: return {{"n", Pick(1000)}, {"list", {Pick(9)}}};
-      default: return Json::array({"s", Pick(9)});
+      case 0:
+        return Pick(1000);
+      case 1:
+        return {{"n", Pick(1000)}, {"list", {Pick(9)}}};
+      default:
+        return Json::array({"s", Pick(9)});
     }
   }
 
@@ -271,8 +296,7 @@ void ExpectAllocationFailuresChangeNothing(const Json& before,
     if (status.ok()) {
       ASSERT_EQ(tree, expected) << "allocation " << n;
     } else {
-      ASSERT_EQ(status.code(), absl::StatusCode::kResourceExhausted)
-          << status;
+      ASSERT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
       ASSERT_EQ(tree, before) << "allocation " << n;
       ++failed;
     }
@@ -344,20 +368,37 @@ TEST(RootIndexTest, OneWholeMemberShortcutAgreesWithApplyTransaction) {
         const std::string path = JoinPointer({key}, 1);
         Json value;
         switch (random.Pick(4)) {
-          case 0: value = random.Pick(100); break;
-          case 1: value = {{"n", random.Pick(9)}, {"list", {random.Pick(9)}}}; break;
-          case 2: value = {{"n", "a string too long for any inline buffer"},
-                           {"list", {1, 2}}};
+          case 0:
+            value = random.Pick(100);
             break;
-          default: value = Json::array({"s", random.Pick(9)}); break;
+          case 1:
+            value = {{"n", random.Pick(9)}, {"list", {random.Pick(9)}}};
+            break;
+          case 2:
+            value = {{"n", "a string too long for any inline buffer"},
+                     {"list", {1, 2}}};
+            break;
+          default:
+            value = Json::array({"s", random.Pick(9)});
+            break;
         }
         Transaction txn;
         switch (random.Pick(6)) {
-          case 0: txn.Add(path, value); break;
-          case 1: txn.Replace(path, value); break;
-          case 2: txn.Remove(path); break;
-          case 3: txn.Unset(path); break;
-          default: txn.Set(path, value); break;
+          case 0:
+            txn.Add(path, value);
+            break;
+          case 1:
+            txn.Replace(path, value);
+            break;
+          case 2:
+            txn.Remove(path);
+            break;
+          case 3:
+            txn.Unset(path);
+            break;
+          default:
+            txn.Set(path, value);
+            break;
         }
         ASSERT_OK(txn.Validate());
         const absl::Status expected = ApplyTransaction(txn, &plain);

@@ -80,7 +80,8 @@ TEST(StoreTest, ApplyThenReopenKeepsEveryTransaction) {
   EXPECT_EQ(r->report.records_replayed, 3u);
   EXPECT_EQ(*r->store->Get(""), Json::parse(R"({"b":{"c":"x"},"d":true})"));
   EXPECT_EQ(*r->store->Get("/b/c"), "x");
-  EXPECT_THAT(r->store->Get("/zzz"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("/zzz")));
+  EXPECT_THAT(r->store->Get("/zzz"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/zzz")));
   EXPECT_THAT(r->store->Get("nope"),
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
 }
@@ -99,16 +100,14 @@ TEST(StoreTest, MemoryRunningOutInApplyLeavesTheStateAndTheJournalAlike) {
   int applied = 0;
   {
     auto store = OpenOrDie(dir, Create());
-    ASSERT_OK(store->Apply(Transaction().Set("/a", 0).Set("/b", 1).Set(
-                               "/c", "a string on the heap, not inline"))
+    ASSERT_OK(store
+                  ->Apply(Transaction().Set("/a", 0).Set("/b", 1).Set(
+                      "/c", "a string on the heap, not inline"))
                   .status());
     for (int n = 1;; ++n) {
       const Json before = *store->Get("");
-      const Transaction txn =
-          Transaction()
-              .Set("/a", n)
-              .Unset("/b")
-              .Set("/d", absl::StrCat("another string on the heap, ", n));
+      const Transaction txn = Transaction().Set("/a", n).Unset("/b").Set(
+          "/d", absl::StrCat("another string on the heap, ", n));
       Json after = before;
       ASSERT_OK(internal::ApplyTransaction(txn, &after));
       ::statelog::testing::FailAllocationIn(n);
@@ -147,8 +146,9 @@ TEST(StoreTest, ApplyOfATransactionGivenUpMovesItsValuesIn) {
     auto store = OpenOrDie(dir, Create());
     ASSERT_NE(store, nullptr);
     Transaction txn;
-    txn.Set("/a", big).Add("/b", Json::array({1, 2, 3})).Merge(
-        {{"c", {{"d", 1}}}});
+    txn.Set("/a", big)
+        .Add("/b", Json::array({1, 2, 3}))
+        .Merge({{"c", {{"d", 1}}}});
     EXPECT_EQ(*store->Apply(std::move(txn)), 1u);
     EXPECT_EQ(*store->Get(""), expected);
     Transaction failing;
@@ -186,8 +186,9 @@ std::map<std::string, std::string> FilesIn(const std::string& dir) {
 TEST(StoreTest, CreateRefusesNonEmptyForeignDirectory) {
   ScratchDir tmp;
   ::statelog::testing::WriteFileOrDie(tmp.Sub("notes.txt"), "hello");
-  EXPECT_THAT(Store::Open(tmp.path(), Create()),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("notes.txt")));
+  EXPECT_THAT(
+      Store::Open(tmp.path(), Create()),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("notes.txt")));
   // Refused before the lock file is made: the directory is as it was.
   EXPECT_FALSE(std::filesystem::exists(tmp.Sub("LOCK")));
 }
@@ -261,9 +262,10 @@ TEST(StoreTest, ACallBackIntoTheStoreFromACallbackFailsInsteadOfDeadlocking) {
   ASSERT_OK(store->Update([&](const Json&, Transaction* txn) {
     inner.push_back(store->Get("/a").status());
     inner.push_back(store->Apply(Transaction().Set("/b", 1)).status());
-    inner.push_back(store->Update([](const Json&, Transaction*) {
-                      return absl::OkStatus();
-                    }).status());
+    inner.push_back(
+        store
+            ->Update([](const Json&, Transaction*) { return absl::OkStatus(); })
+            .status());
     inner.push_back(store->Read([](const Json&, uint64_t) {}));
     inner.push_back(store->Sync());
     inner.push_back(store->Compact());
@@ -281,8 +283,9 @@ TEST(StoreTest, ACallBackIntoTheStoreFromACallbackFailsInsteadOfDeadlocking) {
   }));
   ASSERT_EQ(inner.size(), 8u);
   for (const absl::Status& status : inner) {
-    EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition,
-                                 HasSubstr("inside an Update or Read callback")));
+    EXPECT_THAT(status,
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         HasSubstr("inside an Update or Read callback")));
   }
   EXPECT_EQ(*store->Get(""), Json::parse(R"({"a":1,"c":1})"));
   EXPECT_EQ(store->LastSeq(), 2u);
@@ -386,8 +389,9 @@ TEST(StoreTest, PoisonInputIsRejectedBeforeTheJournal) {
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
   EXPECT_THAT(store->Apply(Transaction().Set("/s", std::string("\xff\xfe"))),
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
-  EXPECT_THAT(store->Apply(Transaction().Set("/big", std::string(5000, 'x'))),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("maximum")));
+  EXPECT_THAT(
+      store->Apply(Transaction().Set("/big", std::string(5000, 'x'))),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("maximum")));
   EXPECT_THAT(store->Apply(Transaction().Set("no-slash", 1)),
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
   EXPECT_EQ(store->LastSeq(), 0u);
@@ -418,9 +422,8 @@ TEST(StoreTest, AnEmptyTransactionWritesNothingAndAnswersTheNewestSeq) {
     // Under kSync the answer is durable: a power cut right after it keeps
     // record 2.
     EXPECT_EQ(ValueOrDie(restarted->Apply(Transaction())), 2u);
-    EXPECT_EQ(ValueOrDie(restarted->Update([](const Json&, Transaction*) {
-                return absl::OkStatus();
-              })),
+    EXPECT_EQ(ValueOrDie(restarted->Update(
+                  [](const Json&, Transaction*) { return absl::OkStatus(); })),
               2u);
     std::string after;
     ASSERT_TRUE(died->GetFile(segment, &after));
@@ -450,8 +453,9 @@ TEST(StoreTest, SecondOpenerGetsLockErrorNamingTheHolder) {
   absl::StatusOr<OpenResult> r = Store::Open(tmp.Sub("s"), ro);
   ASSERT_OK(r);
   EXPECT_EQ(*r->store->Get("/x"), 5);
-  EXPECT_THAT(r->store->Apply(Transaction().Set("/x", 6)),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("read-only")));
+  EXPECT_THAT(
+      r->store->Apply(Transaction().Set("/x", 6)),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("read-only")));
   store.reset();
   EXPECT_OK(Store::Open(tmp.Sub("s"), Options()));
 }
@@ -477,8 +481,9 @@ TEST(StoreTest, SymlinkInPlaceOfStoreFileIsRefused) {
   OpenOrDie(dir, Create());
   std::filesystem::rename(dir + "/STORE", tmp.Sub("STORE.real"));
   std::filesystem::create_symlink(tmp.Sub("STORE.real"), dir + "/STORE");
-  EXPECT_THAT(Store::Open(dir, Options()),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("symlink")));
+  EXPECT_THAT(
+      Store::Open(dir, Options()),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("symlink")));
 }
 
 TEST(StoreTest, ConcurrentWritersAllLandInOrder) {
@@ -492,8 +497,8 @@ TEST(StoreTest, ConcurrentWritersAllLandInOrder) {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kPerThread; ++i) {
-          ASSERT_OK(store->Apply(
-              Transaction().Set("/t" + std::to_string(t), i)));
+          ASSERT_OK(
+              store->Apply(Transaction().Set("/t" + std::to_string(t), i)));
         }
       });
     }
@@ -594,7 +599,8 @@ TEST(StoreTest, CompactionKeepsTwoSnapshotsAndBoundsTheDirectory) {
   {
     auto store = OpenOrDie(dir, o);
     for (int i = 0; i < 3000; ++i) {
-      ASSERT_OK(store->Apply(Transaction().Set("/k" + std::to_string(i % 50), i)));
+      ASSERT_OK(
+          store->Apply(Transaction().Set("/k" + std::to_string(i % 50), i)));
       if (i % 500 == 0) {
         EXPECT_LE(CountFiles(dir, "snapshot-"), 2u);
         EXPECT_LE(CountFiles(dir, "wal-"), 4u);
@@ -647,7 +653,8 @@ TEST(StoreTest, CompactionCarriesEveryKindOfChangeIntoTheSnapshot) {
   ASSERT_OK(r);
   EXPECT_EQ(r->report.records_replayed, 0u);
   EXPECT_EQ(*r->store->Get(""), expected);
-  EXPECT_EQ(expected, Json::parse(R"({"root":{"merged":2,"replaced":1},"z":26})"));
+  EXPECT_EQ(expected,
+            Json::parse(R"({"root":{"merged":2,"replaced":1},"z":26})"));
 }
 
 // Fails every `failing_op` ("sync", "write") on a journal segment after two
@@ -678,7 +685,8 @@ void ExpectJournalFailurePoisonsUntilReopened(Durability durability,
   fail = false;
   EXPECT_THAT(store->Apply(Transaction().Set("/a", 3)),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("poisoned")));
-  EXPECT_THAT(store->Get("/a"), StatusIs(absl::StatusCode::kInternal, ::testing::_));
+  EXPECT_THAT(store->Get("/a"),
+              StatusIs(absl::StatusCode::kInternal, ::testing::_));
   EXPECT_FALSE(store->status().ok());
   std::unique_ptr<MemEnv> image = env.CrashImage();
   store.reset();
@@ -746,8 +754,8 @@ void CrashAfterEveryAck(Durability durability) {
   absl::StatusOr<std::vector<std::string>> names = env.ListDir("/s");
   ASSERT_OK(names);
   EXPECT_THAT(*names, ::testing::Contains(internal::SnapshotFileName(56)));
-  EXPECT_THAT(*names, ::testing::Not(::testing::Contains(
-                          internal::SegmentFileName(1))));
+  EXPECT_THAT(*names, ::testing::Not(
+                          ::testing::Contains(internal::SegmentFileName(1))));
 }
 
 // Automatic compaction on the store's own thread: the writer goes on while
@@ -766,7 +774,8 @@ TEST(StoreTest, BackgroundCompactionKeepsUpWithAWriter) {
   {
     auto store = OpenOrDie(dir, o);
     for (int i = 0; i < 5000; ++i) {
-      ASSERT_OK(store->Apply(Transaction().Set("/k" + std::to_string(i % 50), i)));
+      ASSERT_OK(
+          store->Apply(Transaction().Set("/k" + std::to_string(i % 50), i)));
       if (i % 250 == 0) {
         most_snapshots = std::max(most_snapshots, CountFiles(dir, "snapshot-"));
       }
@@ -833,7 +842,8 @@ TEST(StoreTest, CompactionRefusesAJournalThatDoesNotLeadToTheLiveState) {
   o.segment_bytes = 4096;
   auto store = OpenOrDie("/s", o);
   for (int i = 0; i < 4; ++i) {
-    ASSERT_OK(store->Apply(Transaction().Set("/v", std::string(3000, 'a' + i))));
+    ASSERT_OK(
+        store->Apply(Transaction().Set("/v", std::string(3000, 'a' + i))));
   }
   absl::StatusOr<std::vector<std::string>> names = env.ListDir("/s");
   ASSERT_OK(names);
@@ -846,12 +856,12 @@ TEST(StoreTest, CompactionRefusesAJournalThatDoesNotLeadToTheLiveState) {
   }
   ASSERT_FALSE(newest_segment.empty());
   ASSERT_OK(env.RemoveFile("/s/" + newest_segment));
-  EXPECT_THAT(store->Compact(),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("journal leads to seq")));
+  EXPECT_THAT(store->Compact(), StatusIs(absl::StatusCode::kDataLoss,
+                                         HasSubstr("journal leads to seq")));
   names = env.ListDir("/s");
   ASSERT_OK(names);
-  EXPECT_THAT(*names, ::testing::Not(::testing::Contains(
-                          internal::SnapshotFileName(4))));
+  EXPECT_THAT(*names, ::testing::Not(
+                          ::testing::Contains(internal::SnapshotFileName(4))));
 }
 
 TEST(StoreTest, PowerCutAfterEveryAckLosesNothingAcknowledgedSync) {
@@ -930,8 +940,7 @@ TEST(StoreTest, AReopenedStoreReadsAndWritesMembersItHasNotParsedYet) {
         const int i = (n * 7 + t * 13) % 100;
         absl::StatusOr<Json> got = store->Get("/" + key(i) + "/v");
         const bool removed = i == 7;
-        if (removed ? got.ok()
-                    : !got.ok() || *got != (i == 5 ? 500 : i)) {
+        if (removed ? got.ok() : !got.ok() || *got != (i == 5 ? 500 : i)) {
           wrong = true;
         }
       }
@@ -970,8 +979,9 @@ TEST(StoreGetTest, HugeOrMalformedArrayIndexIsAnErrorNotAnException) {
   ASSERT_OK(r);
   ASSERT_OK(r->store->Apply(Transaction().Set("/arr", Json::array({1, 2}))));
   EXPECT_EQ(*r->store->Get("/arr/1"), 2);
-  for (const char* p : {"/arr/99999999999999999999999", "/arr/18446744073709551615",
-                        "/arr/01", "/arr/x", "/arr/-", "/arr/2"}) {
+  for (const char* p :
+       {"/arr/99999999999999999999999", "/arr/18446744073709551615", "/arr/01",
+        "/arr/x", "/arr/-", "/arr/2"}) {
     absl::StatusOr<Json> v = r->store->Get(p);
     EXPECT_FALSE(v.ok()) << p;
     EXPECT_THAT(std::string(v.status().message()), ::testing::HasSubstr(p));

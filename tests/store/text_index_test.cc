@@ -30,16 +30,14 @@ std::shared_ptr<const TextIndex> IndexOrDie(const std::string& text) {
 // The text of the member's value.
 absl::string_view ValueOf(const TextIndex& index, size_t i) {
   const TextMember& member = index.members[i];
-  return index.text.substr(member.value_begin,
-                           member.end - member.value_begin);
+  return index.text.substr(member.value_begin, member.end - member.value_begin);
 }
 
 TEST(TextIndexTest, FindsEveryMemberOfSortedTextInItsPlace) {
   std::string text = "{";
   for (int i = 0; i < 1000; ++i) {
     // Keys of 12 bytes that share their first 8 (and sort as they come).
-    absl::StrAppend(&text, i == 0 ? "" : ",", "\"prefixed", 1000 + i, "\":",
-                    i);
+    absl::StrAppend(&text, i == 0 ? "" : ",", "\"prefixed", 1000 + i, "\":", i);
   }
   text += "}";
   std::shared_ptr<const TextIndex> index = IndexOrDie(text);
@@ -84,10 +82,9 @@ TEST(TextIndexTest, FindsWhatASortedListFinds) {
   for (int probe = 0; probe < 20000; ++probe) {
     const std::string key = random_key();
     const auto it = std::lower_bound(sorted.begin(), sorted.end(), key);
-    const size_t expected =
-        it != sorted.end() && *it == key
-            ? static_cast<size_t>(it - sorted.begin())
-            : TextIndex::kNone;
+    const size_t expected = it != sorted.end() && *it == key
+                                ? static_cast<size_t>(it - sorted.begin())
+                                : TextIndex::kNone;
     ASSERT_EQ(index->Find(key), expected) << key;
   }
   EXPECT_EQ(index->Find(""), TextIndex::kNone);

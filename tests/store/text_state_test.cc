@@ -80,8 +80,8 @@ absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* text) {
 }
 
 TEST(TextStateTest, UntouchedMembersAreNotParsed) {
-  const Json tree = {{"a", {{"x", 1}}}, {"b", {1, 2, 3}}, {"c", "text"},
-                     {"d", nullptr}};
+  const Json tree = {
+      {"a", {{"x", 1}}}, {"b", {1, 2, 3}}, {"c", "text"}, {"d", nullptr}};
   const std::string text = DumpOrDie(tree);
   TextState state = FromTextOrDie(text);
   EXPECT_EQ(state.parsed_members(), 0u);
@@ -104,7 +104,8 @@ TEST(TextStateTest, UntouchedMembersKeepTheirBytes) {
   ASSERT_OK(state.Apply(Transaction().Set("/c/k", true)));
   absl::StatusOr<std::string> dumped = state.Dump();
   ASSERT_OK(dumped);
-  EXPECT_EQ(*dumped, "{\"a\\u0041\": [ 1 ,2 ],\"b\" : 1.50,\"c\":{\"k\":true}}");
+  EXPECT_EQ(*dumped,
+            "{\"a\\u0041\": [ 1 ,2 ],\"b\" : 1.50,\"c\":{\"k\":true}}");
   absl::StatusOr<Json> back = ParseJson(*dumped, "dump");
   ASSERT_OK(back);
   EXPECT_EQ(*back, Json::parse(R"({"aA":[1,2],"b":1.5,"c":{"k":true}})"));
@@ -171,8 +172,8 @@ TEST(TextStateTest, RefusesWhatParseJsonRefusesWithTheSameError) {
     ASSERT_FALSE(parsed.ok()) << text;
     const absl::Status checked = TextState::FromText(text, "snap").status();
     EXPECT_EQ(checked, parsed) << text;
-    EXPECT_THAT(checked,
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("snap")));
+    EXPECT_THAT(checked, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr("snap")));
   }
 }
 
@@ -183,8 +184,7 @@ TEST(TextStateTest, StatesThatAreNotObjectsAreParsedWhole) {
     EXPECT_TRUE(state.whole()) << text;
     Json expected = Json::parse(text);
     ApplyBoth(Transaction().Add("/0", 1), &expected, &state).IgnoreError();
-    ApplyBoth(Transaction().Merge({{"a", 1}}), &expected, &state)
-        .IgnoreError();
+    ApplyBoth(Transaction().Merge({{"a", 1}}), &expected, &state).IgnoreError();
   }
 }
 
@@ -195,10 +195,10 @@ TEST(TextStateTest, RootOperationsParseEverything) {
   Json expected = tree;
   ASSERT_OK(ApplyBoth(Transaction().Test("", tree), &expected, &state));
   EXPECT_TRUE(state.whole());
-  ASSERT_OK(ApplyBoth(Transaction().Replace("", {{"z", 0}}), &expected,
-                      &state));
-  ASSERT_OK(ApplyBoth(Transaction().Merge(Json::array({1})), &expected,
-                      &state));
+  ASSERT_OK(
+      ApplyBoth(Transaction().Replace("", {{"z", 0}}), &expected, &state));
+  ASSERT_OK(
+      ApplyBoth(Transaction().Merge(Json::array({1})), &expected, &state));
   EXPECT_EQ(expected, Json::array({1}));
 }
 
@@ -207,10 +207,11 @@ TEST(TextStateTest, ObjectMergeTouchesOnlyTheMembersItNames) {
   const std::string text = DumpOrDie(tree);  // outlives `state`
   TextState state = FromTextOrDie(text);
   Json expected = tree;
-  ASSERT_OK(ApplyBoth(
-      Transaction().Merge({{"b", {{"c", nullptr}}}, {"a", nullptr},
-                           {"new", {{"x", nullptr}, {"y", 1}}}}),
-      &expected, &state));
+  ASSERT_OK(
+      ApplyBoth(Transaction().Merge({{"b", {{"c", nullptr}}},
+                                     {"a", nullptr},
+                                     {"new", {{"x", nullptr}, {"y", 1}}}}),
+                &expected, &state));
   EXPECT_FALSE(state.whole());
   EXPECT_EQ(state.parsed_members(), 2u);  // a and b; "new" did not exist
 }
@@ -235,11 +236,9 @@ TEST(TextStateTest, AFailingTransactionChangesNothing) {
   TextState state = FromTextOrDie(text);
   Json expected = tree;
   // Every operation but the last would apply.
-  const Transaction txn = Transaction()
-                              .Set("/a/x", 2)
-                              .Remove("/b/0")
-                              .Add("/new", 1)
-                              .Test("/c", "not s");
+  const Transaction txn =
+      Transaction().Set("/a/x", 2).Remove("/b/0").Add("/new", 1).Test("/c",
+                                                                      "not s");
   EXPECT_THAT(ApplyBoth(txn, &expected, &state),
               StatusIs(absl::StatusCode::kAborted, ::testing::_));
   absl::StatusOr<std::string> dumped = state.Dump();
@@ -248,9 +247,9 @@ TEST(TextStateTest, AFailingTransactionChangesNothing) {
 }
 
 TEST(TextStateTest, KeysThatNeedEscapingInPointersAndInJson) {
-  const Json tree = {{"a/b", 1},  {"m~n", {{"x", 1}}}, {"q\"uote", 2},
-                     {"é", 3},    {"", 4},             {"~", 5},
-                     {"tab\t", 6}, {"~1", 7}, {"untouched", 8}};
+  const Json tree = {
+      {"a/b", 1}, {"m~n", {{"x", 1}}}, {"q\"uote", 2}, {"é", 3},        {"", 4},
+      {"~", 5},   {"tab\t", 6},        {"~1", 7},      {"untouched", 8}};
   const std::string text = DumpOrDie(tree);  // outlives `state`
   TextState state = FromTextOrDie(text);
   Json expected = tree;
@@ -260,8 +259,7 @@ TEST(TextStateTest, KeysThatNeedEscapingInPointersAndInJson) {
   ASSERT_OK(ApplyBoth(Transaction().Replace("/é", 13), &expected, &state));
   ASSERT_OK(ApplyBoth(Transaction().Replace("/", 14), &expected, &state));
   ASSERT_OK(ApplyBoth(Transaction().Replace("/~0", 15), &expected, &state));
-  ASSERT_OK(ApplyBoth(Transaction().Move("/~01", "/tab\t"), &expected,
-                      &state));
+  ASSERT_OK(ApplyBoth(Transaction().Move("/~01", "/tab\t"), &expected, &state));
   EXPECT_FALSE(state.whole());
   // Malformed pointers fail the same way on both.
   EXPECT_FALSE(ApplyBoth(Transaction().Set("/a~2", 1), &expected, &state).ok());
@@ -275,18 +273,24 @@ class Differential {
 
   Json RandomValue(int depth) {
     switch (Pick(depth > 2 ? 4 : 6)) {
-      case 0: return nullptr;
-      case 1: return Pick(100);
-      case 2: return Key();
-      case 3: return Pick(2) == 1;
+      case 0:
+        return nullptr;
+      case 1:
+        return Pick(100);
+      case 2:
+        return Key();
+      case 3:
+        return Pick(2) == 1;
       case 4: {
         Json array = Json::array();
-        for (int i = Pick(4); i > 0; --i) array.push_back(RandomValue(depth + 1));
+        for (int i = Pick(4); i > 0; --i)
+          array.push_back(RandomValue(depth + 1));
         return array;
       }
       default: {
         Json object = Json::object();
-        for (int i = Pick(4); i > 0; --i) object[Key()] = RandomValue(depth + 1);
+        for (int i = Pick(4); i > 0; --i)
+          object[Key()] = RandomValue(depth + 1);
         return object;
       }
     }
@@ -320,11 +324,21 @@ class Differential {
     Transaction txn;
     for (int n = 1 + Pick(3); n > 0; --n) {
       switch (Pick(9)) {
-        case 0: txn.Add(Pointer(state), RandomValue(1)); break;
-        case 1: txn.Remove(Pointer(state)); break;
-        case 2: txn.Replace(Pointer(state), RandomValue(1)); break;
-        case 3: txn.Move(Pointer(state), Pointer(state)); break;
-        case 4: txn.Copy(Pointer(state), Pointer(state)); break;
+        case 0:
+          txn.Add(Pointer(state), RandomValue(1));
+          break;
+        case 1:
+          txn.Remove(Pointer(state));
+          break;
+        case 2:
+          txn.Replace(Pointer(state), RandomValue(1));
+          break;
+        case 3:
+          txn.Move(Pointer(state), Pointer(state));
+          break;
+        case 4:
+          txn.Copy(Pointer(state), Pointer(state));
+          break;
         case 5: {
           const std::string path = Pointer(state);
           Json value = RandomValue(1);
@@ -339,9 +353,15 @@ class Differential {
           txn.Test(path, value);
           break;
         }
-        case 6: txn.Merge(Pick(10) == 0 ? RandomValue(1) : RandomMerge()); break;
-        case 7: txn.Set(Pointer(state), RandomValue(1)); break;
-        default: txn.Unset(Pointer(state)); break;
+        case 6:
+          txn.Merge(Pick(10) == 0 ? RandomValue(1) : RandomMerge());
+          break;
+        case 7:
+          txn.Set(Pointer(state), RandomValue(1));
+          break;
+        default:
+          txn.Unset(Pointer(state));
+          break;
       }
     }
     return txn;
@@ -359,8 +379,8 @@ class Differential {
   }
 
   std::string Key() {
-    static const char* const kKeys[] = {"a", "b", "c", "a/b", "m~n", "é",
-                                        "", "0", "-", "q\"q"};
+    static const char* const kKeys[] = {"a", "b", "c", "a/b", "m~n",
+                                        "é", "",  "0", "-",   "q\"q"};
     return kKeys[Pick(10)];
   }
 
@@ -391,15 +411,15 @@ class TextStateFormTest : public ::testing::TestWithParam<Form> {
   TextState FromText(std::string&& text) = delete;
 };
 
-INSTANTIATE_TEST_SUITE_P(
-    Forms, TextStateFormTest,
-    ::testing::Values(Form{ChangedMembers::kTrees, false},
-                      Form{ChangedMembers::kText, false},
-                      Form{ChangedMembers::kText, true}),
-    [](const ::testing::TestParamInfo<Form>& info) {
-      if (info.param.changed == ChangedMembers::kTrees) return "Trees";
-      return info.param.large ? "TextLarge" : "Text";
-    });
+INSTANTIATE_TEST_SUITE_P(Forms, TextStateFormTest,
+                         ::testing::Values(Form{ChangedMembers::kTrees, false},
+                                           Form{ChangedMembers::kText, false},
+                                           Form{ChangedMembers::kText, true}),
+                         [](const ::testing::TestParamInfo<Form>& info) {
+                           if (info.param.changed == ChangedMembers::kTrees)
+                             return "Trees";
+                           return info.param.large ? "TextLarge" : "Text";
+                         });
 
 TEST_P(TextStateFormTest, RandomTransactionsAgreeWithApplyTransaction) {
   int applied = 0;
@@ -538,8 +558,8 @@ TEST(TextStateTest, ChangedMembersOfASmallStateStayParsedUntilItIsOneTree) {
   const std::string text = DumpOrDie(tree);
   TextState state = FromTextOrDie(text);
   state.set_changed_members(ChangedMembers::kText);
-  ASSERT_OK(ApplyBoth(Transaction().Set("/a/n", 10).Set("/new", {1, 2}),
-                      &tree, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Set("/a/n", 10).Set("/new", {1, 2}), &tree,
+                      &state));
   // Far below the fold budget: the changed members stay trees (a record
   // that changes them again parses nothing); b was never parsed.
   EXPECT_TRUE(state.Prepared({"a"}));
@@ -549,9 +569,9 @@ TEST(TextStateTest, ChangedMembersOfASmallStateStayParsedUntilItIsOneTree) {
   ASSERT_OK(ApplyBoth(Transaction().Set("/a/m", "x"), &tree, &state));
   EXPECT_EQ(state.parsed_members(), 1u);
   // A failing transaction leaves the parsed members as they were.
-  EXPECT_THAT(ApplyBoth(Transaction().Set("/a/n", 0).Test("/new/0", 9),
-                        &tree, &state),
-              StatusIs(absl::StatusCode::kAborted, ::testing::_));
+  EXPECT_THAT(
+      ApplyBoth(Transaction().Set("/a/n", 0).Test("/new/0", 9), &tree, &state),
+      StatusIs(absl::StatusCode::kAborted, ::testing::_));
   ExpectFindsAsTheTree(&state, tree, "/a/n");
   ExpectFindsAsTheTree(&state, tree, "/new/1");
   // Every member touched, none left as text: one tree.
@@ -567,7 +587,8 @@ Json NumberedMembers(int count) {
   return tree;
 }
 
-TEST(TextStateTest, ChangedMembersPastTheFoldBudgetAreTextAndParsedAgainWhenUsed) {
+TEST(TextStateTest,
+     ChangedMembersPastTheFoldBudgetAreTextAndParsedAgainWhenUsed) {
   // 10,000 small members: their text is a small state's, so the members
   // changed wait as trees until more than kSmallStateBytes / 32 of them
   // have been parsed.
@@ -583,8 +604,9 @@ TEST(TextStateTest, ChangedMembersPastTheFoldBudgetAreTextAndParsedAgainWhenUsed
   }
   ASSERT_OK(ApplyBoth(below, &tree, &state));
   EXPECT_TRUE(state.Prepared({"k0"}));  // at the budget, not past it
-  ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/k", fold_members, "/n"), -1),
-                      &tree, &state));
+  ASSERT_OK(
+      ApplyBoth(Transaction().Set(absl::StrCat("/k", fold_members, "/n"), -1),
+                &tree, &state));
   // Past it: every changed member is folded to text, but the one the
   // transaction that passed the budget touched.
   EXPECT_FALSE(state.Prepared({"k0"}));
@@ -595,9 +617,9 @@ TEST(TextStateTest, ChangedMembersPastTheFoldBudgetAreTextAndParsedAgainWhenUsed
   EXPECT_EQ(state.parsed_members(), fold_members + 2);
   EXPECT_TRUE(state.Prepared({"k0"}));
   // A failing transaction leaves the changed text as it was.
-  EXPECT_THAT(ApplyBoth(Transaction().Set("/k1/n", 0).Test("/k2/n", 9),
-                        &tree, &state),
-              StatusIs(absl::StatusCode::kAborted, ::testing::_));
+  EXPECT_THAT(
+      ApplyBoth(Transaction().Set("/k1/n", 0).Test("/k2/n", 9), &tree, &state),
+      StatusIs(absl::StatusCode::kAborted, ::testing::_));
   ExpectFindsAsTheTree(&state, tree, "/k1/n");
   EXPECT_FALSE(state.whole());
   absl::StatusOr<const Json*> whole = state.Whole();
@@ -613,8 +635,8 @@ TEST(TextStateTest, ChangedMembersOfALargeStateAreTextOnceOthersAreParsed) {
   state.set_changed_members(ChangedMembers::kText);
   // A large state has no budget but what the last pass kept: the first
   // parse makes a pass due, which keeps what the transaction touched.
-  ASSERT_OK(ApplyBoth(Transaction().Set("/k7/n", -7).Set("/new", 1), &tree,
-                      &state));
+  ASSERT_OK(
+      ApplyBoth(Transaction().Set("/k7/n", -7).Set("/new", 1), &tree, &state));
   EXPECT_TRUE(state.Prepared({"k7"}));
   EXPECT_TRUE(state.Prepared({"new"}));
   // Changing it again parses nothing and folds nothing.
@@ -643,8 +665,8 @@ TEST(TextStateTest, AMemberThatEveryRecordChangesIsParsedOnce) {
   TextState state = FromTextOrDie(text);
   state.set_changed_members(ChangedMembers::kText);
   for (int i = 0; i < 20; ++i) {
-    ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/big/", i), -i),
-                        &tree, &state));
+    ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/big/", i), -i), &tree,
+                        &state));
   }
   EXPECT_EQ(state.parsed_members(), 1u);
   // Small members parsed in between, far less text than the big one, do
@@ -652,8 +674,8 @@ TEST(TextStateTest, AMemberThatEveryRecordChangesIsParsedOnce) {
   for (int i = 0; i < 20; ++i) {
     ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/k", i, "/n"), -i),
                         &tree, &state));
-    ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/big/", i), i),
-                        &tree, &state));
+    ASSERT_OK(ApplyBoth(Transaction().Set(absl::StrCat("/big/", i), i), &tree,
+                        &state));
   }
   EXPECT_EQ(state.parsed_members(), 21u);
   EXPECT_TRUE(state.Prepared({"big"}));
@@ -678,8 +700,8 @@ TEST(TextStateTest, RecordsThatPutOrRemoveAWholeMemberParseNothing) {
       {ChangedMembers::kTrees, 20000}};
   for (const auto& [form, members] : cases) {
     const bool as_text = form == ChangedMembers::kText;
-    SCOPED_TRACE(absl::StrCat(as_text ? "kText" : "kTrees", ", ", members,
-                              " members"));
+    SCOPED_TRACE(
+        absl::StrCat(as_text ? "kText" : "kTrees", ", ", members, " members"));
     Json tree = NumberedMembers(members);
     const std::string text = DumpOrDie(tree);
     TextState state = FromTextOrDie(text);
@@ -742,7 +764,8 @@ TEST(TextStateTest, AWholeMemberPutIsCopiedOrMovedAsAsked) {
 class OwnedText : public FileContents {
  public:
   OwnedText(std::string text, bool* released, bool private_copy = false)
-      : text_(std::move(text)), released_(released),
+      : text_(std::move(text)),
+        released_(released),
         private_copy_(private_copy) {}
   ~OwnedText() override { *released_ = true; }
   absl::string_view data() const override { return text_; }
@@ -879,8 +902,8 @@ TEST_P(TextStateFormTest,
       // White space on either side of the colon, which the index steps
       // over to find where an unescaped key ends.
       const char* colon = random.Pick(3) == 0 ? " \t: \n" : ":";
-      absl::StrAppend(&text, text.size() > 1 ? " , " : "", "\"", spelled,
-                      "\"", colon, DumpOrDie(random.RandomValue(0)));
+      absl::StrAppend(&text, text.size() > 1 ? " , " : "", "\"", spelled, "\"",
+                      colon, DumpOrDie(random.RandomValue(0)));
     }
     text += "}";
     absl::StatusOr<Json> parsed = ParseJson(text, "snap");

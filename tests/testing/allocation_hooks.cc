@@ -59,9 +59,7 @@ void ResetLargestAllocation() { g_largest = 0; }
 // Not inlined: the compiler would otherwise pair a visible malloc with a
 // caller's `delete` and warn about a mismatch that is not there.
 __attribute__((noinline)) void* operator new(size_t n) { return Allocate(n); }
-__attribute__((noinline)) void* operator new[](size_t n) {
-  return Allocate(n);
-}
+__attribute__((noinline)) void* operator new[](size_t n) { return Allocate(n); }
 __attribute__((noinline)) void* operator new(size_t n,
                                              const std::nothrow_t&) noexcept {
   return AllocateNoThrow(n);

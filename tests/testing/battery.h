@@ -102,7 +102,8 @@ inline void PrintSummary(const std::string& name, const std::string& figures,
   std::ostringstream line;
   line << name << ": " << figures << ", " << findings.Counts()
        << ", seed=" << seed << (LongRun() ? " (long)" : "")
-       << (kSlowBuild && !LongRun() ? " (reduced for a debug/sanitizer build)" : "")
+       << (kSlowBuild && !LongRun() ? " (reduced for a debug/sanitizer build)"
+                                    : "")
        << " (" << std::fixed << std::setprecision(1)
        << absl::ToDoubleSeconds(absl::Now() - start) << " s)";
   std::cout << line.str() << std::endl;

@@ -14,9 +14,11 @@ class CrashFile : public File {
 
   absl::Status Write(uint64_t offset, absl::string_view data) override {
     if (!writable_) {
-      return absl::InternalError(absl::StrCat("write ", path_, ": opened read-only"));
+      return absl::InternalError(
+          absl::StrCat("write ", path_, ": opened read-only"));
     }
-    std::optional<FsFault> fault = env_->Call(FsOpKind::kWrite, path_, data.size());
+    std::optional<FsFault> fault =
+        env_->Call(FsOpKind::kWrite, path_, data.size());
     if (fault && !fault->status.ok()) {
       data = data.substr(0, std::min(fault->partial_bytes, data.size()));
     }
@@ -70,7 +72,8 @@ class CrashFile : public File {
 
   absl::Status Truncate(uint64_t size) override {
     if (!writable_) {
-      return absl::InternalError(absl::StrCat("truncate ", path_, ": opened read-only"));
+      return absl::InternalError(
+          absl::StrCat("truncate ", path_, ": opened read-only"));
     }
     std::optional<FsFault> fault = env_->Call(FsOpKind::kTruncate, path_, 0);
     if (fault && !fault->status.ok()) return fault->status;
@@ -184,15 +187,16 @@ absl::StatusOr<int> CrashEnv::FindFile(const std::string& path) const {
   auto d = dirs_.find(dir);
   if (d == dirs_.end()) return absl::NotFoundError("no directory " + dir);
   auto it = d->second.entries.find(name);
-  if (it == d->second.entries.end()) return absl::NotFoundError("no file " + path);
+  if (it == d->second.entries.end())
+    return absl::NotFoundError("no file " + path);
   if (it->second == kDirInode) {
     return absl::FailedPreconditionError(path + " is not a regular file");
   }
   return it->second;
 }
 
-absl::StatusOr<std::unique_ptr<File>> CrashEnv::OpenFile(const std::string& path,
-                                                         OpenMode mode) {
+absl::StatusOr<std::unique_ptr<File>> CrashEnv::OpenFile(
+    const std::string& path, OpenMode mode) {
   const bool create = mode == OpenMode::kCreateExclusive;
   std::optional<FsFault> fault =
       Call(create ? FsOpKind::kCreate : FsOpKind::kOpen, path, 0);
@@ -200,14 +204,16 @@ absl::StatusOr<std::unique_ptr<File>> CrashEnv::OpenFile(const std::string& path
   absl::MutexLock lock(&mu_);
   auto [dir, name] = SplitPath(path);
   auto d = dirs_.find(dir);
-  if (d == dirs_.end()) return absl::NotFoundError("open " + path + ": no directory");
+  if (d == dirs_.end())
+    return absl::NotFoundError("open " + path + ": no directory");
   if (!create) {
     absl::StatusOr<int> inode = FindFile(path);
     if (!inode.ok()) return inode.status();
     return std::unique_ptr<File>(
         new CrashFile(this, *inode, path, mode == OpenMode::kReadWrite));
   }
-  if (d->second.entries.count(name)) return absl::AlreadyExistsError("open " + path);
+  if (d->second.entries.count(name))
+    return absl::AlreadyExistsError("open " + path);
   const int inode = static_cast<int>(inodes_.size());
   inodes_.emplace_back();
   d->second.entries[name] = inode;
@@ -219,7 +225,8 @@ absl::StatusOr<std::unique_ptr<File>> CrashEnv::OpenFile(const std::string& path
   return std::unique_ptr<File>(new CrashFile(this, inode, path, true));
 }
 
-absl::StatusOr<std::vector<std::string>> CrashEnv::ListDir(const std::string& dir) {
+absl::StatusOr<std::vector<std::string>> CrashEnv::ListDir(
+    const std::string& dir) {
   std::optional<FsFault> fault = Call(FsOpKind::kList, dir, 0);
   if (fault && !fault->status.ok()) return fault->status;
   absl::MutexLock lock(&mu_);
@@ -237,7 +244,8 @@ absl::Status CrashEnv::CreateDir(const std::string& dir) {
   if (dirs_.count(dir)) return absl::OkStatus();
   auto [parent, name] = SplitPath(dir);
   auto p = dirs_.find(parent);
-  if (p == dirs_.end()) return absl::NotFoundError("mkdir " + dir + ": no parent");
+  if (p == dirs_.end())
+    return absl::NotFoundError("mkdir " + dir + ": no parent");
   if (p->second.entries.count(name)) {
     return absl::FailedPreconditionError(dir + " is not a directory");
   }
@@ -255,7 +263,8 @@ absl::Status CrashEnv::CheckDir(const std::string& dir) {
   if (fault && !fault->status.ok()) return fault->status;
   absl::MutexLock lock(&mu_);
   if (dirs_.count(dir)) return absl::OkStatus();
-  if (FindFile(dir).ok()) return absl::FailedPreconditionError(dir + " is not a directory");
+  if (FindFile(dir).ok())
+    return absl::FailedPreconditionError(dir + " is not a directory");
   return absl::NotFoundError("no directory " + dir);
 }
 
@@ -275,7 +284,8 @@ absl::Status CrashEnv::Rename(const std::string& from, const std::string& to) {
   if (from == to) return absl::OkStatus();
   auto [to_dir, to_name] = SplitPath(to);
   auto td = dirs_.find(to_dir);
-  if (td == dirs_.end()) return absl::NotFoundError("rename to " + to + ": no directory");
+  if (td == dirs_.end())
+    return absl::NotFoundError("rename to " + to + ": no directory");
   auto existing = td->second.entries.find(to_name);
   if (existing != td->second.entries.end() && existing->second == kDirInode) {
     return absl::FailedPreconditionError("rename to " + to + ": a directory");
@@ -325,7 +335,8 @@ absl::StatusOr<std::unique_ptr<FileLock>> CrashEnv::LockFile(
   std::optional<FsFault> fault = Call(FsOpKind::kLock, path, 0);
   if (fault && !fault->status.ok()) return fault->status;
   absl::MutexLock lock(&mu_);
-  if (!dirs_.count(SplitPath(path).first)) return absl::NotFoundError("lock " + path);
+  if (!dirs_.count(SplitPath(path).first))
+    return absl::NotFoundError("lock " + path);
   if (!locked_.insert(path).second) {
     return absl::FailedPreconditionError("store is locked by another opener (" +
                                          path + ")");

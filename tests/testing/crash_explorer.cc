@@ -11,11 +11,10 @@ namespace statelog::testing {
 
 uint64_t OptionsFingerprint(const Options& o) {
   uint64_t h = 1469598103934665603ull;
-  for (uint64_t v :
-       {uint64_t(o.durability), uint64_t(o.recovery_mode), o.segment_bytes,
-        o.max_record_bytes, o.compact_after_bytes, o.compact_after_records,
-        uint64_t(o.keep_snapshots),
-        uint64_t(absl::ToInt64Microseconds(o.sync_interval))}) {
+  for (uint64_t v : {uint64_t(o.durability), uint64_t(o.recovery_mode),
+                     o.segment_bytes, o.max_record_bytes, o.compact_after_bytes,
+                     o.compact_after_records, uint64_t(o.keep_snapshots),
+                     uint64_t(absl::ToInt64Microseconds(o.sync_interval))}) {
     h = (h ^ v) * 1099511628211ull;
   }
   return h;
@@ -42,9 +41,10 @@ void CrashExplorer::Explore(const RecordedRun& run, ExploreStats* stats) {
   uint64_t submitted = run.base_submitted;
   std::vector<const TxnMark*> by_ack;
   for (const TxnMark& m : run.marks) by_ack.push_back(&m);
-  std::sort(by_ack.begin(), by_ack.end(), [](const TxnMark* a, const TxnMark* b) {
-    return a->acked_at < b->acked_at;
-  });
+  std::sort(by_ack.begin(), by_ack.end(),
+            [](const TxnMark* a, const TxnMark* b) {
+              return a->acked_at < b->acked_at;
+            });
   for (size_t boundary = 0; boundary <= run.log.size(); ++boundary) {
     if (boundary > 0) model.Advance(run.log, boundary - 1);
     while (next_ack < by_ack.size() && by_ack[next_ack]->acked_at <= boundary) {
@@ -72,17 +72,19 @@ void CrashExplorer::Explore(const RecordedRun& run, ExploreStats* stats) {
       if (it == restart_cache_.end()) {
         ++stats->recoveries;
         it = restart_cache_
-                 .emplace(key, CheckRecovery(&env, kStoreDir, run.options, *run.oracle))
+                 .emplace(key, CheckRecovery(&env, kStoreDir, run.options,
+                                             *run.oracle))
                  .first;
       }
       CheckBounds(
           it->second, acked, submitted,
           [&] {
             return absl::StrCat(
-                run.label, "\n  process crash after operation ", boundary, " of ",
-                run.log.size(),
-                boundary > 0 ? absl::StrCat(" (", run.log[boundary - 1].Describe(), ")")
-                             : std::string(" (before any)"),
+                run.label, "\n  process crash after operation ", boundary,
+                " of ", run.log.size(),
+                boundary > 0
+                    ? absl::StrCat(" (", run.log[boundary - 1].Describe(), ")")
+                    : std::string(" (before any)"),
                 ", restart in the same boot (page cache intact); acknowledged ",
                 acked, ", submitted ", submitted);
           },
@@ -91,17 +93,21 @@ void CrashExplorer::Explore(const RecordedRun& run, ExploreStats* stats) {
     for (const CrashState& state :
          GenerateCrashStates(model, run.log, options_, salt)) {
       ++stats->states;
-      const RecoveryCheck& check = Check(state.image, run.options, *run.oracle, stats);
+      const RecoveryCheck& check =
+          Check(state.image, run.options, *run.oracle, stats);
       CheckBounds(
           check, acked, submitted,
           [&] {
             return absl::StrCat(
                 run.label, "\n  crash after operation ", boundary, " of ",
                 run.log.size(),
-                boundary > 0 ? absl::StrCat(" (", run.log[boundary - 1].Describe(), ")")
-                             : std::string(" (before any)"),
-                "; acknowledged ", acked, ", submitted ", submitted, ", recovered ",
-                check.opened ? std::to_string(check.seq) : std::string("nothing"),
+                boundary > 0
+                    ? absl::StrCat(" (", run.log[boundary - 1].Describe(), ")")
+                    : std::string(" (before any)"),
+                "; acknowledged ", acked, ", submitted ", submitted,
+                ", recovered ",
+                check.opened ? std::to_string(check.seq)
+                             : std::string("nothing"),
                 "\n  ", DescribeCrashState(model, run.log, state));
           },
           &stats->findings);

@@ -53,19 +53,26 @@ std::vector<std::vector<bool>> SectorMasks(size_t m, std::mt19937_64* rng) {
 
 const char* FillName(TornFill fill) {
   switch (fill) {
-    case TornFill::kOld: return "old bytes";
-    case TornFill::kZero: return "zeros";
-    case TornFill::kGarbage: return "garbage";
+    case TornFill::kOld:
+      return "old bytes";
+    case TornFill::kZero:
+      return "zeros";
+    case TornFill::kGarbage:
+      return "garbage";
   }
   return "?";
 }
 
 const char* FateName(Fate fate) {
   switch (fate) {
-    case Fate::kLost: return "lost";
-    case Fate::kPersisted: return "persisted";
-    case Fate::kBothNames: return "both names";
-    case Fate::kTorn: return "torn";
+    case Fate::kLost:
+      return "lost";
+    case Fate::kPersisted:
+      return "persisted";
+    case Fate::kBothNames:
+      return "both names";
+    case Fate::kTorn:
+      return "torn";
   }
   return "?";
 }
@@ -91,37 +98,49 @@ std::vector<CrashState> GenerateCrashStates(const DurableModel& model,
   std::mt19937_64 rng(seed);
   const std::vector<size_t>& pending = model.pending();
   const size_t n = pending.size();
-  auto is_rename = [&](size_t k) { return log[pending[k]].kind == FsOpKind::kRename; };
+  auto is_rename = [&](size_t k) {
+    return log[pending[k]].kind == FsOpKind::kRename;
+  };
 
   std::vector<CrashState> fixed;  // always kept
   std::vector<CrashState> rest;
   fixed.push_back(CrashState{"durable", {}, std::nullopt, {}});
   if (n > 0) {
     fixed.push_back(CrashState{absl::StrCat("prefix ", n, "/", n),
-                               FirstPersisted(n, n), std::nullopt, {}});
+                               FirstPersisted(n, n),
+                               std::nullopt,
+                               {}});
   }
   for (size_t k = 1; k <= n; ++k) {
     if (k < n) {
       rest.push_back(CrashState{absl::StrCat("prefix ", k, "/", n),
-                                FirstPersisted(k, n), std::nullopt, {}});
+                                FirstPersisted(k, n),
+                                std::nullopt,
+                                {}});
     }
     if (is_rename(k - 1)) {
       std::vector<Fate> fates = FirstPersisted(k, n);
       fates[k - 1] = Fate::kBothNames;
-      rest.push_back(CrashState{absl::StrCat("prefix ", k, "/", n, " rename half"),
-                                std::move(fates), std::nullopt, {}});
+      rest.push_back(
+          CrashState{absl::StrCat("prefix ", k, "/", n, " rename half"),
+                     std::move(fates),
+                     std::nullopt,
+                     {}});
     }
   }
   if (n >= 2) {
     for (size_t j = 0; j + 1 < n; ++j) {  // omitting the last is a prefix
       std::vector<Fate> fates(n, Fate::kPersisted);
       fates[j] = Fate::kLost;
-      rest.push_back(CrashState{absl::StrCat("omit ", j, "/", n), fates,
-                                std::nullopt, {}});
+      rest.push_back(CrashState{
+          absl::StrCat("omit ", j, "/", n), fates, std::nullopt, {}});
       if (is_rename(j)) {
         fates[j] = Fate::kBothNames;
-        rest.push_back(CrashState{absl::StrCat("omit ", j, "/", n, " rename half"),
-                                  std::move(fates), std::nullopt, {}});
+        rest.push_back(
+            CrashState{absl::StrCat("omit ", j, "/", n, " rename half"),
+                       std::move(fates),
+                       std::nullopt,
+                       {}});
       }
     }
   }
@@ -132,20 +151,25 @@ std::vector<CrashState> GenerateCrashStates(const DurableModel& model,
       const size_t m = SectorsTouched(op.offset, op.data.size());
       std::vector<CrashState> torn;
       for (const std::vector<bool>& mask : SectorMasks(m, &rng)) {
-        const bool none = std::find(mask.begin(), mask.end(), true) == mask.end();
-        for (TornFill fill : {TornFill::kOld, TornFill::kZero, TornFill::kGarbage}) {
+        const bool none =
+            std::find(mask.begin(), mask.end(), true) == mask.end();
+        for (TornFill fill :
+             {TornFill::kOld, TornFill::kZero, TornFill::kGarbage}) {
           if (none && fill == TornFill::kOld) continue;  // same as "lost"
           for (bool others : {false, true}) {
             if (others && k + 1 == n) continue;  // same as "before"
             std::vector<Fate> fates =
-                others ? std::vector<Fate>(n, Fate::kPersisted) : FirstPersisted(k, n);
+                others ? std::vector<Fate>(n, Fate::kPersisted)
+                       : FirstPersisted(k, n);
             fates[k] = Fate::kTorn;
             std::string sectors;
             for (bool p : mask) sectors += p ? '1' : '0';
             torn.push_back(CrashState{
                 absl::StrCat("torn ", k, "/", n, " sectors ", sectors, " ",
                              FillName(fill), others ? " +others" : ""),
-                std::move(fates), TornWrite{mask, fill, rng()}, {}});
+                std::move(fates),
+                TornWrite{mask, fill, rng()},
+                {}});
           }
         }
       }
@@ -153,8 +177,8 @@ std::vector<CrashState> GenerateCrashStates(const DurableModel& model,
       for (CrashState& s : torn) rest.push_back(std::move(s));
     }
   }
-  const size_t room = options.max_states > fixed.size()
-                          ? options.max_states - fixed.size() : 0;
+  const size_t room =
+      options.max_states > fixed.size() ? options.max_states - fixed.size() : 0;
   Sample(&rest, room, &rng);
   for (CrashState& s : rest) fixed.push_back(std::move(s));
   for (CrashState& s : fixed) {

@@ -3,8 +3,8 @@
 #include "tests/testing/crash_workload.h"
 
 #include <cstdio>
-#include <iostream>
 #include <cstdlib>
+#include <iostream>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -36,7 +36,8 @@ Fixture BuildFixture(const std::string& name, const Options& options,
     }
     if (!s.ok() || findings.total() != 0) {
       // The harness cannot work without its fixtures.
-      std::fprintf(stderr, "fixture %s: %s\n", name.c_str(), s.ToString().c_str());
+      std::fprintf(stderr, "fixture %s: %s\n", name.c_str(),
+                   s.ToString().c_str());
       std::abort();
     }
   }
@@ -48,14 +49,22 @@ Fixture BuildFixture(const std::string& name, const Options& options,
 
 const char* StepName(StepKind kind) {
   switch (kind) {
-    case StepKind::kSmallSet: return "set";
-    case StepKind::kBigSet: return "big";
-    case StepKind::kRemove: return "remove";
-    case StepKind::kAppend: return "append";
-    case StepKind::kMerge: return "merge";
-    case StepKind::kCompact: return "compact";
-    case StepKind::kReopen: return "reopen";
-    case StepKind::kSync: return "sync";
+    case StepKind::kSmallSet:
+      return "set";
+    case StepKind::kBigSet:
+      return "big";
+    case StepKind::kRemove:
+      return "remove";
+    case StepKind::kAppend:
+      return "append";
+    case StepKind::kMerge:
+      return "merge";
+    case StepKind::kCompact:
+      return "compact";
+    case StepKind::kReopen:
+      return "reopen";
+    case StepKind::kSync:
+      return "sync";
   }
   return "?";
 }
@@ -67,7 +76,8 @@ std::string StepsToString(const std::vector<StepKind>& steps) {
   });
 }
 
-std::vector<StepKind> RandomSteps(uint64_t seed, size_t length, bool with_sync) {
+std::vector<StepKind> RandomSteps(uint64_t seed, size_t length,
+                                  bool with_sync) {
   std::mt19937_64 rng(seed);
   std::vector<StepKind> steps;
   for (size_t i = 0; i < length; ++i) {
@@ -111,15 +121,17 @@ Transaction StepTransaction(StepKind kind, const Json& state, uint64_t index) {
       }
       return txn.Unset("/absent");
     case StepKind::kAppend:
-      if (state.is_object() && state.contains("list") && state["list"].is_array()) {
+      if (state.is_object() && state.contains("list") &&
+          state["list"].is_array()) {
         return txn.Add("/list/-", index);
       }
       return txn.Set("/list", Json::array()).Add("/list/-", index);
     case StepKind::kMerge:
       // Adds, changes and deletes members, some nested.
-      if (index % 3 == 0) return txn.Merge({{absl::StrCat("m", index % 5), nullptr}});
-      return txn.Merge({{absl::StrCat("m", index % 5), {{"n", index}}},
-                        {"merged", index}});
+      if (index % 3 == 0)
+        return txn.Merge({{absl::StrCat("m", index % 5), nullptr}});
+      return txn.Merge(
+          {{absl::StrCat("m", index % 5), {{"n", index}}}, {"merged", index}});
     default:
       return txn;
   }
@@ -137,10 +149,10 @@ Fixture FreshStore(const Options& options) {
 
 Fixture StoreWithSnapshotsAndTail(const Options& options) {
   using S = StepKind;
-  return BuildFixture("store with snapshots and a tail", options,
-                      {S::kSmallSet, S::kAppend, S::kBigSet, S::kCompact,
-                       S::kAppend, S::kSmallSet, S::kCompact, S::kAppend,
-                       S::kSmallSet});
+  return BuildFixture(
+      "store with snapshots and a tail", options,
+      {S::kSmallSet, S::kAppend, S::kBigSet, S::kCompact, S::kAppend,
+       S::kSmallSet, S::kCompact, S::kAppend, S::kSmallSet});
 }
 
 absl::StatusOr<RestartThenPowerCut> AcknowledgeAfterRestartThenCutPower(
@@ -154,8 +166,8 @@ absl::StatusOr<RestartThenPowerCut> AcknowledgeAfterRestartThenCutPower(
     result.reopened_at = reopened->report.last_seq;
     // 200 bytes: does not fit after a record that nearly fills a 4 KiB
     // segment, so it goes to a new one.
-    absl::StatusOr<uint64_t> acked = reopened->store->Apply(
-        Transaction().Set("/c", std::string(200, 'c')));
+    absl::StatusOr<uint64_t> acked =
+        reopened->store->Apply(Transaction().Set("/c", std::string(200, 'c')));
     if (!acked.ok()) return acked.status();
   }
   CrashEnv cut(env->DurableImage());

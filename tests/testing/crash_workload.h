@@ -23,12 +23,12 @@ namespace statelog::testing {
 
 enum class StepKind : uint8_t {
   kSmallSet,
-  kBigSet,   // a value over 4 KiB: the record spans sectors and pages
+  kBigSet,  // a value over 4 KiB: the record spans sectors and pages
   kRemove,
-  kAppend,   // array append: applying it twice shows
-  kMerge,    // a root merge patch: appended blind by a lazily opened store
+  kAppend,  // array append: applying it twice shows
+  kMerge,   // a root merge patch: appended blind by a lazily opened store
   kCompact,
-  kReopen,   // close and open again (recovery)
+  kReopen,  // close and open again (recovery)
   kSync,
 };
 inline constexpr StepKind kShortStepKinds[] = {
@@ -66,8 +66,8 @@ class CrashEnv;
 
 // What AcknowledgeAfterRestartThenCutPower saw.
 struct RestartThenPowerCut {
-  uint64_t reopened_at = 0;         // the seq the restart recovered
-  absl::StatusOr<uint64_t> after;   // the last seq after the power cut
+  uint64_t reopened_at = 0;        // the seq the restart recovered
+  absl::StatusOr<uint64_t> after;  // the last seq after the power cut
 };
 
 // Reopens the store in `env` (a restart in the same boot: page cache as it

@@ -62,7 +62,8 @@ void ApplyTorn(const FsOp& op, const DurableModel::TornWrite& torn,
         std::fill(d->begin() + lo, d->begin() + hi, '\0');
         break;
       case DurableModel::TornFill::kGarbage:
-        for (uint64_t j = lo; j < hi; ++j) (*d)[j] = static_cast<char>(garbage());
+        for (uint64_t j = lo; j < hi; ++j)
+          (*d)[j] = static_cast<char>(garbage());
         break;
     }
   }
@@ -94,21 +95,36 @@ void Walk(const std::map<std::string, std::map<std::string, int>>& entries,
 
 const char* FsOpName(FsOpKind kind) {
   switch (kind) {
-    case FsOpKind::kCreate: return "create";
-    case FsOpKind::kMkdir: return "mkdir";
-    case FsOpKind::kWrite: return "write";
-    case FsOpKind::kTruncate: return "truncate";
-    case FsOpKind::kSync: return "fdatasync";
-    case FsOpKind::kRename: return "rename";
-    case FsOpKind::kRemove: return "remove";
-    case FsOpKind::kSyncDir: return "fsync-dir";
-    case FsOpKind::kOpen: return "open";
-    case FsOpKind::kRead: return "read";
-    case FsOpKind::kSize: return "size";
-    case FsOpKind::kClose: return "close";
-    case FsOpKind::kList: return "list";
-    case FsOpKind::kStat: return "stat";
-    case FsOpKind::kLock: return "lock";
+    case FsOpKind::kCreate:
+      return "create";
+    case FsOpKind::kMkdir:
+      return "mkdir";
+    case FsOpKind::kWrite:
+      return "write";
+    case FsOpKind::kTruncate:
+      return "truncate";
+    case FsOpKind::kSync:
+      return "fdatasync";
+    case FsOpKind::kRename:
+      return "rename";
+    case FsOpKind::kRemove:
+      return "remove";
+    case FsOpKind::kSyncDir:
+      return "fsync-dir";
+    case FsOpKind::kOpen:
+      return "open";
+    case FsOpKind::kRead:
+      return "read";
+    case FsOpKind::kSize:
+      return "size";
+    case FsOpKind::kClose:
+      return "close";
+    case FsOpKind::kList:
+      return "list";
+    case FsOpKind::kStat:
+      return "stat";
+    case FsOpKind::kLock:
+      return "lock";
   }
   return "?";
 }

@@ -45,7 +45,7 @@ enum class FsOpKind : uint8_t {
   kMkdir,
   kWrite,
   kTruncate,
-  kSync,     // fdatasync of a file
+  kSync,  // fdatasync of a file
   kRename,
   kRemove,
   kSyncDir,  // fsync of a directory

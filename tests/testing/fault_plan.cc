@@ -10,8 +10,8 @@ namespace statelog::testing {
 namespace {
 
 absl::Status ErrorStatus(FaultError error, const FsCall& call) {
-  const std::string where =
-      absl::StrCat(FsOpName(call.kind), " ", call.path, " (call ", call.index, ")");
+  const std::string where = absl::StrCat(FsOpName(call.kind), " ", call.path,
+                                         " (call ", call.index, ")");
   if (error == FaultError::kEio) {
     return absl::InternalError(
         absl::StrCat(where, ": Input/output error (errno 5, injected)"));
@@ -24,19 +24,26 @@ absl::Status ErrorStatus(FaultError error, const FsCall& call) {
 
 const char* FaultErrorName(FaultError error) {
   switch (error) {
-    case FaultError::kEio: return "EIO";
-    case FaultError::kEnospc: return "ENOSPC";
-    case FaultError::kShortWrite: return "short write";
+    case FaultError::kEio:
+      return "EIO";
+    case FaultError::kEnospc:
+      return "ENOSPC";
+    case FaultError::kShortWrite:
+      return "short write";
   }
   return "?";
 }
 
 const char* SyncTargetName(SyncTarget target) {
   switch (target) {
-    case SyncTarget::kJournal: return "journal";
-    case SyncTarget::kSnapshot: return "snapshot";
-    case SyncTarget::kDirectory: return "directory";
-    case SyncTarget::kOther: return "other";
+    case SyncTarget::kJournal:
+      return "journal";
+    case SyncTarget::kSnapshot:
+      return "snapshot";
+    case SyncTarget::kDirectory:
+      return "directory";
+    case SyncTarget::kOther:
+      return "other";
   }
   return "?";
 }
@@ -119,17 +126,19 @@ bool FaultPlan::MustPoison() const {
   if (fired_->kind == FsOpKind::kSync || fired_->kind == FsOpKind::kSyncDir) {
     return true;
   }
-  return (fired_->kind == FsOpKind::kWrite || fired_->kind == FsOpKind::kTruncate) &&
+  return (fired_->kind == FsOpKind::kWrite ||
+          fired_->kind == FsOpKind::kTruncate) &&
          absl::StartsWith(BaseName(fired_->path), "wal-");
 }
 
 std::string FaultPlan::Describe() const {
   std::string s;
   if (by_sync_) {
-    s = absl::StrCat("EIO once at ", SyncTargetName(target_), " sync #", index_);
-  } else {
-    s = absl::StrCat(FaultErrorName(error_), sticky_ ? " from call " : " once at call ",
+    s = absl::StrCat("EIO once at ", SyncTargetName(target_), " sync #",
                      index_);
+  } else {
+    s = absl::StrCat(FaultErrorName(error_),
+                     sticky_ ? " from call " : " once at call ", index_);
   }
   if (fired_) {
     absl::StrAppend(&s, " (", FsOpName(fired_->kind), " ", fired_->path, ")");

@@ -30,17 +30,19 @@ void RunUnderFault(const Fixture& fixture, const std::vector<StepKind>& steps,
   // A power cut after the run.
   CrashEnv cut(env.DurableImage());
   RecoveryCheck check = CheckRecovery(&cut, kStoreDir, options, oracle);
-  CheckBounds(check, oracle.acknowledged(), oracle.submitted(),
-              [&] { return label + "\n  then a power cut"; }, findings);
+  CheckBounds(
+      check, oracle.acknowledged(), oracle.submitted(),
+      [&] { return label + "\n  then a power cut"; }, findings);
   // A restart without a power cut: what failed to sync is still readable.
   check = CheckRecovery(&env, kStoreDir, options, oracle);
-  CheckBounds(check, oracle.acknowledged(), oracle.submitted(),
-              [&] {
-                return label +
-                       "\n  then a restart in the same boot (the page cache "
-                       "still holds what failed to sync), and later a power cut";
-              },
-              findings);
+  CheckBounds(
+      check, oracle.acknowledged(), oracle.submitted(),
+      [&] {
+        return label +
+               "\n  then a restart in the same boot (the page cache "
+               "still holds what failed to sync), and later a power cut";
+      },
+      findings);
 }
 
 }  // namespace statelog::testing

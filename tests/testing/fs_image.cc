@@ -70,7 +70,8 @@ uint64_t FsImage::Fingerprint() const {
       size_t newline = data.find('\n');
       if (at != std::string::npos && at < newline) {
         at += kCreatedAtKey.size();
-        absl::string_view stamp = absl::string_view(data).substr(at, kTimestampSize);
+        absl::string_view stamp =
+            absl::string_view(data).substr(at, kTimestampSize);
         if (LooksLikeTimestamp(stamp)) {
           Mix(&h, Hash(absl::string_view(data).substr(0, at)));
           Mix(&h, Hash(absl::string_view(data).substr(at + kTimestampSize)));

@@ -21,7 +21,9 @@ class MemFile : public File {
  public:
   MemFile(MemEnv* env, std::shared_ptr<MemEnv::Inode> inode, std::string path,
           bool writable)
-      : env_(env), inode_(std::move(inode)), path_(std::move(path)),
+      : env_(env),
+        inode_(std::move(inode)),
+        path_(std::move(path)),
         writable_(writable) {}
 
   absl::Status Write(uint64_t offset, absl::string_view data) override {
@@ -84,7 +86,8 @@ MemEnv::MemEnv() {
   dirs_["/"];
 }
 
-absl::Status MemEnv::Fault(const std::string& op, const std::string& path) const {
+absl::Status MemEnv::Fault(const std::string& op,
+                           const std::string& path) const {
   FaultHook hook;
   {
     absl::MutexLock lock(&mu_);
@@ -120,7 +123,8 @@ absl::StatusOr<std::unique_ptr<File>> MemEnv::OpenFile(const std::string& path,
       new MemFile(this, it->second, path, mode == OpenMode::kReadWrite));
 }
 
-absl::StatusOr<std::vector<std::string>> MemEnv::ListDir(const std::string& dir) {
+absl::StatusOr<std::vector<std::string>> MemEnv::ListDir(
+    const std::string& dir) {
   absl::MutexLock lock(&mu_);
   auto d = dirs_.find(dir);
   if (d == dirs_.end()) return absl::NotFoundError("no directory " + dir);
@@ -235,7 +239,9 @@ std::unique_ptr<MemEnv> MemEnv::Image(bool power_cut) const {
 }
 
 std::unique_ptr<MemEnv> MemEnv::CrashImage() const { return Image(true); }
-std::unique_ptr<MemEnv> MemEnv::ProcessCrashImage() const { return Image(false); }
+std::unique_ptr<MemEnv> MemEnv::ProcessCrashImage() const {
+  return Image(false);
+}
 
 bool MemEnv::GetFile(const std::string& path, std::string* data) const {
   auto [dir, name] = Split(path);

@@ -34,8 +34,8 @@ namespace statelog::testing {
 
 class MemEnv : public Env {
  public:
-  using FaultHook =
-      std::function<absl::Status(const std::string& op, const std::string& path)>;
+  using FaultHook = std::function<absl::Status(const std::string& op,
+                                               const std::string& path)>;
 
   // Starts with the root directory "/" only.
   MemEnv();

@@ -49,7 +49,8 @@ Recovered Recover(CrashEnv* env, const std::string& dir, Options options) {
 // transaction applied twice visible.
 Transaction AfterRecovery(int k) {
   Transaction txn;
-  if (k == 0) return txn.Set("/_after", Json{{"n", 1}, {"list", Json::array()}});
+  if (k == 0)
+    return txn.Set("/_after", Json{{"n", 1}, {"list", Json::array()}});
   return txn.Add("/_after/list/-", k);
 }
 
@@ -88,13 +89,20 @@ void Oracle::Rebase(uint64_t seq) {
 
 const char* ViolationName(Violation v) {
   switch (v) {
-    case Violation::kLostAcked: return "lost-acked";
-    case Violation::kInvented: return "invented";
-    case Violation::kUnrecoverable: return "unrecoverable";
-    case Violation::kNotIdempotent: return "not-idempotent";
-    case Violation::kNotWritable: return "not-writable";
-    case Violation::kAckedAfterFailure: return "acked-after-failure";
-    case Violation::kStuck: return "stuck";
+    case Violation::kLostAcked:
+      return "lost-acked";
+    case Violation::kInvented:
+      return "invented";
+    case Violation::kUnrecoverable:
+      return "unrecoverable";
+    case Violation::kNotIdempotent:
+      return "not-idempotent";
+    case Violation::kNotWritable:
+      return "not-writable";
+    case Violation::kAckedAfterFailure:
+      return "acked-after-failure";
+    case Violation::kStuck:
+      return "stuck";
   }
   return "?";
 }
@@ -123,7 +131,8 @@ std::string Findings::Counts() const {
 
 std::string Abbreviate(const Json& state) {
   std::string s = state.dump(-1, ' ', true, Json::error_handler_t::replace);
-  if (s.size() > 240) s = s.substr(0, 200) + "...(" + std::to_string(s.size()) + " bytes)";
+  if (s.size() > 240)
+    s = s.substr(0, 200) + "...(" + std::to_string(s.size()) + " bytes)";
   return s;
 }
 
@@ -199,10 +208,10 @@ RecoveryCheck CheckRecovery(CrashEnv* env, const std::string& dir,
                            second.status.ToString()));
     } else if (second.seq != first.seq || second.state != first.state) {
       problem(Violation::kNotIdempotent,
-              absl::StrCat("recovered seq ", first.seq,
-                           ", recovering again after a power cut gave seq ",
-                           second.seq,
-                           second.state == first.state ? "" : " and another state"));
+              absl::StrCat(
+                  "recovered seq ", first.seq,
+                  ", recovering again after a power cut gave seq ", second.seq,
+                  second.state == first.state ? "" : " and another state"));
     }
   }
   if (expected.is_null()) return out;
@@ -210,15 +219,17 @@ RecoveryCheck CheckRecovery(CrashEnv* env, const std::string& dir,
   Recovered after = Recover(&third, dir, options);
   if (!after.status.ok() || after.seq != first.seq + 3 ||
       after.state != expected) {
-    problem(Violation::kLostAcked,
-            absl::StrCat("after recovery to seq ", first.seq,
-                         ", three transactions were acknowledged; after a "
-                         "power cut ",
-                         after.status.ok()
-                             ? absl::StrCat("recovery gave seq ", after.seq,
-                                            after.state == expected ? "" : " with another state")
-                             : absl::StrCat("recovery failed: ",
-                                            after.status.ToString())));
+    problem(
+        Violation::kLostAcked,
+        absl::StrCat(
+            "after recovery to seq ", first.seq,
+            ", three transactions were acknowledged; after a "
+            "power cut ",
+            after.status.ok()
+                ? absl::StrCat(
+                      "recovery gave seq ", after.seq,
+                      after.state == expected ? "" : " with another state")
+                : absl::StrCat("recovery failed: ", after.status.ToString())));
   }
   return out;
 }

@@ -26,15 +26,33 @@ class RandomTransactions {
     for (int n = 1 + Pick(4); n > 0; --n) {
       const std::string path = Pointer();
       switch (Pick(9)) {
-        case 0: txn.Add(path, Value(0)); break;
-        case 1: txn.Remove(path); break;
-        case 2: txn.Replace(path, Value(0)); break;
-        case 3: txn.Move(Pointer(), path); break;
-        case 4: txn.Copy(Pointer(), path); break;
-        case 5: txn.Test(path, Value(0)); break;
-        case 6: txn.Merge(Value(0)); break;
-        case 7: txn.Set(path, Value(0)); break;
-        default: txn.Unset(path); break;
+        case 0:
+          txn.Add(path, Value(0));
+          break;
+        case 1:
+          txn.Remove(path);
+          break;
+        case 2:
+          txn.Replace(path, Value(0));
+          break;
+        case 3:
+          txn.Move(Pointer(), path);
+          break;
+        case 4:
+          txn.Copy(Pointer(), path);
+          break;
+        case 5:
+          txn.Test(path, Value(0));
+          break;
+        case 6:
+          txn.Merge(Value(0));
+          break;
+        case 7:
+          txn.Set(path, Value(0));
+          break;
+        default:
+          txn.Unset(path);
+          break;
       }
     }
     return txn;
@@ -44,9 +62,9 @@ class RandomTransactions {
   int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
 
   std::string Text() {
-    static const char* const kPieces[] = {"a", "é", "\"", "\\", "/", "~",
-                                          "\n", "\t", "\x01", "\x7f", "😀",
-                                          " ", "0", "-"};
+    static const char* const kPieces[] = {"a", "é",  "\"", "\\",   "/",
+                                          "~", "\n", "\t", "\x01", "\x7f",
+                                          "😀", " ",  "0",  "-"};
     std::string text;
     for (int i = Pick(4); i > 0; --i) text += kPieces[Pick(14)];
     return text;
@@ -60,12 +78,18 @@ class RandomTransactions {
 
   Json Value(int depth) {
     switch (Pick(depth > 3 ? 6 : 8)) {
-      case 0: return nullptr;
-      case 1: return Pick(2) == 1;
-      case 2: return Pick(2000) - 1000;
-      case 3: return static_cast<uint64_t>(rng_()) << 32 | rng_();
-      case 4: return std::uniform_real_distribution<double>(-1e9, 1e9)(rng_);
-      case 5: return Text();
+      case 0:
+        return nullptr;
+      case 1:
+        return Pick(2) == 1;
+      case 2:
+        return Pick(2000) - 1000;
+      case 3:
+        return static_cast<uint64_t>(rng_()) << 32 | rng_();
+      case 4:
+        return std::uniform_real_distribution<double>(-1e9, 1e9)(rng_);
+      case 5:
+        return Text();
       case 6: {
         Json array = Json::array();
         for (int i = Pick(4); i > 0; --i) array.push_back(Value(depth + 1));

@@ -58,14 +58,15 @@ absl::Status WorkloadRunner::Open() {
       state != oracle_->StateAfter(seq)) {
     check.problems.emplace_back(
         Violation::kInvented,
-        absl::StrCat("reopened at seq ", seq, " with a state that is not the "
-                     "state after exactly ", seq, " transactions: ",
-                     Abbreviate(state)));
+        absl::StrCat("reopened at seq ", seq,
+                     " with a state that is not the "
+                     "state after exactly ",
+                     seq, " transactions: ", Abbreviate(state)));
   }
   const uint64_t before = findings_->total();
-  CheckBounds(check, oracle_->acknowledged(), oracle_->submitted(),
-              [&] { return context_() + "\n  reopening in the workload"; },
-              findings_);
+  CheckBounds(
+      check, oracle_->acknowledged(), oracle_->submitted(),
+      [&] { return context_() + "\n  reopening in the workload"; }, findings_);
   if (findings_->total() != before) {
     return absl::InternalError("the reopened store fails the oracle");
   }
@@ -81,10 +82,11 @@ absl::Status WorkloadRunner::Run(StepKind step) {
   absl::Status s = RunStep(step);
   if (!s.ok() && after_transient &&
       (store_ == nullptr || store_->status().ok())) {
-    findings_->Add(Violation::kStuck,
-                   absl::StrCat(context_(), "\n  after ", plan_->Describe(),
-                                " (a fault that fired once and is gone), step ",
-                                StepName(step), " still fails: ", s.ToString()));
+    findings_->Add(
+        Violation::kStuck,
+        absl::StrCat(context_(), "\n  after ", plan_->Describe(),
+                     " (a fault that fired once and is gone), step ",
+                     StepName(step), " still fails: ", s.ToString()));
   }
   return s;
 }
@@ -165,7 +167,8 @@ void WorkloadRunner::AcknowledgeAll() {
 
 bool WorkloadRunner::DurableNow(uint64_t seq) {
   CrashEnv copy(env_->DurableImage());
-  absl::StatusOr<OpenResult> opened = Store::Open(kStoreDir, WithEnv(options_, &copy));
+  absl::StatusOr<OpenResult> opened =
+      Store::Open(kStoreDir, WithEnv(options_, &copy));
   return opened.ok() && opened->store->LastSeq() >= seq;
 }
 
@@ -192,7 +195,8 @@ void WorkloadRunner::FinishAfterFault() {
       findings_->Add(Violation::kStuck,
                      absl::StrCat(context_(), "\n  after ", plan_->Describe(),
                                   ", the store is not poisoned but refuses a "
-                                  "transaction: ", s.ToString()));
+                                  "transaction: ",
+                                  s.ToString()));
       return;
     }
     s = store_->Compact();
@@ -200,7 +204,8 @@ void WorkloadRunner::FinishAfterFault() {
       findings_->Add(Violation::kStuck,
                      absl::StrCat(context_(), "\n  after ", plan_->Describe(),
                                   ", the store is not poisoned but cannot "
-                                  "compact any more: ", s.ToString()));
+                                  "compact any more: ",
+                                  s.ToString()));
       return;
     }
   }

@@ -74,11 +74,10 @@ TEST(ApplyRfc6902Test, A8TestSucceedsOnEqualValues) {
 
 TEST(ApplyRfc6902Test, A9TestFailsWithAbortedAndNamesTheOperation) {
   Json state = R"({"s": "text"})"_json;
-  EXPECT_THAT(
-      Apply(&state, Transaction().Test("/s", "text").Test("/s", "txt")),
-      StatusIs(absl::StatusCode::kAborted,
-               "op 1 (test /s): value differs: expected \"txt\", "
-               "found \"text\""));
+  EXPECT_THAT(Apply(&state, Transaction().Test("/s", "text").Test("/s", "txt")),
+              StatusIs(absl::StatusCode::kAborted,
+                       "op 1 (test /s): value differs: expected \"txt\", "
+                       "found \"text\""));
 }
 
 TEST(ApplyRfc6902Test, A10AddsANestedObject) {

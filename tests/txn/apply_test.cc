@@ -254,8 +254,8 @@ TEST(ApplyTestTest, TheWholeDocumentCanBeTested) {
 // (nothing needs the old value back).
 absl::Status ApplyOverwriting(Json* state, const Transaction& txn) {
   const Json before = *state;
-  absl::Status status = ApplyTransaction(
-      txn, state, Validation::kValidate, Values::kCopy, Replaced::kOverwrite);
+  absl::Status status = ApplyTransaction(txn, state, Validation::kValidate,
+                                         Values::kCopy, Replaced::kOverwrite);
   if (!status.ok()) {
     EXPECT_EQ(state->dump(), before.dump()) << status;
   }
@@ -293,10 +293,15 @@ TEST(ApplyInPlaceTest, TheReplacedValueBecomesTheNewOneWhateverTheShapes) {
         Transaction().Set("/list/0", new_value),
         Transaction().Replace("/list/0", new_value),
         Transaction().Test("/other", 1).Set("/k", new_value),
-        Transaction().Copy("/new", "/k").Replace("/new", 0).Set("/new", new_value),
+        Transaction()
+            .Copy("/new", "/k")
+            .Replace("/new", 0)
+            .Set("/new", new_value),
     };
     for (const Transaction& txn : txns) {
-      Json state = {{"k", old_value}, {"list", {old_value}}, {"other", 1},
+      Json state = {{"k", old_value},
+                    {"list", {old_value}},
+                    {"other", 1},
                     {"new", new_value}};
       Json expected = state;
       ASSERT_OK(ApplyTransaction(txn, &expected)) << txn.ToJson().dump();
@@ -323,10 +328,11 @@ TEST(ApplyInPlaceTest, AValueOfTheSameShapeKeepsTheOldNodesAndBuffers) {
   EXPECT_EQ(state["k"]["note"].get_ref<const std::string&>().data(), buffer);
   // Not the last operation: the old value is kept for undo, and a failure
   // after it puts it back exactly.
-  EXPECT_THAT(ApplyOverwriting(&state, Transaction()
-                                           .Set("/k", {{"note", "z"}, {"n", 3}})
-                                           .Test("/k/n", 4)),
-              StatusIs(absl::StatusCode::kAborted, ::testing::_));
+  EXPECT_THAT(
+      ApplyOverwriting(
+          &state,
+          Transaction().Set("/k", {{"note", "z"}, {"n", 3}}).Test("/k/n", 4)),
+      StatusIs(absl::StatusCode::kAborted, ::testing::_));
   EXPECT_EQ(state["k"], next);
   // Without kOverwrite the old value goes, and the new one's nodes take
   // its place.

@@ -42,7 +42,8 @@ TEST(AssignInPlaceTest, GivesTheNewValueAndKeepsNodesWhereTheShapeMatches) {
     // dump() tells 1 from 1.0 and -1 from an unsigned.
     EXPECT_EQ(state.dump(), c.to.dump()) << c.from.dump();
     if (c.keeps_nodes) {
-      EXPECT_EQ(&*state.begin(), first) << c.from.dump() << " <- " << c.to.dump();
+      EXPECT_EQ(&*state.begin(), first)
+          << c.from.dump() << " <- " << c.to.dump();
     }
   }
   // A string that fits keeps its buffer; one that does not is moved in.

@@ -115,27 +115,26 @@ TEST(DecodeJournalFormFastTest, DamagedCopiesAreNeverDecodedDifferently) {
 }
 
 TEST(DecodeJournalFormFastTest, LeavesOtherLayoutsToTheGeneralPath) {
-  for (const char* payload : {
-           // Valid transactions, but not as EncodeJournalForm writes them.
-           R"({"ops": [{"op":"set","path":"/a","value":1}]})",
-           R"({"ops":[{"path":"/a","op":"set","value":1}]})",
-           R"({"ops":[{"op":"set","path":"/a","value":1,"x":2}]})",
-           R"({"ops":[{"op":"remove","path":"/a","value":1}]})",
-           R"({"ops":[{"from":"/b","op":"set","path":"/a","value":1}]})",
-           R"({"ops":[{"op":"set","p\u0061th":"/a","value":1}]})",
-           R"({"ops":[{"op":"s\u0065t","path":"/a","value":1}]})",
-           R"([{"op":"set","path":"/a","value":1}])",
-           R"({"merge":{"a":1}})",
-           R"({"ops":[{"op":"set","path":"/a","value":1}]} )",
-           // Not transactions at all, or invalid ones.
-           R"({"ops":[]})", R"({"ops":[{"op":"set","path":"a","value":1}]})",
-           R"({"ops":[{"op":"set","path":"/~2","value":1}]})",
-           R"({"from":"/~","op":"move","path":"/a"})",
-           R"({"ops":[{"from":"/~","op":"move","path":"/a"}]})",
-           R"({"ops":[{"op":"frob","path":"/a"}]})",
-           R"({"ops":[{"op":"set","path":"/a","value":1e999}]})",
-           R"({"ops":[{"op":"set","path":"/a","value":"\ud800"}]})",
-           R"({"ops":[{"op":"set","path":"/a","value":1}]}x)", ""}) {
+  for (const char* payload :
+       {// Valid transactions, but not as EncodeJournalForm writes them.
+        R"({"ops": [{"op":"set","path":"/a","value":1}]})",
+        R"({"ops":[{"path":"/a","op":"set","value":1}]})",
+        R"({"ops":[{"op":"set","path":"/a","value":1,"x":2}]})",
+        R"({"ops":[{"op":"remove","path":"/a","value":1}]})",
+        R"({"ops":[{"from":"/b","op":"set","path":"/a","value":1}]})",
+        R"({"ops":[{"op":"set","p\u0061th":"/a","value":1}]})",
+        R"({"ops":[{"op":"s\u0065t","path":"/a","value":1}]})",
+        R"([{"op":"set","path":"/a","value":1}])", R"({"merge":{"a":1}})",
+        R"({"ops":[{"op":"set","path":"/a","value":1}]} )",
+        // Not transactions at all, or invalid ones.
+        R"({"ops":[]})", R"({"ops":[{"op":"set","path":"a","value":1}]})",
+        R"({"ops":[{"op":"set","path":"/~2","value":1}]})",
+        R"({"from":"/~","op":"move","path":"/a"})",
+        R"({"ops":[{"from":"/~","op":"move","path":"/a"}]})",
+        R"({"ops":[{"op":"frob","path":"/a"}]})",
+        R"({"ops":[{"op":"set","path":"/a","value":1e999}]})",
+        R"({"ops":[{"op":"set","path":"/a","value":"\ud800"}]})",
+        R"({"ops":[{"op":"set","path":"/a","value":1}]}x)", ""}) {
     Transaction txn;
     EXPECT_FALSE(DecodeJournalFormFast(payload, &txn)) << payload;
   }
@@ -164,7 +163,8 @@ TEST(DecodeJournalFormFastTest, NestingLimitIsTheGeneralPathsToTheLevel) {
   for (int pointer_depth : {0, 1, 3, 4, 10, kMaxNestingDepth - 1,
                             kMaxNestingDepth, kMaxNestingDepth + 1}) {
     const int above = std::max(pointer_depth, 3);
-    for (int levels : {kMaxNestingDepth - above, kMaxNestingDepth - above + 1}) {
+    for (int levels :
+         {kMaxNestingDepth - above, kMaxNestingDepth - above + 1}) {
       if (levels < 0) continue;
       std::string payload = R"({"ops":[{"op":"set","path":)";
       AppendJsonString(PointerOfDepth(pointer_depth), &payload);
@@ -234,17 +234,18 @@ TEST(PeekMemberPutTest, TakesOneWholeMemberPutWithTheValueAsWritten) {
     MemberPutText put;
     EXPECT_FALSE(PeekMemberPut(Encode(txn), &put)) << Encode(txn);
   }
-  for (const char* payload : {
-           R"({"ops":[{"op":"set","path":"/a","value": 1}]})",
-           R"({"ops":[{"op":"set","path":"/a","value":1 }]})",
-           R"({"ops":[{"op":"set","path":"/a","value":1}]} )",
-           R"({"ops":[{"op":"set","path":"/a","value":1}, {"op":"set","path":"/b","value":2}]})",
-           R"({"ops":[{"op":"set","path":"/a","value":1},{"op":"set","path":"/b","value":2}]})",
-           R"({"ops":[{"op":"set","path":"/a","value":[1}]}]})",
-           R"({"ops":[{"op":"set","path":"/a","value":1e999}]})",
-           R"({"ops":[{"op":"set","path":"/a","value":"\ud800"}]})",
-           R"({"ops":[{"op":"set","path":"/~2","value":1}]})",
-           R"({"ops":[{"op":"set","path":"a","value":1}]})", "}]}", ""}) {
+  for (
+      const char* payload :
+      {R"({"ops":[{"op":"set","path":"/a","value": 1}]})",
+       R"({"ops":[{"op":"set","path":"/a","value":1 }]})",
+       R"({"ops":[{"op":"set","path":"/a","value":1}]} )",
+       R"({"ops":[{"op":"set","path":"/a","value":1}, {"op":"set","path":"/b","value":2}]})",
+       R"({"ops":[{"op":"set","path":"/a","value":1},{"op":"set","path":"/b","value":2}]})",
+       R"({"ops":[{"op":"set","path":"/a","value":[1}]}]})",
+       R"({"ops":[{"op":"set","path":"/a","value":1e999}]})",
+       R"({"ops":[{"op":"set","path":"/a","value":"\ud800"}]})",
+       R"({"ops":[{"op":"set","path":"/~2","value":1}]})",
+       R"({"ops":[{"op":"set","path":"a","value":1}]})", "}]}", ""}) {
     MemberPutText put;
     EXPECT_FALSE(PeekMemberPut(payload, &put)) << payload;
   }
@@ -302,7 +303,8 @@ TEST(PointerDepthTest, AgreesWithSplitPointer) {
   for (const char* pointer :
        {"", "/", "//", "/a", "/a/b", "/a~0b", "/a~1b/~0", "a", "/~", "/~2",
         "/a~", "/a~/b", "~0", "/\xff", "/é/😀", "/0/-"}) {
-    const absl::StatusOr<std::vector<std::string>> split = SplitPointer(pointer);
+    const absl::StatusOr<std::vector<std::string>> split =
+        SplitPointer(pointer);
     const std::optional<size_t> depth = PointerDepth(pointer);
     EXPECT_EQ(depth.has_value(), split.ok()) << pointer;
     if (depth.has_value() && split.ok()) {

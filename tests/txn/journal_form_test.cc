@@ -84,19 +84,33 @@ TEST(JournalFormTest, NumbersAreWrittenAsNlohmannWritesThem) {
     double x;
     std::memcpy(&x, &bits, sizeof(x));
     if (!std::isfinite(x)) continue;
-    for (const Json& value : {Json(x), Json(static_cast<int64_t>(bits)), Json(bits)}) {
+    for (const Json& value :
+         {Json(x), Json(static_cast<int64_t>(bits)), Json(bits)}) {
       std::string out;
       ASSERT_OK(AppendValidatedJson(value, &out));
       ASSERT_EQ(out, value.dump());
     }
   }
-  Json numbers = Json::array(
-      {0, -1, 1, std::numeric_limits<int64_t>::min(),
-       std::numeric_limits<int64_t>::max(),
-       std::numeric_limits<uint64_t>::max(), 0.1, -0.0, 1e300, 5e-324, 2.5,
-       1.0, 123456789.125, 1e21, 1e-7, 1e16, 0.30000000000000004,
-       std::numeric_limits<double>::max(), std::numeric_limits<double>::min(),
-       -123.456e-200});
+  Json numbers = Json::array({0,
+                              -1,
+                              1,
+                              std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::max(),
+                              std::numeric_limits<uint64_t>::max(),
+                              0.1,
+                              -0.0,
+                              1e300,
+                              5e-324,
+                              2.5,
+                              1.0,
+                              123456789.125,
+                              1e21,
+                              1e-7,
+                              1e16,
+                              0.30000000000000004,
+                              std::numeric_limits<double>::max(),
+                              std::numeric_limits<double>::min(),
+                              -123.456e-200});
   ExpectSameBytes(Transaction().Set("/n", numbers).Test("/n", numbers));
 }
 

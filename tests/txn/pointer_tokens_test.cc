@@ -61,8 +61,8 @@ TEST(SplitPointerTest, RefusesWhatNlohmannRefusesWithItsMessage) {
 }
 
 TEST(SplitPointerTest, AgreesWithNlohmannOnRandomPointers) {
-  static const char* const kPieces[] = {"/", "/", "~", "0", "1", "a",
-                                        "é", "\xff", "2", ""};
+  static const char* const kPieces[] = {"/", "/", "~",    "0", "1",
+                                        "a", "é", "\xff", "2", ""};
   std::mt19937 rng(6901);
   for (int i = 0; i < 20000; ++i) {
     std::string pointer;

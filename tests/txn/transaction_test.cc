@@ -298,8 +298,15 @@ TEST(TransactionTest, APointerDeeperThanTheLimitCannotHoldAValue) {
 TEST(TransactionTest, AppendMakesWhatTheBuildersMake) {
   const Json v = {{"k", 1}};
   Transaction built;
-  built.Add("/a", v).Remove("/b").Replace("/c", v).Move("/d", "/e")
-      .Copy("/f", "/g").Test("/h", v).Merge(v).Set("/i", v).Unset("/j");
+  built.Add("/a", v)
+      .Remove("/b")
+      .Replace("/c", v)
+      .Move("/d", "/e")
+      .Copy("/f", "/g")
+      .Test("/h", v)
+      .Merge(v)
+      .Set("/i", v)
+      .Unset("/j");
   Transaction appended;
   for (const Operation& op : built.ops()) {
     // Every member filled in, used or not.

@@ -16,7 +16,8 @@ namespace {
 
 TEST(ChecksumStreamTest, AnyCutGivesTheOneShotValue) {
   std::mt19937 rng(17);
-  for (size_t size : {0, 1, 15, 16, 17, 128, 129, 240, 241, 1000, 4096, 100000}) {
+  for (size_t size :
+       {0, 1, 15, 16, 17, 128, 129, 240, 241, 1000, 4096, 100000}) {
     std::string data(size, '\0');
     for (char& c : data) c = static_cast<char>(rng());
     for (int trial = 0; trial < 5; ++trial) {

@@ -46,9 +46,9 @@ TEST(ParseJsonTest, ANulByteAfterTheValueIsAnErrorNotTheEnd) {
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          HasSubstr("a NUL byte at byte offset")))
         << text.size();
-    EXPECT_THAT(CheckJson(text, "input", nullptr),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr("a NUL byte")));
+    EXPECT_THAT(
+        CheckJson(text, "input", nullptr),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("a NUL byte")));
   }
 }
 
@@ -222,15 +222,15 @@ TEST(CheckJsonTest, FindsTopLevelMembersInTextOrderOnly) {
   // Text only nlohmann decides (an underflowing number) gets the same
   // spans from the slow path.
   const std::string underflow("{\"a\":[1],\"b\":-2e-400}");
-  EXPECT_THAT(Members(underflow),
-              ::testing::ElementsAre(Pair("\"a\"", "[1]"),
-                                     Pair("\"b\"", "-2e-400")));
+  EXPECT_THAT(
+      Members(underflow),
+      ::testing::ElementsAre(Pair("\"a\"", "[1]"), Pair("\"b\"", "-2e-400")));
 }
 
 TEST(CheckJsonTest, MarksEscapedKeys) {
   MemberSpans spans;
-  ASSERT_OK(CheckJson(R"({"plain": 1, "t\u0041b": 2, "q\"": 3})", "input",
-                      &spans));
+  ASSERT_OK(
+      CheckJson(R"({"plain": 1, "t\u0041b": 2, "q\"": 3})", "input", &spans));
   ASSERT_EQ(spans.size(), 3u);
   EXPECT_FALSE(spans[0].key_escaped);
   EXPECT_TRUE(spans[1].key_escaped);
