@@ -101,7 +101,10 @@ void NoteRecovery(absl::string_view command, const RecoveryReport& report) {
   for (const SnapshotAttempt& attempt : report.snapshots_tried) {
     if (!attempt.error.empty()) ++passed_over;
   }
-  if (report.damage.empty() && quarantined == 0 && passed_over == 0) return;
+  if (report.damage.empty() && report.covered_damage.empty() &&
+      quarantined == 0 && passed_over == 0) {
+    return;
+  }
   std::string line = absl::StrCat("statelog ", command, ": recovery: ",
                                   report.damage.empty() ? "no damage in the "
                                                           "journal"
@@ -115,6 +118,10 @@ void NoteRecovery(absl::string_view command, const RecoveryReport& report) {
   if (report.records_lost > 0) {
     absl::StrAppend(&line, "; ", report.records_lost,
                     " record(s) after the damage not replayed");
+  }
+  if (!report.covered_damage.empty()) {
+    absl::StrAppend(&line, "; damage the snapshot covers, read past: ",
+                    report.covered_damage);
   }
   if (passed_over > 0) {
     absl::StrAppend(&line, "; ", passed_over,

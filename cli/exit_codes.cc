@@ -92,17 +92,13 @@ int FailOpen(absl::string_view command, const absl::Status& status) {
   }
   // Damage: what the command line offers, on the same line. Where the
   // library's message names its option for point-in-time recovery, the
-  // command's flag takes that sentence's place.
-  absl::string_view message = status.message();
-  std::string hint = "; `statelog verify DIR` describes the damage";
-  constexpr absl::string_view kLibraryHint = " Open with RecoveryMode::";
-  if (const size_t at = message.find(kLibraryHint);
-      at != absl::string_view::npos) {
-    message = message.substr(0, at);
-    hint = absl::StrCat(
-        " `--recovery-mode point-in-time` opens the state before the damage "
-        "(with apply or compact, the rest goes to quarantine)",
-        hint);
+  // command's flag takes the option's place.
+  std::string message(status.message());
+  const std::string hint = "; `statelog verify DIR` describes the damage";
+  const std::string library_hint = "Open with RecoveryMode::kPointInTime";
+  if (const size_t at = message.find(library_hint); at != std::string::npos) {
+    message.replace(at, library_hint.size(),
+                    "Run with `--recovery-mode point-in-time`");
   }
   return Fail(command, absl::Status(status.code(), absl::StrCat(message, hint)),
               ExitCodeForOpenError(status));

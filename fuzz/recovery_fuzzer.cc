@@ -92,6 +92,18 @@ Expected Expect(testing::MemEnv* env,
   }
   e.last_seq = ref.last_seq;
   e.damaged = ref.damaged;
+  const bool pit = options.recovery_mode == RecoveryMode::kPointInTime;
+  if (ref.covered_damage && !pit) {
+    e.why_not = "damage in records the snapshot covers";
+    return e;
+  }
+  if (!ref.damaged && ref.next_seq <= base->header.seq) {
+    if (!pit) {
+      e.why_not = "the journal ends before the snapshot";
+      return e;
+    }
+    e.damaged = true;  // reported as damage
+  }
   if (ref.damaged && options.recovery_mode == RecoveryMode::kStrict) {
     e.why_not = "damage in strict mode";
     return e;

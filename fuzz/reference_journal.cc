@@ -162,6 +162,26 @@ RefJournal ReadReferenceJournal(const std::map<std::string, std::string>& files,
       RefRecord r;
       const bool valid = SelfConsistentRecord(data, offset, &r) &&
                          r.seq == expected && r.prev == chain;
+      if (!valid && expected <= start_seq) {
+        // Covered by the snapshot: on at the record after the snapshot, or
+        // the snapshot's own, whichever the chain shows first.
+        size_t edge = offset + 1;
+        RefRecord e;
+        for (; edge + kRecordHeaderBytes <= data.size(); ++edge) {
+          if (!SelfConsistentRecord(data, edge, &e)) continue;
+          if ((e.seq == start_seq + 1 && e.prev == start_chain) ||
+              (e.seq == start_seq && e.checksum == start_chain)) {
+            break;
+          }
+        }
+        if (edge + kRecordHeaderBytes <= data.size()) {
+          j.covered_damage = true;
+          offset = edge;
+          expected = e.seq;
+          chain = e.prev;
+          continue;
+        }
+      }
       if (!valid) {
         j.damaged = true;
         j.damage_offset = offset;
@@ -191,6 +211,7 @@ RefJournal ReadReferenceJournal(const std::map<std::string, std::string>& files,
     }
     j.tail_offset = offset;
     if (j.damaged) break;
+    j.next_seq = expected;
   }
   if (j.damaged) {
     for (++i; i < segments.size(); ++i) {

@@ -49,6 +49,15 @@ struct RefJournal {
   std::string tail_file;
   uint64_t tail_offset = 0;
 
+  // The sequence number the journal's next record would carry (0 if there
+  // is no segment); when it is at most start_seq, the journal ends before
+  // the snapshot, which docs/recovery.md calls missing segments.
+  uint64_t next_seq = 0;
+  // Damage in records the snapshot covers that the reading went past, to
+  // the record after the snapshot found by its chain (docs/recovery.md):
+  // not `damaged`, but refused except by point-in-time recovery.
+  bool covered_damage = false;
+
   bool damaged = false;
   std::string damage_file;
   uint64_t damage_offset = 0;

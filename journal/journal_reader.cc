@@ -40,6 +40,36 @@ void SearchAfterDamage(absl::string_view data, uint64_t from,
   }
 }
 
+// The offset in `data`, from `from` on, of the record that follows the
+// snapshot: a valid record with seq `start_seq` + 1 chained to
+// `start_chain`, or else the snapshot's own record (seq `start_seq`,
+// checksum `start_chain`), with *`after_snapshot` saying which. The chain
+// makes either unmistakable: every record between `from` and it is one the
+// snapshot covers.
+std::optional<uint64_t> FindSnapshotEdge(absl::string_view data, uint64_t from,
+                                         uint64_t start_seq,
+                                         uint64_t start_chain,
+                                         uint64_t max_record_bytes,
+                                         bool* after_snapshot) {
+  for (uint64_t p = from; p + kRecordHeaderSize <= data.size(); ++p) {
+    const RecordHeader quick = DecodeRecordHeader(data.data() + p);
+    if (quick.seq != start_seq && quick.seq != start_seq + 1) continue;
+    RecordHeader h;
+    if (CheckRecord(data.substr(p), max_record_bytes, &h) != RecordCheck::kOk) {
+      continue;
+    }
+    if (h.seq == start_seq + 1 && h.prev == start_chain) {
+      *after_snapshot = true;
+      return p;
+    }
+    if (h.seq == start_seq && h.checksum == start_chain) {
+      *after_snapshot = false;
+      return p;
+    }
+  }
+  return std::nullopt;
+}
+
 uint64_t LastNonZero(absl::string_view data, uint64_t from) {
   for (uint64_t i = data.size(); i > from; --i) {
     if (data[i - 1] != 0) return i;
@@ -166,6 +196,29 @@ absl::StatusOr<JournalReadResult> ReadJournal(
         damage.reason = absl::StrCat("sequence number ", h.seq);
       } else if (h.prev != chain) {
         damage.reason = "chain broken: record does not follow its predecessor";
+      }
+      if (!damage.reason.empty() && expected <= start_seq) {
+        // The snapshot covers the damaged record, so the state needs
+        // nothing from here to the snapshot's edge; found by its chain
+        // value, reading goes on there. Without it, this is damage as any.
+        bool after_snapshot = false;
+        if (const std::optional<uint64_t> edge =
+                FindSnapshotEdge(data, offset + 1, start_seq, start_chain,
+                                 max_record_bytes, &after_snapshot)) {
+          damage.offset = offset;
+          damage.expected_seq = expected;
+          result.covered_damage = damage.Describe();
+          damage.reason.clear();
+          offset = *edge;
+          expected = after_snapshot ? start_seq + 1 : start_seq;
+          if (!after_snapshot) {
+            chain = DecodeRecordHeader(data.data() + offset).prev;
+          }
+          // Records before the edge are the snapshot's: none is left to
+          // prove durable.
+          unproven.clear();
+          continue;
+        }
       }
       if (!damage.reason.empty()) {
         damage.offset = offset;

@@ -74,6 +74,9 @@ struct JournalReadResult {
   // valid record (end of the damaged region), for quarantine.
   uint64_t tail_dirty_end = 0;
   std::optional<JournalDamage> damage;
+  // Damage in records the snapshot covers, read past to the snapshot's
+  // edge (JournalDamage::Describe()); empty if none.
+  std::string covered_damage;
   // Whole segment files that hold nothing usable: a segment whose header is
   // damaged, and every segment after the damage.
   std::vector<std::string> files_after_damage;

@@ -124,8 +124,8 @@ bool Eventful(const Json& report) {
   }
   return !report.is_object() || report.value("created", true) ||
          report.value("records_lost", uint64_t{1}) != 0 || nonempty("damage") ||
-         nonempty("quarantined") || nonempty("removed_temp_files") ||
-         passed_over;
+         nonempty("covered_damage") || nonempty("quarantined") ||
+         nonempty("removed_temp_files") || passed_over;
 }
 
 // The report is rewritten unless both it and the one on disk tell of a
@@ -157,9 +157,11 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
   report.damage = damage.Describe();
   switch (options.recovery_mode) {
     case RecoveryMode::kStrict:
-      return absl::DataLossError(
-          absl::StrCat(dir, ": journal damaged at ", report.damage,
-                       " (strict recovery mode allows no damage)"));
+      return absl::DataLossError(absl::StrCat(
+          dir, ": journal damaged at ", report.damage,
+          " (strict recovery mode allows no damage). Nothing was changed. "
+          "Open with RecoveryMode::kPointInTime to keep the state before the "
+          "damage (the rest goes to quarantine)."));
     case RecoveryMode::kTolerateTornTail:
       if (damage.durable_after) {
         return absl::DataLossError(absl::StrCat(
@@ -236,6 +238,35 @@ absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload) {
   return txn;
 }
 
+namespace {
+
+// The journal ends before the record the snapshot covers last, which every
+// compaction syncs before it publishes the snapshot: segments after the
+// journal's end are missing (deleted, or lost with the directory), and with
+// them any records after the snapshot. Nothing tells how many there were,
+// so only point-in-time recovery goes on, from the snapshot.
+absl::Status HandleShortJournal(const std::string& dir, const Options& options,
+                                uint64_t snapshot_seq, RecoveredState* out) {
+  const uint64_t journal_end = out->journal.journal_next_seq == 0
+                                   ? 0
+                                   : out->journal.journal_next_seq - 1;
+  const std::string what = absl::StrCat(
+      out->journal.segments_read == 0
+          ? "no journal segment is left"
+          : absl::StrCat("the journal ends at seq ", journal_end),
+      ", before the snapshot at seq ", snapshot_seq,
+      ": segments are missing, and any records after the snapshot with them");
+  if (options.recovery_mode != RecoveryMode::kPointInTime) {
+    return absl::DataLossError(absl::StrCat(
+        dir, ": ", what,
+        ". Open with RecoveryMode::kPointInTime to go on from the snapshot"));
+  }
+  out->report.damage = what;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ReplayFailure(const absl::Status& applied) {
   if (applied.ok()) return applied;
   // A record is only written after it applied; failing now means the
@@ -287,6 +318,7 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
   STATELOG_RETURN_IF_ERROR(
       LoadSnapshot(env, dir, store_id, out.state_loaded, &out));
 
+  const uint64_t snapshot_seq = out.last_seq;
   uint64_t replayed = 0;
   STATELOG_ASSIGN_OR_RETURN(
       out.journal,
@@ -305,7 +337,21 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
   report.records_replayed = replayed;
   report.records_skipped = out.journal.records_skipped;
   report.last_seq = out.last_seq;
+  report.covered_damage = out.journal.covered_damage;
 
+  if (!out.journal.covered_damage.empty() &&
+      options.recovery_mode != RecoveryMode::kPointInTime) {
+    // The state is whole, but the journal is damaged: said, not skipped.
+    return absl::DataLossError(absl::StrCat(
+        dir, ": mid-log corruption at ", out.journal.covered_damage,
+        ", in records the snapshot at seq ", snapshot_seq,
+        " covers. Nothing was changed. Open with RecoveryMode::kPointInTime "
+        "to read past it: every record after the snapshot is kept."));
+  }
+  if (!out.journal.damage && out.journal.journal_next_seq <= snapshot_seq) {
+    STATELOG_RETURN_IF_ERROR(
+        HandleShortJournal(dir, options, snapshot_seq, &out));
+  }
   if (out.journal.damage) {
     STATELOG_RETURN_IF_ERROR(HandleDamage(env, dir, options, &out));
   }

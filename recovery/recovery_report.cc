@@ -48,6 +48,7 @@ nlohmann::json RecoveryReport::ToJson() const {
       {"records_skipped", records_skipped},
       {"last_seq", last_seq},
       {"damage", damage},
+      {"covered_damage", covered_damage},
       {"records_lost", records_lost},
       {"quarantined", std::move(quarantine)},
       {"removed_temp_files", removed_temp_files},

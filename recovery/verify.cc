@@ -81,6 +81,12 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
     }
     snapshots.push_back(std::move(entry));
   }
+  if (names.empty()) {
+    // Every open starts from a snapshot: with none, nothing opens the store.
+    problems.push_back(
+        "no snapshot: every open needs one to start from, and the journal "
+        "alone does not hold the state before its oldest segment");
+  }
   out["snapshots"] = std::move(snapshots);
 
   // Walk the whole journal from its oldest segment, checking every record's

@@ -49,6 +49,11 @@ struct RecoveryReport {
 
   // Damage found: empty if the journal ended cleanly.
   std::string damage;
+  // Damage in records the snapshot already covers, which the journal was
+  // read past (the state needs none of them); empty if none. Its bytes
+  // stay where they are, and `statelog verify` reports them until
+  // retention drops their segment.
+  std::string covered_damage;
   // kPointInTime: valid records found after the damage and not replayed.
   uint64_t records_lost = 0;
   std::vector<QuarantineEntry> quarantined;

@@ -283,10 +283,13 @@ TEST(RecoveryTest, ReportIsWrittenIntoTheStoreDirectoryWhenItHasNews) {
   EXPECT_EQ(Json::parse(ReadFileOrDie(file)), r->report.ToJson());
 }
 
-// Records a snapshot covers are still checked at open: damage inside one,
-// followed by durable records, is mid-log corruption even though the
-// snapshot holds their state; `Verify` (statelog verify) reports it too.
-TEST(RecoveryTest, DamageInRecordsTheSnapshotCoversIsStillDataLoss) {
+// Records a snapshot covers are still checked at open: damage inside one is
+// mid-log corruption even though the snapshot holds their state, and
+// `Verify` (statelog verify) reports it too. Point-in-time recovery reads
+// past it to the snapshot's edge (its chain value) and keeps every record
+// after the snapshot: it kept none of them, though each was intact.
+TEST(RecoveryTest,
+     DamageInRecordsTheSnapshotCoversIsDataLossPointInTimeKeepsAll) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");
   std::vector<Json> states = MakeStore(dir);
@@ -294,22 +297,121 @@ TEST(RecoveryTest, DamageInRecordsTheSnapshotCoversIsStillDataLoss) {
     absl::StatusOr<OpenResult> r = Reopen(dir);
     ASSERT_OK(r);
     ASSERT_OK(r->store->Compact());  // snapshot at kRecords, same segment
+    for (int i = 1; i <= 5; ++i) {
+      ASSERT_OK(r->store->Apply(Transaction().Set("/after", i)));
+    }
   }
+  Json expected = states[kRecords];
+  expected["after"] = 5;
   std::string segment = ReadFileOrDie(SegmentPath(dir));
   std::vector<uint64_t> offsets = RecordOffsets(segment);
   // A payload byte of record 2.
   segment[offsets[1] + internal::kRecordHeaderSize + 3] ^= 0x20;
   WriteFileOrDie(SegmentPath(dir), segment);
   EXPECT_THAT(Reopen(dir).status(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("mid-log"), HasSubstr("expected seq 2"),
+                             HasSubstr("the snapshot at seq " +
+                                       std::to_string(kRecords) + " covers"))));
+  EXPECT_THAT(Reopen(dir, RecoveryMode::kStrict).status(),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("mid-log")));
+  EXPECT_EQ(ReadFileOrDie(SegmentPath(dir)), segment);  // nothing changed
   absl::StatusOr<Json> verified = internal::VerifyStore(dir, Env::Default());
   ASSERT_OK(verified);
   EXPECT_FALSE((*verified)["ok"].get<bool>()) << verified->dump();
   EXPECT_THAT(verified->dump(), HasSubstr("checksum"));
-  // Point-in-time recovery keeps the snapshot's state.
+  {
+    absl::StatusOr<OpenResult> r = Reopen(dir, RecoveryMode::kPointInTime);
+    ASSERT_OK(r);
+    EXPECT_EQ(r->report.last_seq, uint64_t{kRecords + 5});
+    EXPECT_EQ(*r->store->Get(""), expected);
+    EXPECT_EQ(r->report.damage, "");
+    EXPECT_THAT(r->report.covered_damage, HasSubstr("expected seq 2"));
+    EXPECT_EQ(r->report.records_lost, 0u);
+    EXPECT_TRUE(r->report.quarantined.empty());
+    ASSERT_OK(r->store->Apply(Transaction().Set("/after", 6)));
+  }
+  // Writing went on after the snapshot's records: the next point-in-time
+  // open reads past the same damage to all of them.
   absl::StatusOr<OpenResult> r = Reopen(dir, RecoveryMode::kPointInTime);
   ASSERT_OK(r);
-  EXPECT_EQ(*r->store->Get(""), states[kRecords]);
+  EXPECT_EQ(r->store->LastSeq(), uint64_t{kRecords + 6});
+  EXPECT_EQ(*r->store->Get("/after"), 6);
+}
+
+// The journal always holds the record a snapshot covers last: compaction
+// syncs it before publishing the snapshot. A journal that ends before it
+// has lost segments, and with them records after the snapshot that were
+// acknowledged; taking the snapshot as the end gave their sequence numbers
+// to new transactions, silently, in every mode.
+TEST(RecoveryTest, AJournalThatEndsBeforeTheSnapshotIsDataLoss) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  Options o;
+  o.create_if_missing = true;
+  o.segment_bytes = 4096;
+  o.compact_in_background = false;
+  uint64_t snapshot_seq = 0;
+  {
+    absl::StatusOr<OpenResult> r = Store::Open(dir, o);
+    ASSERT_OK(r);
+    for (int i = 1; i <= 60; ++i) {
+      ASSERT_OK(r->store->Apply(Transaction().Set("/k" + std::to_string(i % 7),
+                                                  std::string(90, 'v'))));
+    }
+    ASSERT_OK(r->store->Compact());
+    snapshot_seq = r->store->LastSeq();
+    for (int i = 1; i <= 60; ++i) {
+      ASSERT_OK(r->store->Apply(Transaction().Set("/after", i)));
+    }
+  }
+  // Remove every segment from the one holding the snapshot's record on.
+  std::vector<uint64_t> firsts;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (auto first =
+            internal::ParseSegmentFileName(e.path().filename().string())) {
+      firsts.push_back(*first);
+    }
+  }
+  std::sort(firsts.begin(), firsts.end());
+  ASSERT_GE(firsts.size(), 3u);
+  ASSERT_EQ(firsts.front(), 1u);
+  const uint64_t cut =
+      *std::prev(std::upper_bound(firsts.begin(), firsts.end(), snapshot_seq));
+  ASSERT_GT(cut, 1u);
+  for (const uint64_t first : firsts) {
+    if (first >= cut) {
+      fs::remove(dir + "/" + internal::SegmentFileName(first));
+    }
+  }
+  for (RecoveryMode mode :
+       {RecoveryMode::kStrict, RecoveryMode::kTolerateTornTail}) {
+    EXPECT_THAT(Reopen(dir, mode).status(),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         HasSubstr("before the snapshot at seq " +
+                                   std::to_string(snapshot_seq))));
+  }
+  absl::StatusOr<Json> verified = internal::VerifyStore(dir, Env::Default());
+  ASSERT_OK(verified);
+  EXPECT_FALSE((*verified)["ok"].get<bool>()) << verified->dump();
+  // Point-in-time recovery goes on from the snapshot, saying so.
+  {
+    absl::StatusOr<OpenResult> r = Reopen(dir, RecoveryMode::kPointInTime);
+    ASSERT_OK(r);
+    EXPECT_EQ(r->store->LastSeq(), snapshot_seq);
+    EXPECT_THAT(r->report.damage, HasSubstr("segments are missing"));
+    EXPECT_THAT(r->store->Get("/after").status(),
+                StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+    absl::StatusOr<uint64_t> seq =
+        r->store->Apply(Transaction().Set("/again", 1));
+    ASSERT_OK(seq);
+    EXPECT_EQ(*seq, snapshot_seq + 1);
+  }
+  // The new segment continues from the snapshot: a plain open works again.
+  absl::StatusOr<OpenResult> r = Reopen(dir);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->store->LastSeq(), snapshot_seq + 1);
+  EXPECT_EQ(*r->store->Get("/again"), 1);
 }
 
 // A damaged length field in a covered record is still found: the records
@@ -414,6 +516,21 @@ void MakeMemStore(testing::MemEnv* env, bool compact) {
   if (compact) {
     ASSERT_OK(opened->store->Compact());
   }
+}
+
+// Every open starts from a snapshot: verify said "ok" for a store with
+// none, which no open could take.
+TEST(VerifyTest, AStoreWithoutASnapshotIsNotOk) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  fs::remove(dir + "/" + internal::SnapshotFileName(0));
+  absl::StatusOr<Json> verified = internal::VerifyStore(dir, Env::Default());
+  ASSERT_OK(verified);
+  EXPECT_FALSE((*verified)["ok"].get<bool>()) << verified->dump();
+  EXPECT_THAT((*verified)["problems"].dump(), HasSubstr("no snapshot"));
+  EXPECT_THAT(Reopen(dir).status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("snapshot")));
 }
 
 TEST(VerifyTest, NamesADamagedSnapshotOnce) {
