@@ -37,4 +37,19 @@ bool IsSymlinkRefusal(const absl::Status& status) {
          absl::EndsWith(status.message(), kNoSymlinks);
 }
 
+bool CouldNotRead(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kUnknown:
+      return true;
+    case absl::StatusCode::kFailedPrecondition:
+      return IsSymlinkRefusal(status);
+    default:
+      return false;
+  }
+}
+
 }  // namespace statelog::internal

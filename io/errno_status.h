@@ -24,6 +24,12 @@ inline constexpr absl::string_view kNoSymlinks =
     "statelog never follows symlinks";
 bool IsSymlinkRefusal(const absl::Status& status);
 
+// Whether `status` says a file could not be read (permissions, an I/O
+// error, a symlink refused), as opposed to read and found damaged: no
+// finding about the store. Recovery and verify fail with it instead of
+// passing the file over or reporting damage.
+bool CouldNotRead(const absl::Status& status);
+
 }  // namespace statelog::internal
 
 #endif  // STATELOG_IO_ERRNO_STATUS_H_

@@ -79,8 +79,9 @@ class JournalWriter {
   bool Fits(uint64_t n) const { return n <= capacity_ - offset_; }
   // fdatasync of every segment written since the last Sync.
   [[nodiscard]] absl::Status Sync();
-  // Ends the current segment; the next record starts a new one even if it
-  // would fit. Used by compaction so old segments can be dropped whole.
+  // Ends the current segment (syncing it) and starts a new one for records
+  // from `next_seq` on. Used when recovery read past damage in the current
+  // segment, so that later records are read without meeting it.
   [[nodiscard]] absl::Status Rotate(uint64_t next_seq, uint64_t chain_in);
 
   // Bytes of records written through this writer.

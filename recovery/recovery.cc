@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "io/atomic_file.h"
+#include "io/errno_status.h"
 #include "journal/format.h"
 #include "recovery/quarantine.h"
 #include "txn/apply.h"
@@ -78,6 +79,9 @@ absl::Status LoadSnapshot(Env* env, const std::string& dir,
     TextState state;
     absl::StatusOr<SnapshotHeader> snap =
         ReadForRecovery(env, dir, store_id, name, parse_state, &state);
+    // A file that could not be read is not damage: passing it over would
+    // hide a permission or disk problem behind an older state.
+    if (CouldNotRead(snap.status())) return snap.status();
     if (!snap.ok()) {
       attempt.error = std::string(snap.status().message());
       out->report.snapshots_tried.push_back(std::move(attempt));

@@ -17,29 +17,6 @@
 #include "util/status_macros.h"
 
 namespace statelog::internal {
-namespace {
-
-// Whether `status` says a file could not be read (permissions, an I/O
-// error), as opposed to read and found damaged: that is no finding about
-// the store, and verify fails with it instead of reporting damage.
-bool CouldNotRead(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kResourceExhausted:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kUnknown:
-      return true;
-    case absl::StatusCode::kFailedPrecondition:
-      // A symlink in place of a store file, refused as every command
-      // refuses it.
-      return IsSymlinkRefusal(status);
-    default:
-      return false;
-  }
-}
-
-}  // namespace
 
 absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
   if (env == nullptr) env = Env::Default();

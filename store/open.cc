@@ -259,6 +259,13 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
       // Make the recovered tail durable before anything is built on it: a
       // later record in a new segment must never outlive one it follows.
       STATELOG_RETURN_IF_ERROR(init.writer->Sync());
+      if (!recovered.report.covered_damage.empty()) {
+        // Point-in-time recovery read past damage the snapshot covers, in
+        // this segment: new records go to a segment of their own, which
+        // the snapshot taken below makes the start of every later open.
+        STATELOG_RETURN_IF_ERROR(
+            init.writer->Rotate(recovered.last_seq + 1, recovered.last_chain));
+      }
     } else {
       // No usable segment, or the journal ends before the snapshot: a new
       // segment continues the chain from the recovered state.
@@ -284,6 +291,12 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   result.store.reset(
       new Store(std::make_unique<internal::StoreImpl>(std::move(init))));
   result.report = std::move(recovered.report);
+  if (!opts.read_only && !result.report.covered_damage.empty()) {
+    // The damage point-in-time recovery read past stays in its segment: a
+    // snapshot of the recovered state, with the new segment started above,
+    // puts later opens, in any mode, past it.
+    STATELOG_RETURN_IF_ERROR(result.store->Compact());
+  }
   return result;
 }
 

@@ -331,10 +331,11 @@ TEST(RecoveryTest,
     EXPECT_TRUE(r->report.quarantined.empty());
     ASSERT_OK(r->store->Apply(Transaction().Set("/after", 6)));
   }
-  // Writing went on after the snapshot's records: the next point-in-time
-  // open reads past the same damage to all of them.
-  absl::StatusOr<OpenResult> r = Reopen(dir, RecoveryMode::kPointInTime);
+  // That open compacted: later opens, in the default mode too, start from
+  // a snapshot past the damage (which verify still reports).
+  absl::StatusOr<OpenResult> r = Reopen(dir);
   ASSERT_OK(r);
+  EXPECT_EQ(r->report.covered_damage, "");
   EXPECT_EQ(r->store->LastSeq(), uint64_t{kRecords + 6});
   EXPECT_EQ(*r->store->Get("/after"), 6);
 }
@@ -550,6 +551,31 @@ TEST(VerifyTest, NamesADamagedSnapshotOnce) {
 
 // A symlink in place of a store file is refused, as every command refuses
 // it: an error (exit 5), not damage.
+// A snapshot that cannot be read (here a symlink, which statelog refuses;
+// a permission or an I/O error alike) is not damage: Open fails with that
+// error, naming the file. It passed the snapshot over and opened an older
+// state, which hid the problem and put the older state in charge.
+TEST(RecoveryTest,
+     ASnapshotThatCannotBeReadFailsTheOpenInsteadOfBeingPassedOver) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  uint64_t seq = 0;
+  {
+    absl::StatusOr<OpenResult> r = Reopen(dir);
+    ASSERT_OK(r);
+    ASSERT_OK(r->store->Compact());
+    seq = r->store->LastSeq();
+  }
+  const std::string newest = dir + "/" + internal::SnapshotFileName(seq);
+  fs::rename(newest, tmp.Sub("elsewhere.json"));
+  fs::create_symlink(tmp.Sub("elsewhere.json"), newest);
+  EXPECT_THAT(Reopen(dir).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr(internal::SnapshotFileName(seq)),
+                             HasSubstr("symlink"))));
+}
+
 TEST(VerifyTest, ASymlinkedSegmentIsAnErrorNotDamage) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");
