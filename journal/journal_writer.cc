@@ -180,9 +180,14 @@ absl::Status JournalWriter::WriteRun(absl::string_view run) {
   offset_ += run.size();
   bytes_written_ += run.size();
   dirty_ = true;
-  // Half way is early enough to have the spare ready at the end, and a
-  // short-lived process that appends a record or two never makes one.
-  if (offset_ >= capacity_ / 2) PrepareSpare();
+  // Half way is early enough to have the spare ready at the end. A writer
+  // must also have written an eighth of a segment itself: a short-lived
+  // process (`statelog apply` of a line or two, run by a hook) that
+  // continues a segment past its half made a spare of a whole segment of
+  // zeros, synced it and removed it at exit, on every run.
+  if (offset_ >= capacity_ / 2 && bytes_written_ >= capacity_ / 8) {
+    PrepareSpare();
+  }
   return absl::OkStatus();
 }
 

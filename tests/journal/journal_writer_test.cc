@@ -568,6 +568,47 @@ TEST_P(SpareModeTest, APreparedSpareBecomesTheNextSegment) {
   }
 }
 
+// A writer that continues a segment past its half makes a spare only once
+// it has written an eighth of a segment itself: a short-lived process that
+// appends one record (a hook running `statelog apply`) made and removed a
+// whole segment of synced zeros on every run.
+TEST(JournalWriterTest, AShortLivedWriterMakesNoSpare) {
+  ScratchDir dir;
+  const std::string id = StoreId('h');
+  constexpr uint64_t kSegmentBytes = 64 << 10;
+  RecordFramer framer;
+  auto frame = [&](size_t size) {
+    std::string batch;
+    const uint64_t seq = framer.next_seq();
+    framer.Add(MakePayload(seq, size), seq - 1, &batch);
+    return batch;
+  };
+  {
+    std::unique_ptr<JournalWriter> w =
+        CreateOrDie(dir.path(), id, 1, 0, kSegmentBytes);
+    ASSERT_NE(w, nullptr);
+    while (w->Fits(kSegmentBytes / 2)) ASSERT_OK(w->Write(frame(1000)));
+    ASSERT_OK(w->Sync());
+  }
+  uint64_t end = 0;
+  WalkSegment(ReadSegment(dir.path(), kFirstSegment), &end);
+  ASSERT_GT(end, kSegmentBytes / 2);
+  JournalWriterOptions options;
+  options.segment_bytes = kSegmentBytes;
+  options.spare = JournalWriterOptions::Spare::kInline;
+  absl::StatusOr<std::unique_ptr<JournalWriter>> w = JournalWriter::OpenTail(
+      Env::Default(), dir.path(), id, kFirstSegment, end, end, options);
+  ASSERT_OK(w);
+  ASSERT_OK((*w)->Write(frame(200)));
+  EXPECT_EQ(InodeOf(dir.path(), kSpareSegmentName), 0u)
+      << "a spare made for one record";
+  while ((*w)->bytes_written() < kSegmentBytes / 8) {
+    ASSERT_OK((*w)->Write(frame(1000)));
+  }
+  EXPECT_NE(InodeOf(dir.path(), kSpareSegmentName), 0u)
+      << "no spare once the writer has written an eighth of a segment";
+}
+
 TEST(JournalWriterTest, ALeftoverSpareIsReplaced) {
   ScratchDir dir;
   // A spare left by a process that died: stale bytes, the wrong size.
