@@ -211,9 +211,9 @@ absl::StatusOr<JournalReadResult> ReadJournal(
           damage.reason.clear();
           offset = *edge;
           expected = after_snapshot ? start_seq + 1 : start_seq;
-          if (!after_snapshot) {
-            chain = DecodeRecordHeader(data.data() + offset).prev;
-          }
+          chain = after_snapshot
+                      ? start_chain
+                      : DecodeRecordHeader(data.data() + offset).prev;
           // Records before the edge are the snapshot's: none is left to
           // prove durable.
           unproven.clear();

@@ -340,6 +340,32 @@ TEST(RecoveryTest,
   EXPECT_EQ(*r->store->Get("/after"), 6);
 }
 
+// The same when the damaged record is the snapshot's own: the edge is then
+// the record after it, chained to the snapshot's chain value.
+TEST(RecoveryTest, PointInTimeReadsPastDamageInTheSnapshotsOwnRecord) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  std::vector<Json> states = MakeStore(dir);
+  {
+    absl::StatusOr<OpenResult> r = Reopen(dir);
+    ASSERT_OK(r);
+    ASSERT_OK(r->store->Compact());
+    for (int i = 1; i <= 3; ++i) {
+      ASSERT_OK(r->store->Apply(Transaction().Set("/after", i)));
+    }
+  }
+  std::string segment = ReadFileOrDie(SegmentPath(dir));
+  std::vector<uint64_t> offsets = RecordOffsets(segment);
+  segment[offsets[kRecords - 1] + internal::kRecordHeaderSize + 3] ^= 0x20;
+  WriteFileOrDie(SegmentPath(dir), segment);
+  absl::StatusOr<OpenResult> r = Reopen(dir, RecoveryMode::kPointInTime);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->store->LastSeq(), uint64_t{kRecords + 3});
+  EXPECT_EQ(*r->store->Get("/after"), 3);
+  EXPECT_THAT(r->report.covered_damage,
+              HasSubstr("expected seq " + std::to_string(kRecords)));
+}
+
 // The journal always holds the record a snapshot covers last: compaction
 // syncs it before publishing the snapshot. A journal that ends before it
 // has lost segments, and with them records after the snapshot that were
