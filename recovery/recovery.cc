@@ -4,6 +4,7 @@
 
 #include <new>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "io/atomic_file.h"
@@ -100,7 +101,11 @@ absl::Status LoadSnapshot(Env* env, const std::string& dir,
   if (out->report.snapshot_used.empty()) {
     std::string tried;
     for (const SnapshotAttempt& a : out->report.snapshots_tried) {
-      absl::StrAppend(&tried, "; ", a.file, ": ", a.error);
+      // Named once: most snapshot errors start with the file's name.
+      absl::StrAppend(&tried, "; ",
+                      absl::StartsWith(a.error, a.file)
+                          ? a.error
+                          : absl::StrCat(a.file, ": ", a.error));
     }
     return absl::DataLossError(absl::StrCat(
         "no snapshot in ", dir, " verifies (", names.size(), " found)", tried));

@@ -545,6 +545,25 @@ void MakeMemStore(testing::MemEnv* env, bool compact) {
   }
 }
 
+// With no snapshot left that verifies, the error lists each one tried,
+// named once (it said "snapshot-....json: snapshot-....json: ...").
+TEST(RecoveryTest, NoSnapshotVerifiesNamesEachOnce) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  const std::string file = internal::SnapshotFileName(0);
+  std::string bytes = ReadFileOrDie(dir + "/" + file);
+  bytes[0] ^= 0x01;
+  WriteFileOrDie(dir + "/" + file, bytes);
+  absl::Status status = Reopen(dir).status();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kDataLoss,
+                               HasSubstr("no snapshot in")));
+  const std::string message(status.message());
+  const size_t first = message.find(file);
+  ASSERT_NE(first, std::string::npos) << message;
+  EXPECT_EQ(message.find(file, first + 1), std::string::npos) << message;
+}
+
 // Every open starts from a snapshot: verify said "ok" for a store with
 // none, which no open could take.
 TEST(VerifyTest, AStoreWithoutASnapshotIsNotOk) {
