@@ -40,6 +40,12 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
   Json snapshots = Json::array();
   STATELOG_ASSIGN_OR_RETURN(std::vector<SnapshotName> names,
                             ListSnapshots(env, dir));
+  // Files whose store id is not STORE's: if every one is, STORE (which has
+  // no checksum) is the likelier damage.
+  size_t foreign = 0;
+  auto is_foreign = [](const absl::Status& status) {
+    return absl::EndsWith(status.message(), "belongs to another store");
+  };
   for (const SnapshotName& name : names) {
     absl::StatusOr<VerifiedSnapshot> snap =
         ReadSnapshot(env, dir, name.file, identity->store_id);
@@ -49,6 +55,7 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
     if (CouldNotRead(state.status())) return state.status();
     Json entry = {{"file", name.file}, {"seq", name.seq}, {"ok", state.ok()}};
     if (!state.ok()) {
+      if (is_foreign(state.status())) ++foreign;
       entry["error"] = std::string(state.status().message());
       // Named once: most snapshot errors start with the file's name.
       const absl::string_view message = state.status().message();
@@ -99,6 +106,7 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
                       });
       if (CouldNotRead(journal.status())) return journal.status();
       if (!journal.ok()) {
+        if (is_foreign(journal.status())) ++foreign;
         problems.push_back(std::string(journal.status().message()));
       } else if (journal->damage) {
         problems.push_back(absl::StrCat(journal->damage->durable_after
@@ -114,6 +122,13 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
     problems.push_back(absl::StrCat("the journal ends at seq ", last_seq,
                                     ", before the newest snapshot (seq ",
                                     names.front().seq, ")"));
+  }
+  if (foreign > 0 && foreign == names.size() + (segments.empty() ? 0 : 1)) {
+    problems.push_back(absl::StrCat(
+        "no snapshot or segment has the store id in STORE (",
+        ToHex(identity->store_id),
+        "): if they share another one, STORE is the damaged file (it has no "
+        "checksum), not they"));
   }
   out["ok"] = problems.empty();
   out["problems"] = std::move(problems);

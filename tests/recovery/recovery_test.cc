@@ -579,6 +579,25 @@ TEST(VerifyTest, AStoreWithoutASnapshotIsNotOk) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("snapshot")));
 }
 
+// STORE has no checksum: a changed store id made every file look foreign,
+// and verify blamed each of them. It now says that STORE is the likelier
+// culprit.
+TEST(VerifyTest, AChangedStoreIdIsBlamedOnTheStoreFile) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStore(dir);
+  std::string store = ReadFileOrDie(dir + "/STORE");
+  const size_t at = store.find("\"store_id\":\"") + 12;
+  store[at] = store[at] == '0' ? '1' : '0';
+  WriteFileOrDie(dir + "/STORE", store);
+  absl::StatusOr<Json> verified = internal::VerifyStore(dir, Env::Default());
+  ASSERT_OK(verified);
+  EXPECT_FALSE((*verified)["ok"].get<bool>());
+  EXPECT_THAT((*verified)["problems"].dump(),
+              HasSubstr("STORE is the damaged file"))
+      << verified->dump();
+}
+
 TEST(VerifyTest, NamesADamagedSnapshotOnce) {
   testing::MemEnv env;
   MakeMemStore(&env, /*compact=*/true);
