@@ -261,9 +261,11 @@ absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
     }
   }
   // A snapshot file that is not listed is one recovery passed over as
-  // damaged. Once it is older than every kept snapshot, no recovery will
-  // ever try it again: it goes to quarantine/ as evidence, instead of
-  // staying in the store for verify to report forever.
+  // damaged (one that could not be read fails the open instead). Once a
+  // verified snapshot is newer, it serves no recovery: it goes to
+  // quarantine/ as evidence now, while this process knows it is damaged.
+  // Left for a later compaction, it was deleted by a process that had not
+  // read it and took it for an ordinary old snapshot.
   absl::StatusOr<std::vector<SnapshotName>> on_disk = ListSnapshots(env_, dir_);
   if (status.ok() && !on_disk.ok()) status = on_disk.status();
   if (on_disk.ok()) {
@@ -271,9 +273,11 @@ absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
       const bool is_listed = std::any_of(
           listed.begin(), listed.end(),
           [&name](const SnapshotName& l) { return l.file == name.file; });
-      if (is_listed || name.seq >= oldest_kept || !status.ok()) continue;
+      if (is_listed || name.seq >= listed.front().seq || !status.ok()) {
+        continue;
+      }
       status = QuarantineFile(env_, dir_, name.file,
-                              "a damaged snapshot older than every kept one")
+                              "a damaged snapshot a newer one supersedes")
                    .status();
     }
   }

@@ -6,9 +6,11 @@
 // Each test compares what a lazy store shows with what an eager one shows.
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "statelog/store.h"
 #include "tests/testing/mem_env.h"
@@ -246,7 +248,18 @@ TEST(LazyStateTest, DamagedNewestSnapshotFallsBackWhenTheStateIsBuilt) {
   ASSERT_OK(eager);
   EXPECT_EQ(eager->report.snapshot_seq, 32u);  // the new one
   EXPECT_EQ(*eager->store->Get(""), with_blind);
-  EXPECT_EQ(ReadFileOrDie(newest), data);  // kept as evidence
+  // Superseded by a snapshot that verifies, it went to quarantine/ as
+  // evidence, byte for byte.
+  EXPECT_FALSE(std::filesystem::exists(newest));
+  bool kept = false;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir + "/quarantine")) {
+    if (absl::StartsWith(entry.path().filename().string(),
+                         "snapshot-00000000000000000021.json")) {
+      kept = ReadFileOrDie(entry.path().string()) == data;
+    }
+  }
+  EXPECT_TRUE(kept) << "the damaged snapshot is not in quarantine/";
 }
 
 TEST(LazyStateTest, ReadOnlyLazyStoreReads) {

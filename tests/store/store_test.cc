@@ -309,6 +309,43 @@ TEST(StoreTest, OptionsThatAreNoEnumValueAreRefused) {
 // A snapshot recovery passed over as damaged is never read again once newer
 // ones are kept: retention moves it to quarantine/ (evidence kept), and the
 // store verifies clean again.
+// The process that passed a damaged snapshot over quarantines it at its
+// first compaction. It waited until the snapshot was older than every kept
+// one, which a later process reached without knowing it was damaged, and
+// deleted it as an ordinary old snapshot.
+TEST(StoreTest, TheProcessThatPassedADamagedSnapshotOverQuarantinesIt) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  {
+    auto store = OpenOrDie(dir, Create());
+    ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
+    ASSERT_OK(store->Compact());
+    ASSERT_OK(store->Apply(Transaction().Set("/a", 2)));
+    ASSERT_OK(store->Compact());
+  }
+  const std::string damaged = internal::SnapshotFileName(2);
+  std::string bytes = ::statelog::testing::ReadFileOrDie(dir + "/" + damaged);
+  bytes[bytes.size() - 3] ^= 0x01;
+  ::statelog::testing::WriteFileOrDie(dir + "/" + damaged, bytes);
+  {
+    auto store = OpenOrDie(dir, Options());
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(store->Apply(Transaction().Set("/a", 3)));
+    ASSERT_OK(store->Compact());
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir + "/" + damaged));
+  ASSERT_TRUE(std::filesystem::exists(dir + "/quarantine"));
+  bool kept = false;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir + "/quarantine")) {
+    if (absl::StartsWith(entry.path().filename().string(), damaged)) {
+      kept = ::statelog::testing::ReadFileOrDie(entry.path().string()) == bytes;
+    }
+  }
+  EXPECT_TRUE(kept) << "the damaged snapshot is not in quarantine/";
+  EXPECT_EQ(*OpenOrDie(dir, Options())->Get("/a"), 3);
+}
+
 TEST(StoreTest, RetentionQuarantinesADamagedSnapshotOnceSuperseded) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");
