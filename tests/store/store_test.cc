@@ -309,6 +309,37 @@ TEST(StoreTest, OptionsThatAreNoEnumValueAreRefused) {
 // A snapshot recovery passed over as damaged is never read again once newer
 // ones are kept: retention moves it to quarantine/ (evidence kept), and the
 // store verifies clean again.
+// A store at seq 2 with snapshots 1 and 2, and a byte of snapshot 2's
+// state flipped (its header still checks); returns that file's bytes.
+std::string StoreWithADamagedNewestSnapshot(const std::string& dir) {
+  {
+    auto store = OpenOrDie(dir, Create());
+    EXPECT_OK(store->Apply(Transaction().Set("/a", 1)));
+    EXPECT_OK(store->Compact());
+    EXPECT_OK(store->Apply(Transaction().Set("/a", 2)));
+    EXPECT_OK(store->Compact());
+  }
+  const std::string path = dir + "/" + internal::SnapshotFileName(2);
+  std::string bytes = ::statelog::testing::ReadFileOrDie(path);
+  bytes[bytes.size() - 3] ^= 0x01;
+  ::statelog::testing::WriteFileOrDie(path, bytes);
+  return bytes;
+}
+
+// Whether `dir`'s quarantine/ holds a copy of `file` with exactly `bytes`.
+bool QuarantineHolds(const std::string& dir, const std::string& file,
+                     const std::string& bytes) {
+  if (!std::filesystem::exists(dir + "/quarantine")) return false;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir + "/quarantine")) {
+    if (absl::StartsWith(entry.path().filename().string(), file) &&
+        ::statelog::testing::ReadFileOrDie(entry.path().string()) == bytes) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // The process that passed a damaged snapshot over quarantines it at its
 // first compaction. It waited until the snapshot was older than every kept
 // one, which a later process reached without knowing it was damaged, and
@@ -316,17 +347,8 @@ TEST(StoreTest, OptionsThatAreNoEnumValueAreRefused) {
 TEST(StoreTest, TheProcessThatPassedADamagedSnapshotOverQuarantinesIt) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");
-  {
-    auto store = OpenOrDie(dir, Create());
-    ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
-    ASSERT_OK(store->Compact());
-    ASSERT_OK(store->Apply(Transaction().Set("/a", 2)));
-    ASSERT_OK(store->Compact());
-  }
+  const std::string bytes = StoreWithADamagedNewestSnapshot(dir);
   const std::string damaged = internal::SnapshotFileName(2);
-  std::string bytes = ::statelog::testing::ReadFileOrDie(dir + "/" + damaged);
-  bytes[bytes.size() - 3] ^= 0x01;
-  ::statelog::testing::WriteFileOrDie(dir + "/" + damaged, bytes);
   {
     auto store = OpenOrDie(dir, Options());
     ASSERT_NE(store, nullptr);
@@ -334,32 +356,15 @@ TEST(StoreTest, TheProcessThatPassedADamagedSnapshotOverQuarantinesIt) {
     ASSERT_OK(store->Compact());
   }
   EXPECT_FALSE(std::filesystem::exists(dir + "/" + damaged));
-  ASSERT_TRUE(std::filesystem::exists(dir + "/quarantine"));
-  bool kept = false;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(dir + "/quarantine")) {
-    if (absl::StartsWith(entry.path().filename().string(), damaged)) {
-      kept = ::statelog::testing::ReadFileOrDie(entry.path().string()) == bytes;
-    }
-  }
-  EXPECT_TRUE(kept) << "the damaged snapshot is not in quarantine/";
+  EXPECT_TRUE(QuarantineHolds(dir, damaged, bytes));
   EXPECT_EQ(*OpenOrDie(dir, Options())->Get("/a"), 3);
 }
 
 TEST(StoreTest, RetentionQuarantinesADamagedSnapshotOnceSuperseded) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");
-  {
-    auto store = OpenOrDie(dir, Create());
-    ASSERT_OK(store->Apply(Transaction().Set("/a", 1)));
-    ASSERT_OK(store->Compact());
-    ASSERT_OK(store->Apply(Transaction().Set("/a", 2)));
-    ASSERT_OK(store->Compact());
-  }
+  const std::string bytes = StoreWithADamagedNewestSnapshot(dir);
   const std::string damaged = internal::SnapshotFileName(2);
-  std::string bytes = ::statelog::testing::ReadFileOrDie(dir + "/" + damaged);
-  bytes[bytes.size() - 3] ^= 0x01;
-  ::statelog::testing::WriteFileOrDie(dir + "/" + damaged, bytes);
   {
     auto store = OpenOrDie(dir, Options());
     ASSERT_NE(store, nullptr);
@@ -370,14 +375,7 @@ TEST(StoreTest, RetentionQuarantinesADamagedSnapshotOnceSuperseded) {
     }
   }
   EXPECT_FALSE(std::filesystem::exists(dir + "/" + damaged));
-  bool kept = false;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(dir + "/quarantine")) {
-    if (absl::StartsWith(entry.path().filename().string(), damaged)) {
-      kept = ::statelog::testing::ReadFileOrDie(entry.path().string()) == bytes;
-    }
-  }
-  EXPECT_TRUE(kept) << "the damaged snapshot is not in quarantine/";
+  EXPECT_TRUE(QuarantineHolds(dir, damaged, bytes));
   absl::StatusOr<Json> verified = internal::VerifyStore(dir, Env::Default());
   ASSERT_OK(verified);
   EXPECT_TRUE((*verified)["ok"].get<bool>()) << verified->dump();
