@@ -145,7 +145,7 @@ absl::StatusOr<JournalReadResult> ReadJournal(
     absl::StatusOr<SegmentHeader> header = DecodeSegmentHeader(data, name);
     if (header.ok() && header->store_id != store_id) {
       return absl::DataLossError(
-          absl::StrCat(name, ": segment belongs to another store"));
+          absl::StrCat(name, ": segment ", kOfAnotherStore));
     }
     if (!header.ok() && !absl::IsDataLoss(header.status())) {
       return header.status();

@@ -44,7 +44,7 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
   // no checksum) is the likelier damage.
   size_t foreign = 0;
   auto is_foreign = [](const absl::Status& status) {
-    return absl::EndsWith(status.message(), "belongs to another store");
+    return absl::EndsWith(status.message(), kOfAnotherStore);
   };
   for (const SnapshotName& name : names) {
     absl::StatusOr<VerifiedSnapshot> snap =

@@ -229,7 +229,7 @@ absl::StatusOr<SnapshotHeader> CheckLayout(absl::string_view head,
   }
   if (header.store_id != store_id) {
     return absl::DataLossError(
-        absl::StrCat(file, ": snapshot belongs to another store"));
+        absl::StrCat(file, ": snapshot ", kOfAnotherStore));
   }
   rest.remove_prefix(newline - 1);
   *state_offset = kPrefix.size() + newline - 1 + kStateKey.size();

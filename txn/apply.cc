@@ -117,9 +117,9 @@ absl::Status Move(const Tokens& from, const Tokens& path, Json* state,
                   UndoLog* undo) {
   if (from.size() < path.size() &&
       std::equal(from.begin(), from.end(), path.begin())) {
-    const std::string shown = JoinPointer(from, from.size());
     return absl::InvalidArgumentError(absl::StrCat(
-        "cannot move ", shown.empty() ? "\"\"" : shown, " into itself"));
+        "cannot move ", ShownPointer(JoinPointer(from, from.size())),
+        " into itself"));
   }
   STATELOG_ASSIGN_OR_RETURN(Slot source, FindSlot(state, from));
   if (source.value == nullptr) return NotFound(from);

@@ -7,12 +7,16 @@
 
 namespace statelog::internal {
 
+std::string ShownPointer(const std::string& pointer) {
+  return pointer.empty() ? "\"\"" : Printable(pointer);
+}
+
 std::string OpLabel(size_t index, const Operation& op) {
   if (op.kind == OpKind::kMerge) {
     return absl::StrCat("op ", index, " (merge)");
   }
   return absl::StrCat("op ", index, " (", OpKindName(op.kind), " ",
-                      op.path.empty() ? "\"\"" : Printable(op.path), ")");
+                      ShownPointer(op.path), ")");
 }
 
 absl::Status WithOpLabel(const absl::Status& status, size_t index,

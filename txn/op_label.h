@@ -14,6 +14,10 @@
 
 namespace statelog::internal {
 
+// `pointer` as messages show it: "" for the root, which would otherwise
+// leave a gap in the sentence.
+std::string ShownPointer(const std::string& pointer);
+
 // "op <index> (<kind> <path>)". The root pointer shows as "" and a merge,
 // which has no pointer, as "op <index> (merge)".
 std::string OpLabel(size_t index, const Operation& op);

@@ -21,6 +21,10 @@
 
 namespace statelog::internal {
 
+// How a refusal of a snapshot or segment whose store id is another store's
+// ends; verify matches it.
+inline constexpr absl::string_view kOfAnotherStore = "belongs to another store";
+
 inline constexpr char kLockFileName[] = "LOCK";
 inline constexpr char kIdentityFileName[] = "STORE";
 inline constexpr char kReportFileName[] = "recovery-report.json";
