@@ -41,6 +41,42 @@ absl::Status AtLine(const LineReader& reader, const std::string& input,
                                                   status.message()));
 }
 
+// Applies each line of `reader` to `store`, printing its sequence number;
+// returns the exit code.
+int ApplyLines(const ApplyFlags& flags, LineReader* reader, Store* store) {
+  std::string line;
+  while (reader->Next(&line)) {
+    // A line of nothing but a byte order mark is blank too (the parser
+    // skips one before a value).
+    absl::string_view text = line;
+    absl::ConsumePrefix(&text, "\xEF\xBB\xBF");
+    if (absl::StripAsciiWhitespace(text).empty()) continue;
+    absl::StatusOr<Transaction> txn = ParseLine(line);
+    if (!txn.ok()) {
+      return Fail("apply", AtLine(*reader, flags.input, txn.status()),
+                  ExitCode::kUsage);
+    }
+    absl::StatusOr<uint64_t> seq = store->Apply(*txn);
+    if (!seq.ok()) {
+      return Fail("apply", AtLine(*reader, flags.input, seq.status()),
+                  ExitCodeForOperationError(seq.status()));
+    }
+    // Printed (and flushed) only after Apply returned: a caller that sees
+    // the line may rely on the transaction's durability.
+    absl::Status printed = PrintJsonLine({{"seq", *seq}});
+    if (!printed.ok()) return Fail("apply", printed, ExitCode::kIoError);
+  }
+  if (!reader->status().ok()) {
+    return Fail("apply", reader->status(), ExitCode::kIoError);
+  }
+  // Under interval and none, what was printed is made durable here, where
+  // a failure can still change the exit code (closing would sync too, but
+  // could not report it).
+  absl::Status synced = store->Sync();
+  if (!synced.ok()) return Fail("apply", synced, ExitCode::kIoError);
+  return static_cast<int>(ExitCode::kOk);
+}
+
 int RunApply(const ApplyFlags& flags) {
   LineReader reader;
   absl::Status opened_input = reader.Open(flags.input);
@@ -58,39 +94,11 @@ int RunApply(const ApplyFlags& flags) {
       OpenWaitingForLock(flags.dir, options, flags.wait_seconds);
   if (!opened.ok()) return FailOpen("apply", opened.status());
   NoteRecovery("apply", opened->report);
-  Store& store = *opened->store;
-
-  std::string line;
-  while (reader.Next(&line)) {
-    // A line of nothing but a byte order mark is blank too (the parser
-    // skips one before a value).
-    absl::string_view text = line;
-    absl::ConsumePrefix(&text, "\xEF\xBB\xBF");
-    if (absl::StripAsciiWhitespace(text).empty()) continue;
-    absl::StatusOr<Transaction> txn = ParseLine(line);
-    if (!txn.ok()) {
-      return Fail("apply", AtLine(reader, flags.input, txn.status()),
-                  ExitCode::kUsage);
-    }
-    absl::StatusOr<uint64_t> seq = store.Apply(*txn);
-    if (!seq.ok()) {
-      return Fail("apply", AtLine(reader, flags.input, seq.status()),
-                  ExitCodeForOperationError(seq.status()));
-    }
-    // Printed (and flushed) only after Apply returned: a caller that sees
-    // the line may rely on the transaction's durability.
-    absl::Status printed = PrintJsonLine({{"seq", *seq}});
-    if (!printed.ok()) return Fail("apply", printed, ExitCode::kIoError);
-  }
-  if (!reader.status().ok()) {
-    return Fail("apply", reader.status(), ExitCode::kIoError);
-  }
-  // Under interval and none, what was printed is made durable here, where
-  // a failure can still change the exit code (closing would sync too, but
-  // could not report it).
-  absl::Status synced = store.Sync();
-  if (!synced.ok()) return Fail("apply", synced, ExitCode::kIoError);
-  return static_cast<int>(ExitCode::kOk);
+  const int code = ApplyLines(flags, &reader, opened->store.get());
+  // Building the state (for a transaction other than a merge patch) may
+  // have found what the open could not.
+  NoteLateFallback("apply", opened->report, opened->store->recovery_report());
+  return code;
 }
 
 }  // namespace

@@ -131,6 +131,31 @@ void NoteRecovery(absl::string_view command, const RecoveryReport& report) {
   std::fputs(line.c_str(), stderr);
 }
 
+void NoteLateFallback(absl::string_view command, const RecoveryReport& at_open,
+                      const RecoveryReport& now) {
+  auto passed_over_at_open = [&](const std::string& file) {
+    for (const SnapshotAttempt& attempt : at_open.snapshots_tried) {
+      if (attempt.file == file && !attempt.error.empty()) return true;
+    }
+    return false;
+  };
+  std::string line;
+  for (const SnapshotAttempt& attempt : now.snapshots_tried) {
+    if (attempt.error.empty() || passed_over_at_open(attempt.file)) continue;
+    absl::StrAppend(&line, line.empty() ? "" : "; ", "passed over ",
+                    attempt.error);
+  }
+  if (line.empty()) return;
+  if (!now.snapshot_used.empty()) {
+    absl::StrAppend(&line, "; the state was built from ", now.snapshot_used,
+                    " and the journal after it");
+  }
+  std::fputs(
+      absl::StrCat("statelog ", command, ": building the state: ", line, "\n")
+          .c_str(),
+      stderr);
+}
+
 namespace {
 
 // Writes `text` to stdout and flushes it. A write of more than stdio's

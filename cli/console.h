@@ -61,6 +61,14 @@ class LineReader {
 // repaired crash is never silent. Prints nothing for a clean open.
 void NoteRecovery(absl::string_view command, const RecoveryReport& report);
 
+// A store opened with Options::load_state_lazily verifies the newest
+// snapshot's state only when it builds the state. If that passed over
+// snapshots `at_open` did not, says so in one line on stderr ("statelog
+// <command>: building the state: ..."), naming each with its error and the
+// snapshot used instead.
+void NoteLateFallback(absl::string_view command, const RecoveryReport& at_open,
+                      const RecoveryReport& now);
+
 // Writes `value` compactly and a newline to stdout, then flushes stdout, so
 // a reader of the line sees it at once.
 [[nodiscard]] absl::Status PrintJsonLine(const Json& value);

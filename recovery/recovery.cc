@@ -113,52 +113,6 @@ absl::Status LoadSnapshot(Env* env, const std::string& dir,
   return absl::OkStatus();
 }
 
-// Whether a report (in its JSON form) tells of anything beyond a clean
-// open: creation, damage, quarantine, removed temp files, a snapshot passed
-// over. A report that does not parse counts as eventful.
-bool Eventful(const Json& report) {
-  auto nonempty = [&](const char* key) {
-    auto it = report.find(key);
-    if (it == report.end()) return true;
-    if (it->is_string()) return !it->get_ref<const std::string&>().empty();
-    return !it->is_array() || !it->empty();
-  };
-  auto tried = report.find("snapshots_tried");
-  bool passed_over = tried == report.end() || !tried->is_array();
-  if (!passed_over) {
-    for (const Json& attempt : *tried) {
-      passed_over =
-          passed_over || !attempt.is_object() || attempt.contains("error");
-    }
-  }
-  return !report.is_object() || report.value("created", true) ||
-         report.value("records_lost", uint64_t{1}) != 0 || nonempty("damage") ||
-         nonempty("covered_damage") || nonempty("quarantined") ||
-         nonempty("removed_temp_files") || passed_over;
-}
-
-// The report is rewritten unless both it and the one on disk tell of a
-// clean open: then the file stays as it is, and a clean open costs no
-// file fsync for it (docs/recovery.md, step 6). Either way the directory
-// is fsynced: the process that crashed may have renamed a segment or
-// snapshot into place without its directory fsync, and the records
-// acknowledged after this recovery must not depend on an entry a power cut
-// could still take away (a crash test found this once the report stopped
-// being written every time).
-absl::Status WriteReport(Env* env, const std::string& dir,
-                         const RecoveryReport& report) {
-  const Json json = report.ToJson();
-  if (!Eventful(json)) {
-    absl::StatusOr<std::string> old =
-        ReadFileToString(env, JoinPath(dir, kReportFileName));
-    absl::StatusOr<Json> previous =
-        old.ok() ? ParseJson(*old, kReportFileName) : old.status();
-    if (previous.ok() && !Eventful(*previous)) return env->SyncDir(dir);
-  }
-  STATELOG_ASSIGN_OR_RETURN(std::string text, DumpJson(json));
-  return WriteFileAtomically(env, dir, kReportFileName, {text, "\n"});
-}
-
 absl::Status HandleDamage(Env* env, const std::string& dir,
                           const Options& options, RecoveredState* out) {
   const JournalDamage& damage = *out->journal.damage;
@@ -224,7 +178,53 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
   return absl::OkStatus();
 }
 
+// Whether a report (in its JSON form) tells of anything beyond a clean
+// open: creation, damage, quarantine, removed temp files, a snapshot passed
+// over. A report that does not parse counts as eventful.
+bool Eventful(const Json& report) {
+  auto nonempty = [&](const char* key) {
+    auto it = report.find(key);
+    if (it == report.end()) return true;
+    if (it->is_string()) return !it->get_ref<const std::string&>().empty();
+    return !it->is_array() || !it->empty();
+  };
+  auto tried = report.find("snapshots_tried");
+  bool passed_over = tried == report.end() || !tried->is_array();
+  if (!passed_over) {
+    for (const Json& attempt : *tried) {
+      passed_over =
+          passed_over || !attempt.is_object() || attempt.contains("error");
+    }
+  }
+  return !report.is_object() || report.value("created", true) ||
+         report.value("records_lost", uint64_t{1}) != 0 || nonempty("damage") ||
+         nonempty("covered_damage") || nonempty("quarantined") ||
+         nonempty("removed_temp_files") || passed_over;
+}
+
 }  // namespace
+
+// The report is rewritten unless both it and the one on disk tell of a
+// clean open: then the file stays as it is, and a clean open costs no
+// file fsync for it (docs/recovery.md, step 6). Either way the directory
+// is fsynced: the process that crashed may have renamed a segment or
+// snapshot into place without its directory fsync, and the records
+// acknowledged after this recovery must not depend on an entry a power cut
+// could still take away (a crash test found this once the report stopped
+// being written every time).
+absl::Status WriteReport(Env* env, const std::string& dir,
+                         const RecoveryReport& report) {
+  const Json json = report.ToJson();
+  if (!Eventful(json)) {
+    absl::StatusOr<std::string> old =
+        ReadFileToString(env, JoinPath(dir, kReportFileName));
+    absl::StatusOr<Json> previous =
+        old.ok() ? ParseJson(*old, kReportFileName) : old.status();
+    if (previous.ok() && !Eventful(*previous)) return env->SyncDir(dir);
+  }
+  STATELOG_ASSIGN_OR_RETURN(std::string text, DumpJson(json));
+  return WriteFileAtomically(env, dir, kReportFileName, {text, "\n"});
+}
 
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload) {
   // Records this build writes decode in one pass; anything else (and every

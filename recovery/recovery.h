@@ -54,6 +54,11 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                                        const Options& options,
                                        bool created = false);
 
+// Writes `report` to recovery-report.json in `dir` (see Recover for when a
+// clean open leaves the file as it is).
+absl::Status WriteReport(Env* env, const std::string& dir,
+                         const RecoveryReport& report);
+
 // Parses a transaction record's payload: InvalidArgument unless it is a
 // transaction of at least one operation, as Transaction::FromJson checks.
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload);

@@ -138,17 +138,17 @@ absl::Status StoreImpl::Compact() {
   }
 
   KillPoint("compaction.synced");
-  std::vector<std::string> unusable;
+  std::vector<SnapshotAttempt> tried;
   // The state with the members the records change as their new text and
   // the rest as the previous snapshot's: nothing reads it, so no member is
   // kept as a tree.
   absl::StatusOr<TextState> state =
-      BuildState(env_, dir_, store_id_, bases, header.seq, header.chain,
-                 &unusable, &held, ChangedMembers::kText);
+      BuildState(env_, dir_, store_id_, bases, header.seq, header.chain, &tried,
+                 &held, ChangedMembers::kText);
   held = TextState::Source();
-  if (!unusable.empty()) {
+  if (!tried.empty()) {
     absl::MutexLock lock(&mu_);
-    ForgetSnapshotsLocked(unusable);
+    ForgetSnapshotsLocked(tried);
   }
   absl::Status status = state.status();
   if (status.ok()) status = PublishSnapshot(header, std::move(*state));
@@ -185,14 +185,17 @@ void StoreImpl::MaybeCompact(bool due) {
   compaction_wanted_cv_.Signal();
 }
 
-void StoreImpl::ForgetSnapshotsLocked(const std::vector<std::string>& files) {
+void StoreImpl::ForgetSnapshotsLocked(
+    const std::vector<SnapshotAttempt>& tried) {
   // The files stay on disk as evidence (recovery passes over them too);
   // they only stop counting as fallbacks for retention.
-  for (const std::string& file : files) {
-    snapshots_.erase(
-        std::remove_if(snapshots_.begin(), snapshots_.end(),
-                       [&](const SnapshotName& s) { return s.file == file; }),
-        snapshots_.end());
+  for (const SnapshotAttempt& attempt : tried) {
+    if (attempt.error.empty()) continue;
+    snapshots_.erase(std::remove_if(snapshots_.begin(), snapshots_.end(),
+                                    [&](const SnapshotName& s) {
+                                      return s.file == attempt.file;
+                                    }),
+                     snapshots_.end());
   }
 }
 

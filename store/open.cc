@@ -286,6 +286,7 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   init.last_chain = recovered.last_chain;
   init.schema_version = recovered.schema_version;
   init.snapshots = std::move(recovered.verified_snapshots);
+  init.report = recovered.report;
 
   OpenResult result;
   result.store.reset(

@@ -17,23 +17,29 @@ namespace statelog::internal {
 namespace {
 
 // The newest of `bases` at or before `seq` that verifies; its file name goes
-// to `*file`. Snapshots that do not verify (or are gone) are named in
-// `*unusable` and passed over; other errors end the search.
+// to `*file`. Snapshots that do not verify (or are gone) are passed over;
+// other errors end the search. Each one read is recorded in `*tried`.
 absl::StatusOr<VerifiedSnapshot> NewestUsableBase(
     Env* env, const std::string& dir, const std::string& store_id,
     const std::vector<SnapshotName>& bases, uint64_t seq, std::string* file,
-    std::vector<std::string>* unusable) {
+    std::vector<SnapshotAttempt>* tried) {
   std::string passed_over;
   for (const SnapshotName& base : bases) {
     if (base.seq > seq) continue;
     absl::StatusOr<VerifiedSnapshot> snapshot =
         ReadSnapshot(env, dir, base.file, store_id);
+    SnapshotAttempt attempt;
+    attempt.file = base.file;
+    attempt.seq = base.seq;
     if (!snapshot.ok() && (absl::IsDataLoss(snapshot.status()) ||
                            absl::IsNotFound(snapshot.status()))) {
-      unusable->push_back(base.file);
-      absl::StrAppend(&passed_over, "; ", snapshot.status().message());
+      attempt.error = std::string(snapshot.status().message());
+      absl::StrAppend(&passed_over, "; ", attempt.error);
+      tried->push_back(std::move(attempt));
       continue;
     }
+    attempt.used = snapshot.ok();
+    tried->push_back(std::move(attempt));
     *file = base.file;
     return snapshot;
   }
@@ -89,7 +95,7 @@ absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
                                      const std::string& store_id,
                                      const std::vector<SnapshotName>& bases,
                                      uint64_t seq, uint64_t chain,
-                                     std::vector<std::string>* unusable,
+                                     std::vector<SnapshotAttempt>* tried,
                                      const TextState::Source* held,
                                      ChangedMembers changed) {
   auto newest =
@@ -110,7 +116,7 @@ absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
   std::string file;
   STATELOG_ASSIGN_OR_RETURN(
       VerifiedSnapshot base,
-      NewestUsableBase(env, dir, store_id, bases, seq, &file, unusable));
+      NewestUsableBase(env, dir, store_id, bases, seq, &file, tried));
   const absl::string_view text = base.state_json;
   STATELOG_ASSIGN_OR_RETURN(
       TextState state,

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "snapshot/snapshot_file.h"
 #include "statelog/env.h"
+#include "statelog/recovery_report.h"
 #include "statelog/transaction.h"
 #include "store/text_state.h"
 
@@ -26,8 +27,9 @@ namespace statelog::internal {
 // Returns the state after record `seq` (whose checksum must be `chain`) of
 // the store `store_id` in `dir`, starting from the newest of `bases`
 // (newest first) that verifies, with its members left as that snapshot's
-// text until they are used (store/text_state.h). Snapshots passed over
-// because they do not verify or are gone are appended to `*unusable`.
+// text until they are used (store/text_state.h). Each snapshot read is
+// appended to `*tried`: with its error if it was passed over because it
+// does not verify or is gone, with `used` set if the state was built on it.
 // DataLoss (naming the base and the sequence number reached) if the
 // journal does not lead from the base to exactly that record, or if no
 // base verifies. Compaction writes the new snapshot from it; a store
@@ -47,7 +49,7 @@ absl::StatusOr<TextState> BuildState(Env* env, const std::string& dir,
                                      const std::string& store_id,
                                      const std::vector<SnapshotName>& bases,
                                      uint64_t seq, uint64_t chain,
-                                     std::vector<std::string>* unusable,
+                                     std::vector<SnapshotAttempt>* tried,
                                      const TextState::Source* held,
                                      ChangedMembers changed);
 

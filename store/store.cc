@@ -106,6 +106,11 @@ absl::Status Store::status() const {
   if (CallbackScope::Inside(impl_.get())) return impl_->StatusHeld();
   return impl_->status();
 }
+RecoveryReport Store::recovery_report() const {
+  if (CallbackScope::Inside(impl_.get())) return impl_->RecoveryReportHeld();
+  return impl_->recovery_report();
+}
+
 const std::string& Store::dir() const { return impl_->dir(); }
 
 }  // namespace statelog

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "journal/format.h"
 #include "journal/record.h"
+#include "recovery/recovery.h"
 #include "store/snapshot_builder.h"
 #include "txn/apply.h"
 #include "txn/journal_form.h"
@@ -60,6 +61,7 @@ StoreImpl::StoreImpl(StoreImplInit init)
       durable_seq_(init.last_seq),
       snapshot_seq_(init.snapshots.empty() ? 0 : init.snapshots.front().seq),
       snapshots_(std::move(init.snapshots)),
+      report_(std::move(init.report)),
       writer_(std::move(init.writer)) {
   if (!read_only_ && options_.durability == Durability::kInterval) {
     sync_thread_ = std::thread([this] { SyncLoop(); });
@@ -118,21 +120,59 @@ absl::Status StoreImpl::EnsureStateLocked() {
     // segments after it) while the state is built. The newest snapshot was
     // only checked by its header at open; if its state does not verify, an
     // older one (and more of the journal) serves, as in an eager open.
-    std::vector<std::string> unusable;
+    std::vector<SnapshotAttempt> tried;
     absl::StatusOr<TextState> state =
         BuildState(env_, dir_, store_id_, snapshots_, last_seq_, last_chain_,
-                   &unusable, /*held=*/nullptr, ChangedMembers::kTrees);
-    ForgetSnapshotsLocked(unusable);
+                   &tried, /*held=*/nullptr, ChangedMembers::kTrees);
+    ForgetSnapshotsLocked(tried);
+    absl::Status reported = ReportLateFallbackLocked(tried);
     if (!state.ok()) {
       return absl::Status(
           state.status().code(),
           absl::StrCat("building the state of ", dir_,
                        " (opened lazily): ", state.status().message()));
     }
+    STATELOG_RETURN_IF_ERROR(reported);
     state_ = std::move(*state);
     state_loaded_.store(true, std::memory_order_release);
   }
   return absl::OkStatus();
+}
+
+absl::Status StoreImpl::ReportLateFallbackLocked(
+    const std::vector<SnapshotAttempt>& tried) {
+  if (std::all_of(tried.begin(), tried.end(),
+                  [](const SnapshotAttempt& a) { return a.error.empty(); })) {
+    return absl::OkStatus();
+  }
+  // The open used the newest snapshot on the strength of its header; the
+  // report now says what building the state found.
+  std::vector<SnapshotAttempt>& attempts = report_.snapshots_tried;
+  for (const SnapshotAttempt& attempt : tried) {
+    auto it = std::find_if(
+        attempts.begin(), attempts.end(),
+        [&](const SnapshotAttempt& a) { return a.file == attempt.file; });
+    if (it == attempts.end()) {
+      attempts.push_back(attempt);
+    } else {
+      *it = attempt;
+    }
+    if (attempt.used) {
+      report_.snapshot_used = attempt.file;
+      report_.snapshot_seq = attempt.seq;
+      report_.records_replayed = report_.last_seq - attempt.seq;
+    } else if (report_.snapshot_used == attempt.file) {
+      report_.snapshot_used.clear();
+      report_.snapshot_seq = 0;
+    }
+  }
+  if (read_only_) return absl::OkStatus();
+  return WriteReport(env_, dir_, report_);
+}
+
+RecoveryReport StoreImpl::recovery_report() const {
+  absl::MutexLock lock(&mu_);
+  return report_;
 }
 
 absl::Status StoreImpl::CheckWritable() const {

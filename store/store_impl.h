@@ -31,6 +31,7 @@
 #include "snapshot/snapshot_file.h"
 #include "statelog/env.h"
 #include "statelog/options.h"
+#include "statelog/recovery_report.h"
 #include "statelog/transaction.h"
 #include "store/text_state.h"
 
@@ -49,6 +50,7 @@ struct StoreImplInit {
   uint64_t last_chain = 0;
   int64_t schema_version = 0;
   std::vector<SnapshotName> snapshots;  // verified, newest first
+  RecoveryReport report;                // Open's
 };
 
 class StoreImpl {
@@ -67,6 +69,7 @@ class StoreImpl {
   absl::Status Compact();
   uint64_t LastSeq() const;
   absl::Status status() const;
+  RecoveryReport recovery_report() const;
   // The same, for a caller on a thread that holds mu_ already (inside an
   // Update or Read callback), where taking it again would deadlock.
   uint64_t LastSeqHeld() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
@@ -74,6 +77,9 @@ class StoreImpl {
   }
   absl::Status StatusHeld() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
     return poison_;
+  }
+  RecoveryReport RecoveryReportHeld() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return report_;
   }
   const std::string& dir() const { return dir_; }
 
@@ -109,8 +115,14 @@ class StoreImpl {
   // opened with Options::load_state_lazily and it is not built yet.
   absl::Status EnsureStateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status EnsureState() ABSL_LOCKS_EXCLUDED(mu_);
-  // Drops snapshots found not to verify from snapshots_.
-  void ForgetSnapshotsLocked(const std::vector<std::string>& files)
+  // Drops the snapshots `tried` found not to verify from snapshots_.
+  void ForgetSnapshotsLocked(const std::vector<SnapshotAttempt>& tried)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Brings report_ up to date after a lazily opened store built its state
+  // passing over the snapshots in `tried` that failed, and rewrites
+  // recovery-report.json (unless read-only). REQUIRES: mu_ held.
+  absl::Status ReportLateFallbackLocked(
+      const std::vector<SnapshotAttempt>& tried)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool CompactionDue() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Writes `state` as a snapshot (streamed from it, and released once
@@ -165,6 +177,7 @@ class StoreImpl {
   bool compaction_wanted_ ABSL_GUARDED_BY(mu_) = false;
   absl::CondVar compaction_wanted_cv_;
   std::vector<SnapshotName> snapshots_ ABSL_GUARDED_BY(mu_);
+  RecoveryReport report_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
   // Touched only by the I/O leader (io_busy_ set).

@@ -511,6 +511,38 @@ void FlipByteOfFirstRecord(const std::string& segment) {
   testing::WriteFileOrDie(segment, bytes);
 }
 
+// `apply` opens lazily and builds the state only for a transaction that
+// needs it; if the newest snapshot's state turns out damaged then, the
+// command says so as an eager open's recovery note would.
+TEST_F(CliTest, ApplySaysWhenBuildingTheStatePassesOverASnapshot) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(5)).exit_code, 0);
+  ASSERT_EQ(Run({"compact", dir}).exit_code, 0);
+  const Json before = GetState(dir);
+  const std::string newest = dir + "/snapshot-00000000000000000005.json";
+  std::string data = testing::ReadFileOrDie(newest);
+  data[data.size() - 4] ^= 0x01;  // inside the state, behind a good header
+  testing::WriteFileOrDie(newest, data);
+
+  CliResult merge = Run({"apply", dir}, "{\"merge\":{\"m\":1}}\n");
+  EXPECT_EQ(merge.exit_code, 0) << merge.err;
+  EXPECT_EQ(merge.err, "");  // the state was never built
+  CliResult patch =
+      Run({"apply", dir}, R"([{"op":"add","path":"/p","value":2}])"
+                          "\n");
+  EXPECT_EQ(patch.exit_code, 0) << patch.err;
+  EXPECT_EQ(patch.out, "{\"seq\":7}\n");
+  EXPECT_THAT(patch.err,
+              HasSubstr("statelog apply: building the state: passed over "
+                        "snapshot-00000000000000000005.json"));
+  EXPECT_THAT(patch.err, HasSubstr("the state was built from "
+                                   "snapshot-00000000000000000000.json"));
+  Json after = before;
+  after["m"] = 1;
+  after["p"] = 2;
+  EXPECT_EQ(GetState(dir), after);
+}
+
 TEST_F(CliTest, VerifyOfAHealthyStoreExits0) {
   const std::string dir = InitStore();
   ASSERT_EQ(Run({"apply", dir}, ManyTransactions(10)).exit_code, 0);

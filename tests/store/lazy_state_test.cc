@@ -235,11 +235,28 @@ TEST(LazyStateTest, DamagedNewestSnapshotFallsBackWhenTheStateIsBuilt) {
   ASSERT_OK(r);
   EXPECT_EQ(r->report.snapshot_seq, 21u);  // its header is fine
   ASSERT_OK(r->store->Apply(Transaction().Merge({{"blind", true}})));
+  EXPECT_EQ(r->store->recovery_report().snapshot_seq, 21u);  // not built yet
   absl::StatusOr<Json> state = r->store->Get("");
   ASSERT_OK(state);
   Json with_blind = expected;
   with_blind["blind"] = true;
   EXPECT_EQ(*state, with_blind);
+  // Building the state found the damage: the report, in memory and on
+  // disk, names it and the snapshot used instead, as an eager open's would.
+  const RecoveryReport report = r->store->recovery_report();
+  EXPECT_EQ(report.snapshot_used, "snapshot-00000000000000000011.json");
+  EXPECT_EQ(report.snapshot_seq, 11u);
+  EXPECT_EQ(report.records_replayed, 31u - 11u);
+  ASSERT_EQ(report.snapshots_tried.size(), 2u);
+  EXPECT_EQ(report.snapshots_tried[0].file,
+            "snapshot-00000000000000000021.json");
+  EXPECT_FALSE(report.snapshots_tried[0].used);
+  EXPECT_THAT(report.snapshots_tried[0].error,
+              HasSubstr("snapshot-00000000000000000021.json"));
+  EXPECT_TRUE(report.snapshots_tried[1].used);
+  const Json on_disk =
+      Json::parse(ReadFileOrDie(dir + "/recovery-report.json"));
+  EXPECT_EQ(on_disk, report.ToJson());
   ASSERT_OK(r->store->Compact());
   ASSERT_OK(r->store->status());
   r->store.reset();
