@@ -255,7 +255,21 @@ absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
   absl::Status status = absl::OkStatus();
   bool changed = false;
   for (size_t i = kept; i < snapshots.size(); ++i) {
-    absl::Status removed = env_->RemoveFile(JoinPath(dir_, snapshots[i].file));
+    // Only its header was checked when the store was opened; if its state
+    // is damaged, that is evidence of a disk fault, and no open has told
+    // anyone. It goes to quarantine/ instead of away. (A snapshot that
+    // cannot be read at all is retired as before: waiting for it would
+    // stop retention.)
+    absl::StatusOr<SnapshotHeader> verified =
+        VerifySnapshot(env_, dir_, snapshots[i].file, store_id_);
+    absl::Status removed =
+        absl::IsDataLoss(verified.status())
+            ? QuarantineFile(env_, dir_, snapshots[i].file,
+                             absl::StrCat("a snapshot retention retired, "
+                                          "found damaged: ",
+                                          verified.status().message()))
+                  .status()
+            : env_->RemoveFile(JoinPath(dir_, snapshots[i].file));
     if (removed.ok() || absl::IsNotFound(removed)) {
       changed = true;
     } else {
