@@ -91,9 +91,17 @@ StoreImpl::~StoreImpl() {
 
 void StoreImpl::SyncLoop() {
   absl::MutexLock lock(&mu_);
+  absl::Time next = absl::Now() + options_.sync_interval;
   while (!stopping_) {
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.sync_interval);
-    if (stopping_ || !poison_.ok()) continue;
+    mu_.AwaitWithDeadline(absl::Condition(&stopping_), next);
+    if (stopping_) continue;
+    // Paced from the start of each sync, not from its end: a record
+    // acknowledged while one fdatasync runs is in the next, which starts
+    // one interval after the previous one started (at once if the disk
+    // took longer than that). A power cut then loses at most the last
+    // interval plus the fdatasync in flight, not the interval plus two.
+    next = absl::Now() + options_.sync_interval;
+    if (!poison_.ok()) continue;
     if (durable_seq_ < last_seq_) CommitLocked(last_seq_, true).IgnoreError();
   }
 }

@@ -27,9 +27,12 @@ enum class Durability {
   // After the record is written and fdatasync'ed. Concurrent callers share
   // one fdatasync (group commit). Survives power loss.
   kSync,
-  // After the record is written to the OS; a background thread fdatasyncs at
-  // least every `sync_interval`. Survives a process crash; a power loss may
-  // lose up to one interval.
+  // After the record is written to the OS; a background thread starts an
+  // fdatasync every `sync_interval` (when there is something new).
+  // Survives a process crash; a power loss may lose what was acknowledged
+  // in the last interval plus the time the fdatasync then running takes
+  // (two fdatasyncs when one takes longer than the interval: they then run
+  // back to back).
   kInterval,
   // After the record is written to the OS; no fdatasync except on `Sync()`,
   // compaction and close. Survives a process crash only.

@@ -67,7 +67,9 @@ class Store {
   [[nodiscard]] static absl::StatusOr<OpenResult> Open(const std::string& dir,
                                                        const Options& options);
 
-  // Flushes and syncs the journal and releases the lock.
+  // Flushes and syncs the journal and releases the lock. A destructor
+  // cannot report an error: call Sync() first where it matters (kInterval,
+  // kNone) and check its status.
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
