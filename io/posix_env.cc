@@ -13,11 +13,14 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "io/errno_status.h"
 #include "io/posix_file.h"
 #include "statelog/env.h"
@@ -133,6 +136,31 @@ absl::StatusOr<std::unique_ptr<FileContents>> ReadIntoMemory(
     done += static_cast<size_t>(n);
   }
   return std::unique_ptr<FileContents>(std::move(contents));
+}
+
+// Whether /proc/locks lists a held lock on inode `ino` (true if it cannot
+// be read). Its lines read "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF";
+// a waiter's line has "->" after the number. Only the inode is compared:
+// the device numbers /proc/locks shows need not match stat's on overlay
+// file systems, and a false match costs a reader only a repeated read.
+bool InodeInProcLocks(uint64_t ino) {
+  std::FILE* f = std::fopen("/proc/locks", "re");
+  if (f == nullptr) return true;
+  char line[512];
+  bool found = false;
+  while (!found && std::fgets(line, sizeof(line), f) != nullptr) {
+    std::vector<absl::string_view> fields =
+        absl::StrSplit(line, absl::ByAnyChar(" \t\n"), absl::SkipEmpty());
+    if (fields.size() < 6 || fields[1] == "->") continue;
+    absl::string_view device = fields[5];
+    size_t colon = device.rfind(':');
+    uint64_t listed = 0;
+    found = colon != absl::string_view::npos &&
+            absl::SimpleAtoi(device.substr(colon + 1), &listed) &&
+            listed == ino;
+  }
+  std::fclose(f);
+  return found;
 }
 
 class PosixEnv final : public Env {
@@ -281,6 +309,12 @@ class PosixEnv final : public Env {
       return ErrnoStatus(err, absl::StrCat("write ", path));
     }
     return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+  }
+
+  bool MayBeLocked(const std::string& path) override {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) return errno != ENOENT;
+    return InodeInProcLocks(static_cast<uint64_t>(st.st_ino));
   }
 };
 

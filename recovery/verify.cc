@@ -8,6 +8,7 @@
 #include "io/errno_status.h"
 #include "journal/journal_reader.h"
 #include "journal/record.h"
+#include "recovery/beside_writer.h"
 #include "recovery/recovery.h"
 #include "snapshot/snapshot_file.h"
 #include "store/identity.h"
@@ -17,9 +18,9 @@
 #include "util/status_macros.h"
 
 namespace statelog::internal {
+namespace {
 
-absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
-  if (env == nullptr) env = Env::Default();
+absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
   STATELOG_RETURN_IF_ERROR(env->CheckDir(dir));
   absl::StatusOr<StoreIdentity> identity = ReadIdentity(env, dir);
   if (absl::IsNotFound(identity.status())) {
@@ -133,6 +134,22 @@ absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
   out["ok"] = problems.empty();
   out["problems"] = std::move(problems);
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Json> VerifyStore(const std::string& dir, Env* env) {
+  if (env == nullptr) env = Env::Default();
+  // verify takes no lock: a writer's retention or half-copied record may
+  // look like damage (recovery/beside_writer.h).
+  return ReadBesideWriter(
+      env, dir, [&] { return VerifyStoreOnce(dir, env); },
+      [](const absl::StatusOr<Json>& report) {
+        if (!report.ok()) {
+          return absl::IsNotFound(report.status());
+        }
+        return !report->value("ok", false);
+      });
 }
 
 }  // namespace statelog::internal

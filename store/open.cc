@@ -5,12 +5,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "io/atomic_file.h"
 #include "journal/format.h"
 #include "journal/journal_writer.h"
+#include "recovery/beside_writer.h"
 #include "recovery/recovery.h"
 #include "snapshot/snapshot_file.h"
 #include "statelog/store.h"
@@ -188,6 +190,9 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   Options opts = options;
   if (opts.env == nullptr) opts.env = Env::Default();
   opts.keep_snapshots = std::max(2, opts.keep_snapshots);
+  // A read-only store's state is built at open: built later, it would need
+  // files that a writer's retention may have deleted by then.
+  if (opts.read_only) opts.load_state_lazily = false;
   STATELOG_RETURN_IF_ERROR(CheckOptions(opts));
   Env* env = opts.env;
 
@@ -236,9 +241,32 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   }
   if (!identity.ok()) return identity.status();
 
+  // A read-only open takes no lock, so what it reads may be changing under
+  // it: a failure or damage that could be a writer's work is read again
+  // (recovery/beside_writer.h).
   STATELOG_ASSIGN_OR_RETURN(
       internal::RecoveredState recovered,
-      internal::Recover(env, dir, identity->store_id, opts, created));
+      internal::ReadBesideWriter(
+          env, dir,
+          [&] {
+            return internal::Recover(env, dir, identity->store_id, opts,
+                                     created);
+          },
+          [&opts](const absl::StatusOr<internal::RecoveredState>& r) {
+            if (!opts.read_only) return false;
+            if (!r.ok()) {
+              return absl::IsNotFound(r.status()) ||
+                     absl::IsDataLoss(r.status());
+            }
+            const RecoveryReport& report = r->report;
+            return !report.damage.empty() || !report.covered_damage.empty() ||
+                   !report.quarantined.empty() ||
+                   std::any_of(report.snapshots_tried.begin(),
+                               report.snapshots_tried.end(),
+                               [](const SnapshotAttempt& a) {
+                                 return !a.error.empty();
+                               });
+          }));
 
   internal::StoreImplInit init;
   if (!opts.read_only) {

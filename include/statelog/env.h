@@ -141,6 +141,14 @@ class Env {
   // FailedPrecondition whose message names the holder recorded in the file.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path, const std::string& holder) = 0;
+
+  // Whether some opener may hold a lock on `path` now, as a writer holds
+  // LOCK. For readers that take no lock: only while a writer works can what
+  // they read change under them (a file its retention deleted, a record it
+  // is copying), and only then is a read that found damage worth
+  // repeating. The default answers true (not known). The POSIX Env looks
+  // the file's inode up in /proc/locks (true if that cannot be read).
+  virtual bool MayBeLocked(const std::string& path);
 };
 
 }  // namespace statelog

@@ -60,7 +60,12 @@ struct Options {
   bool error_if_exists = false;
   // Open without the write lock and without changing any file. Apply,
   // Compact and Sync fail with FailedPrecondition. Excludes
-  // create_if_missing (InvalidArgument).
+  // create_if_missing (InvalidArgument). Works beside a writer in another
+  // process: a read that finds a file gone, a gap or a torn tail while a
+  // writer may be at work (LOCK held, or the directory changing) is made
+  // again, up to 5 times within about 15 ms, and only damage that persists
+  // is reported (docs/recovery.md, "Reading beside a writer"). The state is
+  // the store as of that read; it does not follow the writer.
   bool read_only = false;
 
   Durability durability = Durability::kSync;
@@ -136,7 +141,9 @@ struct Options {
   // builds it from the newest snapshot and the journal, and a record that
   // does not apply surfaces there instead of in Open. For short-lived
   // processes that only append (`statelog apply`): their cost no longer
-  // grows with the size of the state.
+  // grows with the size of the state. Ignored with `read_only`: a reader
+  // holds no lock, and by the time it built the state a writer's retention
+  // could have deleted the files it needs.
   bool load_state_lazily = false;
 
   // Snapshots kept (at least 2; smaller values are raised to 2).

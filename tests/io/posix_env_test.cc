@@ -23,6 +23,22 @@ std::string Pattern(size_t size) {
   return bytes;
 }
 
+// Readers that take no lock ask whether a writer holds LOCK now
+// (recovery/beside_writer.h); the answer comes from /proc/locks.
+TEST(PosixEnvTest, MayBeLockedWhileAndOnlyWhileTheLockIsHeld) {
+  ScratchDir tmp;
+  Env* env = Env::Default();
+  const std::string path = tmp.Sub("LOCK");
+  EXPECT_FALSE(env->MayBeLocked(path));  // no such file
+  {
+    absl::StatusOr<std::unique_ptr<FileLock>> lock =
+        env->LockFile(path, "test");
+    ASSERT_TRUE(lock.ok()) << lock.status();
+    EXPECT_TRUE(env->MayBeLocked(path));
+  }
+  EXPECT_FALSE(env->MayBeLocked(path));  // released, file still there
+}
+
 TEST(PosixEnvTest, ReadsALargeFileIntoMemoryOfItsOwn) {
   ScratchDir scratch;
   const std::string path = scratch.Sub("big");

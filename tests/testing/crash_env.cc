@@ -329,6 +329,11 @@ absl::Status CrashEnv::SyncDir(const std::string& dir) {
   return fault ? fault->status : absl::OkStatus();
 }
 
+bool CrashEnv::MayBeLocked(const std::string& path) {
+  absl::MutexLock lock(&mu_);
+  return locked_.count(path) > 0;
+}
+
 absl::StatusOr<std::unique_ptr<FileLock>> CrashEnv::LockFile(
     const std::string& path, const std::string& holder) {
   (void)holder;

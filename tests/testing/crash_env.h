@@ -74,6 +74,7 @@ class CrashEnv : public Env {
   absl::Status SyncDir(const std::string& dir) override;
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path, const std::string& holder) override;
+  bool MayBeLocked(const std::string& path) override;
 
   // What a power cut leaves now: only what is durable.
   FsImage DurableImage() const;

@@ -198,6 +198,11 @@ absl::Status MemEnv::SyncDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
+bool MemEnv::MayBeLocked(const std::string& path) {
+  absl::MutexLock lock(&mu_);
+  return locked_.count(path) > 0;
+}
+
 absl::StatusOr<std::unique_ptr<FileLock>> MemEnv::LockFile(
     const std::string& path, const std::string& holder) {
   absl::MutexLock lock(&mu_);

@@ -52,6 +52,7 @@ class MemEnv : public Env {
   absl::Status SyncDir(const std::string& dir) override;
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path, const std::string& holder) override;
+  bool MayBeLocked(const std::string& path) override;
 
   // What survives a power cut now.
   std::unique_ptr<MemEnv> CrashImage() const;
