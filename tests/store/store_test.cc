@@ -962,8 +962,8 @@ TEST(StoreTest, IntervalPolicySyncsInTheBackground) {
 // began waited for it, then for a whole interval, then for the next sync:
 // a power cut could take the interval plus two syncs' worth (a power-cut
 // audit measured 5.4 ms lost at a 2 ms interval). With syncs as slow as the
-// interval, they now run back to back, one per interval; paced from the
-// end, one every two intervals.
+// interval and writers that always have a new record waiting, a sync now
+// starts every interval; paced from the end, every two intervals at best.
 TEST(StoreTest, IntervalSyncsArePacedFromTheirStart) {
   constexpr absl::Duration kInterval = absl::Milliseconds(50);
   MemEnv env;
@@ -971,8 +971,8 @@ TEST(StoreTest, IntervalSyncsArePacedFromTheirStart) {
   std::vector<absl::Time> starts;
   std::atomic<bool> counting{false};
   env.set_fault_hook([&](const std::string& op, const std::string& path) {
-    // Journal segments (opened under their temporary names).
-    if (op == "sync" && counting.load() && absl::StrContains(path, "/wal-")) {
+    // The segment's syncs (not the spare's).
+    if (op == "sync" && counting.load() && absl::StrContains(path, "/wal-0")) {
       {
         absl::MutexLock lock(&mu);
         starts.push_back(absl::Now());
@@ -985,7 +985,7 @@ TEST(StoreTest, IntervalSyncsArePacedFromTheirStart) {
   o.env = &env;
   o.durability = Durability::kInterval;
   o.sync_interval = kInterval;
-  // No rotation, no compaction: every sync is the background thread's.
+  // No rotation, no compaction: every journal sync is the interval's.
   o.segment_bytes = 64 << 20;
   o.compact_after_records = 0;
   o.compact_after_bytes = 0;
@@ -993,11 +993,16 @@ TEST(StoreTest, IntervalSyncsArePacedFromTheirStart) {
   ASSERT_NE(store, nullptr);
   counting = true;
   const absl::Time give_up = absl::Now() + absl::Seconds(20);
-  for (int i = 0;; ++i) {
-    ASSERT_OK(store->Apply(Transaction().Set("/n", i)));
-    absl::MutexLock lock(&mu);
-    if (starts.size() >= 9 || absl::Now() > give_up) break;
-  }
+  auto write = [&] {
+    for (int i = 0;; ++i) {
+      ASSERT_OK(store->Apply(Transaction().Set("/n", i)));
+      absl::MutexLock lock(&mu);
+      if (starts.size() >= 13 || absl::Now() > give_up) break;
+    }
+  };
+  std::thread other(write);
+  write();
+  other.join();
   counting = false;
   store.reset();
   std::vector<absl::Duration> gaps;
@@ -1006,9 +1011,11 @@ TEST(StoreTest, IntervalSyncsArePacedFromTheirStart) {
   }
   ASSERT_GE(gaps.size(), 4u);
   std::sort(gaps.begin(), gaps.end());
-  // The median: one late wake-up on a busy machine does not decide it.
-  EXPECT_LT(gaps[gaps.size() / 2], kInterval * 1.5)
-      << "syncs start one interval after the previous one ended";
+  // The median, against two intervals: paced from the end, no gap is
+  // shorter than that. On a busy machine (four spinning processes on two
+  // cores) the median stayed below 70 ms.
+  EXPECT_LT(gaps[gaps.size() / 2], kInterval * 1.7)
+      << "a sync starts only an interval after the previous one ended";
 }
 
 }  // namespace
