@@ -58,8 +58,12 @@ int ApplyLines(const ApplyFlags& flags, LineReader* reader, Store* store) {
     }
     absl::StatusOr<uint64_t> seq = store->Apply(*txn);
     if (!seq.ok()) {
+      // A poisoned writer is an I/O failure whatever its code (an ENOENT
+      // from a vanished directory is NotFound, which would read as bad
+      // input).
       return Fail("apply", AtLine(*reader, flags.input, seq.status()),
-                  ExitCodeForOperationError(seq.status()));
+                  store->status().ok() ? ExitCodeForOperationError(seq.status())
+                                       : ExitCode::kIoError);
     }
     // Printed (and flushed) only after Apply returned: a caller that sees
     // the line may rely on the transaction's durability.

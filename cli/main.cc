@@ -4,7 +4,12 @@
 // selected subcommand run, and turns every way of failing into one of the
 // documented exit codes (CLI11's own codes never leak out).
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -19,6 +24,22 @@ namespace statelog::cli {
 namespace {
 
 constexpr char kVersion[] = "statelog 0.1.0";
+
+// Run with stdin, stdout or stderr closed (from a daemon, cron, `>&-`),
+// the first files opened would take those numbers, and what the command
+// prints would be written into them: a journal segment or LOCK. /dev/null
+// takes each closed one first. (The library also keeps its files off
+// 0-2, for programs that do not do this.)
+void OpenClosedStdio() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0 && null != fd) {
+      ::dup2(null, fd);
+      ::close(null);
+    }
+  }
+}
 
 int Main(int argc, char** argv) {
   CLI::App app(
@@ -86,6 +107,10 @@ int Main(int argc, char** argv) {
 }  // namespace statelog::cli
 
 int main(int argc, char** argv) {
+  statelog::cli::OpenClosedStdio();
+  // A file-size limit (ulimit -f) then fails the write with EFBIG, which
+  // is reported and exits 5, instead of killing the process silently.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return statelog::cli::Main(argc, argv);
   } catch (const std::exception& e) {

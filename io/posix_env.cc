@@ -59,12 +59,32 @@ absl::Status CheckType(const std::string& path, mode_t want,
   return absl::OkStatus();
 }
 
+// A store file must not be descriptor 0, 1 or 2: in a process started with
+// those closed, whatever it prints would be written into the journal or
+// LOCK. Such a descriptor is moved to 3 or above, and /dev/null takes its
+// number (as SQLite does). Returns the descriptor to use (`fd` itself if
+// it could not be moved).
+int AboveStdio(int fd) {
+  if (fd < 0 || fd > 2) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (moved < 0) return fd;
+  const int null = ::open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    ::dup2(null, fd);  // closes the store file's low number
+    if (null != fd && null > 2) ::close(null);
+  } else {
+    ::close(fd);
+  }
+  return moved;
+}
+
 // Opens `path` with `flags` (plus O_NOFOLLOW | O_CLOEXEC; created 0600) and
 // checks that it is a regular file. Returns the descriptor; sets `*size`
 // if given.
 absl::StatusOr<int> OpenRegularFile(const std::string& path, int flags,
                                     uint64_t* size = nullptr) {
-  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd =
+      AboveStdio(::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -277,8 +297,8 @@ class PosixEnv final : public Env {
 
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path, const std::string& holder) override {
-    int fd =
-        ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = AboveStdio(
+        ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
     // flock locks belong to the open file description, so a second open in
     // this same process conflicts too, and the kernel drops the lock when

@@ -776,6 +776,21 @@ TEST_F(CliTest, UsageErrorsAreOneLineNamingTheCommandAndTheFault) {
 
 // Pointers, keys and file names come from the user: a newline or a
 // terminal escape in one is shown escaped, and the message stays one line.
+// Started with stdout and stderr closed (a daemon, cron, `>&-`), apply
+// must not print its acknowledgements and its error into store files that
+// took those descriptors: the journal once began "statelog apply: ...".
+TEST_F(CliTest, ClosedStdoutAndStderrDoNotReachTheStore) {
+  const std::string dir = InitStore();
+  const std::string command = absl::StrCat(
+      "printf '%s\\n' '{\"merge\":{\"a\":1}}' '{\"merge\":{\"b\":1}}' bad | ",
+      STATELOG_CLI_PATH, " apply '", dir, "' >&- 2>&-");
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);  // the bad line
+  EXPECT_EQ(Run({"verify", dir}).exit_code, 0);
+  EXPECT_EQ(GetState(dir), Json::parse(R"({"a":1,"b":1})"));
+}
+
 TEST_F(CliTest, ControlCharactersInAMessageAreEscaped) {
   const std::string dir = InitStore();
   CliResult get = Run({"get", dir, "/a\nb"});

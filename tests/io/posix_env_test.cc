@@ -1,5 +1,7 @@
 // tests/io/posix_env_test.cc
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <memory>
@@ -21,6 +23,33 @@ std::string Pattern(size_t size) {
     bytes[i] = static_cast<char>((i * 131 + i / 4099) & 0xFF);
   }
   return bytes;
+}
+
+// In a process started with stdout closed, a store file must not become
+// descriptor 1, where anything printed would land in it: /dev/null takes
+// that number, and the file works through another.
+TEST(PosixEnvTest, AStoreFileIsNeverDescriptorOneEvenWhenStdoutIsClosed) {
+  ScratchDir tmp;
+  const std::string path = tmp.Sub("f");
+  std::fflush(stdout);
+  const int saved = ::dup(1);
+  ASSERT_GE(saved, 0);
+  ::close(1);
+  absl::StatusOr<std::unique_ptr<File>> file =
+      Env::Default()->OpenFile(path, Env::OpenMode::kCreateExclusive);
+  struct stat one, null;
+  const bool one_open = ::fstat(1, &one) == 0;
+  ::stat("/dev/null", &null);
+  ::dup2(saved, 1);  // stdout back before anything can fail
+  ::close(saved);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE(one_open);
+  EXPECT_TRUE(S_ISCHR(one.st_mode));
+  EXPECT_EQ(one.st_rdev, null.st_rdev);
+  ASSERT_TRUE((*file)->Write(0, "bytes").ok());
+  std::string read;
+  ASSERT_TRUE((*file)->Read(0, 5, &read).ok());
+  EXPECT_EQ(read, "bytes");
 }
 
 // Readers that take no lock ask whether a writer holds LOCK now
