@@ -791,6 +791,20 @@ TEST_F(CliTest, ClosedStdoutAndStderrDoNotReachTheStore) {
   EXPECT_EQ(GetState(dir), Json::parse(R"({"a":1,"b":1})"));
 }
 
+// A file-size limit fails the write (EFBIG) with a message and exit 5; the
+// signal the kernel sends with it used to kill the process silently.
+TEST_F(CliTest, AFileSizeLimitExits5WithAMessage) {
+  const std::string dir = scratch_.Sub("small");
+  const std::string err = scratch_.Sub("small.err");
+  const std::string command =
+      absl::StrCat("ulimit -f 64; ", STATELOG_CLI_PATH, " init '", dir,
+                   "' > /dev/null 2> '", err, "'");
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 5);
+  EXPECT_THAT(testing::ReadFileOrDie(err), HasSubstr("File too large"));
+}
+
 TEST_F(CliTest, ControlCharactersInAMessageAreEscaped) {
   const std::string dir = InitStore();
   CliResult get = Run({"get", dir, "/a\nb"});
