@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -33,32 +34,6 @@ using internal::ErrnoStatus;
 using internal::MapHugePages;
 using internal::UnmapHugePages;
 
-class PosixFileLock final : public FileLock {
- public:
-  explicit PosixFileLock(int fd) : fd_(fd) {}
-  ~PosixFileLock() override { ::close(fd_); }  // releases the flock
-
- private:
-  int fd_;
-};
-
-absl::Status CheckType(const std::string& path, mode_t want,
-                       const char* want_name) {
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) {
-    return ErrnoStatus(errno, absl::StrCat("stat ", path));
-  }
-  if (S_ISLNK(st.st_mode)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " is a symlink; ", internal::kNoSymlinks));
-  }
-  if ((st.st_mode & S_IFMT) != want) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " is not a ", want_name));
-  }
-  return absl::OkStatus();
-}
-
 // A store file must not be descriptor 0, 1 or 2: in a process started with
 // those closed, whatever it prints would be written into the journal or
 // LOCK. Such a descriptor is moved to 3 or above, and /dev/null takes its
@@ -76,6 +51,70 @@ int AboveStdio(int fd) {
     ::close(fd);
   }
   return moved;
+}
+
+class PosixFileLock final : public FileLock {
+ public:
+  PosixFileLock(int fd, int dir_fd) : fd_(fd), dir_fd_(dir_fd) {}
+  ~PosixFileLock() override {  // closing releases the flocks
+    ::close(fd_);
+    if (dir_fd_ >= 0) ::close(dir_fd_);
+  }
+
+ private:
+  int fd_;
+  int dir_fd_;  // -1 if the directory could not be locked
+};
+
+// The holder a lock file names (its first line), or "".
+std::string HolderIn(int fd) {
+  std::string current;
+  char buf[256];
+  ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+  if (n > 0) current.assign(buf, static_cast<size_t>(n));
+  while (!current.empty() &&
+         (current.back() == '\n' || current.back() == '\0')) {
+    current.pop_back();
+  }
+  return current;
+}
+
+// The directory holding a lock file is flocked too: a LOCK deleted while
+// held (by hand, by a cleanup script) would otherwise let a second writer
+// in, which takes a new LOCK, and two writers would hand out the same
+// sequence numbers. Returns the directory's descriptor (locked), -1 if
+// the file system does not lock directories (then LOCK alone serves), or
+// EWOULDBLOCK's status if another opener holds it.
+absl::StatusOr<int> LockParentDir(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos
+                              ? "."
+                              : path.substr(0, std::max<size_t>(slash, 1));
+  const int fd = AboveStdio(
+      ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd < 0) return -1;
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+  const int err = errno;
+  ::close(fd);
+  if (err == EWOULDBLOCK) return ErrnoStatus(err, "flock " + dir);
+  return -1;
+}
+
+absl::Status CheckType(const std::string& path, mode_t want,
+                       const char* want_name) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("stat ", path));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is a symlink; ", internal::kNoSymlinks));
+  }
+  if ((st.st_mode & S_IFMT) != want) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a ", want_name));
+  }
+  return absl::OkStatus();
 }
 
 // Opens `path` with `flags` (plus O_NOFOLLOW | O_CLOEXEC; created 0600) and
@@ -305,14 +344,7 @@ class PosixEnv final : public Env {
     // the process dies: there is no stale lock to guess about.
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       int err = errno;
-      std::string current;
-      char buf[256];
-      ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
-      if (n > 0) current.assign(buf, n);
-      while (!current.empty() &&
-             (current.back() == '\n' || current.back() == '\0')) {
-        current.pop_back();
-      }
+      std::string current = HolderIn(fd);
       ::close(fd);
       if (err == EWOULDBLOCK) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -321,14 +353,22 @@ class PosixEnv final : public Env {
       }
       return ErrnoStatus(err, absl::StrCat("flock ", path));
     }
+    absl::StatusOr<int> dir_fd = LockParentDir(path);
+    if (!dir_fd.ok()) {
+      ::close(fd);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "store is locked by another opener (its directory is locked, but ",
+          path, " was deleted and made again since that opener took it)"));
+    }
     std::string line = holder + "\n";
     if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, line.data(), line.size(), 0) !=
                                        static_cast<ssize_t>(line.size())) {
       int err = errno;
       ::close(fd);
+      if (*dir_fd >= 0) ::close(*dir_fd);
       return ErrnoStatus(err, absl::StrCat("write ", path));
     }
-    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd, *dir_fd));
   }
 
   bool MayBeLocked(const std::string& path) override {

@@ -139,6 +139,9 @@ class Env {
   // Takes an exclusive, non-blocking flock on `path` (created 0600 if absent)
   // and writes `holder` into it. If another open file description holds it,
   // FailedPrecondition whose message names the holder recorded in the file.
+  // The POSIX Env also flocks the directory holding `path` (where the file
+  // system allows), so that deleting a held lock file does not let a second
+  // opener in.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path, const std::string& holder) = 0;
 

@@ -52,6 +52,25 @@ TEST(PosixEnvTest, AStoreFileIsNeverDescriptorOneEvenWhenStdoutIsClosed) {
   EXPECT_EQ(read, "bytes");
 }
 
+// A lock file deleted while held (by hand, by a cleanup script) does not
+// let a second opener in: the directory is locked too.
+TEST(PosixEnvTest, DeletingAHeldLockFileDoesNotLetASecondOpenerIn) {
+  ScratchDir tmp;
+  Env* env = Env::Default();
+  const std::string path = tmp.Sub("LOCK");
+  absl::StatusOr<std::unique_ptr<FileLock>> first = env->LockFile(path, "one");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  absl::StatusOr<std::unique_ptr<FileLock>> second = env->LockFile(path, "two");
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
+      << second.status();
+  EXPECT_NE(second.status().message().find("was deleted and made again"),
+            std::string::npos)
+      << second.status();
+  first->reset();
+  EXPECT_TRUE(env->LockFile(path, "three").ok());
+}
+
 // Readers that take no lock ask whether a writer holds LOCK now
 // (recovery/beside_writer.h); the answer comes from /proc/locks.
 TEST(PosixEnvTest, MayBeLockedWhileAndOnlyWhileTheLockIsHeld) {
