@@ -117,7 +117,11 @@ struct Options {
   // half full; deterministic, for tests that replay a sequence of file
   // operations. Either way the snapshot is built from the
   // newest snapshot and the synced journal, never from the live state, so
-  // writers wait only for one journal fdatasync (docs/tuning.md).
+  // writers wait only for one journal fdatasync (docs/tuning.md). An
+  // automatic compaction that fails (a full disk) is reported to no caller:
+  // the next Apply that finds one due tries again, the journal grows
+  // meanwhile, and only a failure that poisons the store (a failed fsync)
+  // shows, in status(). Call Compact() to see the error.
   bool compact_in_background = true;
   // Under Durability::kSync, how fast compaction writes the new snapshot
   // while transactions are being committed, in bytes per second; 0 for no
