@@ -2,6 +2,8 @@
 
 #include "recovery/verify.h"
 
+#include <optional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "io/atomic_file.h"
@@ -44,6 +46,8 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
   // Files whose store id is not STORE's: if every one is, STORE (which has
   // no checksum) is the likelier damage.
   size_t foreign = 0;
+  std::optional<uint64_t> newest_verified;  // seq
+  bool journal_read_whole = true;  // false once a problem stops the read
   auto is_foreign = [](const absl::Status& status) {
     return absl::EndsWith(status.message(), kOfAnotherStore);
   };
@@ -55,6 +59,7 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
                                      : absl::StatusOr<Json>(snap.status());
     if (CouldNotRead(state.status())) return state.status();
     Json entry = {{"file", name.file}, {"seq", name.seq}, {"ok", state.ok()}};
+    if (state.ok() && !newest_verified.has_value()) newest_verified = name.seq;
     if (!state.ok()) {
       if (is_foreign(state.status())) ++foreign;
       entry["error"] = std::string(state.status().message());
@@ -93,6 +98,7 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
                   : absl::StatusOr<SegmentHeader>(data.status());
     if (CouldNotRead(header.status())) return header.status();
     if (!header.ok()) {
+      journal_read_whole = false;
       problems.push_back(std::string(header.status().message()));
     } else {
       first_seq = header->first_seq;
@@ -106,6 +112,7 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
                         return DecodeRecordPayload(payload).status();
                       });
       if (CouldNotRead(journal.status())) return journal.status();
+      journal_read_whole = journal.ok() && !journal->damage;
       if (!journal.ok()) {
         if (is_foreign(journal.status())) ++foreign;
         problems.push_back(std::string(journal.status().message()));
@@ -119,10 +126,15 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
   }
   out["journal"] = {
       {"first_seq", first_seq}, {"last_seq", last_seq}, {"records", records}};
-  if (!names.empty() && last_seq < names.front().seq) {
+  // A journal that ends before the newest snapshot that verifies has lost
+  // segments; checked only when the journal was read to its end (a problem
+  // already named stops it early) and against snapshots that verify (a
+  // stray file named like a newer one is a problem of its own).
+  if (journal_read_whole && newest_verified.has_value() &&
+      last_seq < *newest_verified) {
     problems.push_back(absl::StrCat("the journal ends at seq ", last_seq,
                                     ", before the newest snapshot (seq ",
-                                    names.front().seq, ")"));
+                                    *newest_verified, ")"));
   }
   if (foreign > 0 && foreign == names.size() + (segments.empty() ? 0 : 1)) {
     problems.push_back(absl::StrCat(

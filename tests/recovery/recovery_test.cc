@@ -598,6 +598,25 @@ TEST(VerifyTest, AChangedStoreIdIsBlamedOnTheStoreFile) {
       << verified->dump();
 }
 
+// A stray file named like a segment or a snapshot is one problem, named
+// once. verify also said the journal ended before the newest snapshot:
+// for the segment because the read stopped at it, for the snapshot
+// because its name says seq 99, though it verifies as no snapshot.
+TEST(VerifyTest, AStrayFileIsOneProblemNotAShortJournalToo) {
+  for (const std::string& stray :
+       {internal::SegmentFileName(0), internal::SnapshotFileName(99)}) {
+    testing::MemEnv env;
+    MakeMemStore(&env, /*compact=*/true);
+    env.PutFile("/s/" + stray, "");
+    absl::StatusOr<Json> verified = internal::VerifyStore("/s", &env);
+    ASSERT_OK(verified);
+    EXPECT_FALSE((*verified)["ok"].get<bool>());
+    ASSERT_EQ((*verified)["problems"].size(), 1u) << verified->dump();
+    EXPECT_THAT((*verified)["problems"][0].get<std::string>(),
+                HasSubstr(stray));
+  }
+}
+
 TEST(VerifyTest, NamesADamagedSnapshotOnce) {
   testing::MemEnv env;
   MakeMemStore(&env, /*compact=*/true);
