@@ -41,12 +41,21 @@ absl::StatusOr<QuarantineEntry> QuarantineRange(Env* env,
   entry.bytes = bytes.size();
   entry.reason = reason;
   {
+    const std::string path = JoinPath(qdir, name);
     STATELOG_ASSIGN_OR_RETURN(
         std::unique_ptr<File> copy,
-        env->OpenFile(JoinPath(qdir, name), Env::OpenMode::kCreateExclusive));
-    STATELOG_RETURN_IF_ERROR(copy->Write(0, bytes));
-    STATELOG_RETURN_IF_ERROR(copy->Sync());
-    STATELOG_RETURN_IF_ERROR(copy->Close());
+        env->OpenFile(path, Env::OpenMode::kCreateExclusive));
+    absl::Status copied = copy->Write(0, bytes);
+    if (copied.ok()) copied = copy->Sync();
+    if (copied.ok()) copied = copy->Close();
+    if (!copied.ok()) {
+      // A partial copy (a full disk) would sit in quarantine/ for good,
+      // beside the whole one a later recovery makes; the bytes are still
+      // in the segment, which nothing has changed.
+      copy.reset();
+      env->RemoveFile(path).IgnoreError();
+      return copied;
+    }
   }
   STATELOG_RETURN_IF_ERROR(env->SyncDir(qdir));
   STATELOG_RETURN_IF_ERROR(env->SyncDir(dir));

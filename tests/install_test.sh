@@ -53,7 +53,8 @@ test "$(printf '%s\n' "$out" | tail -n 1)" = \
 # Killed part way through a long run, then resumed: the steps it
 # acknowledged are all there, with at most the one in flight beyond them,
 # and the rerun starts at the first one not done.
-"$resume" "$work/b.state" 100000 >"$work/b.out" &
+: >"$work/b.out"  # before the job starts: its redirection runs in the child
+"$resume" "$work/b.state" 100000 >>"$work/b.out" &
 pid=$!
 while [ "$(grep -c '^step ' "$work/b.out" || true)" -lt 20 ]; do sleep 0.01; done
 kill -KILL "$pid"

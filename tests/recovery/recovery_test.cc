@@ -598,6 +598,41 @@ TEST(VerifyTest, AChangedStoreIdIsBlamedOnTheStoreFile) {
       << verified->dump();
 }
 
+// A quarantine copy that cannot be written whole (a full disk) is removed:
+// the bytes are still in the segment, and a partial copy would stay in
+// quarantine/ for good beside the whole one the next recovery makes.
+TEST(RecoveryTest, AFailedQuarantineCopyLeavesNoPartialFile) {
+  testing::MemEnv env;
+  MakeMemStore(&env, /*compact=*/false);
+  const std::string segment = "/s/" + internal::SegmentFileName(1);
+  std::string bytes;
+  ASSERT_TRUE(env.GetFile(segment, &bytes));
+  const size_t last = bytes.find_last_not_of('\0');
+  ASSERT_NE(last, std::string::npos);
+  bytes[last] ^= 0x01;  // the last record's payload: a torn tail
+  env.PutFile(segment, bytes);
+  env.set_fault_hook([](const std::string& op, const std::string& path) {
+    if (op == "write" && absl::StrContains(path, "/quarantine/")) {
+      return absl::ResourceExhaustedError("no space left (injected)");
+    }
+    return absl::OkStatus();
+  });
+  Options options;
+  options.env = &env;
+  EXPECT_THAT(Store::Open("/s", options).status(),
+              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  absl::StatusOr<std::vector<std::string>> left = env.ListDir("/s/quarantine");
+  ASSERT_OK(left);
+  EXPECT_TRUE(left->empty()) << left->front();
+  env.set_fault_hook(nullptr);
+  absl::StatusOr<OpenResult> reopened = Store::Open("/s", options);
+  ASSERT_OK(reopened);
+  ASSERT_EQ(reopened->report.quarantined.size(), 1u);
+  left = env.ListDir("/s/quarantine");
+  ASSERT_OK(left);
+  EXPECT_EQ(left->size(), 1u);
+}
+
 // A stray file named like a segment or a snapshot is one problem, named
 // once. verify also said the journal ended before the newest snapshot:
 // for the segment because the read stopped at it, for the snapshot
