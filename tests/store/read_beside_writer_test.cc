@@ -6,6 +6,7 @@
 // inside the reader's read, at the moment that used to make it fail.
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -51,6 +52,15 @@ void Advance(Store* store, int records) {
   ASSERT_OK(store->Compact());
 }
 
+// A writer on `env`'s store "/s", holding its lock, with a history of
+// segments and snapshots behind it.
+std::unique_ptr<Store> WriterWithHistory(MemEnv* env) {
+  auto writer = OpenOrDie("/s", Writer(env));
+  EXPECT_NE(writer, nullptr);
+  if (writer != nullptr) Advance(writer.get(), 200);
+  return writer;
+}
+
 // Arms `env` so that the first time a reader reads a snapshot, `writer`
 // moves on by two compactions: the snapshot and segments the reader listed
 // are deleted under it. Returns the number of reads of the hook's kind.
@@ -77,9 +87,8 @@ class RetentionDuringRead {
 
 TEST(ReadBesideWriterTest, ReadOnlyOpenIsNotFooledByRetentionDuringIt) {
   MemEnv env;
-  auto writer = OpenOrDie("/s", Writer(&env));
+  auto writer = WriterWithHistory(&env);
   ASSERT_NE(writer, nullptr);
-  Advance(writer.get(), 200);
   RetentionDuringRead retention(&env, writer.get());
   retention.Arm();
   absl::StatusOr<OpenResult> reader = Store::Open("/s", Reader(&env));
@@ -91,9 +100,8 @@ TEST(ReadBesideWriterTest, ReadOnlyOpenIsNotFooledByRetentionDuringIt) {
 
 TEST(ReadBesideWriterTest, VerifyIsNotFooledByRetentionDuringIt) {
   MemEnv env;
-  auto writer = OpenOrDie("/s", Writer(&env));
+  auto writer = WriterWithHistory(&env);
   ASSERT_NE(writer, nullptr);
-  Advance(writer.get(), 200);
   RetentionDuringRead retention(&env, writer.get());
   retention.Arm();
   absl::StatusOr<Json> verified = internal::VerifyStore("/s", &env);
@@ -135,9 +143,8 @@ TEST(ReadBesideWriterTest, DamageWithoutAWriterIsReportedAtOnce) {
 // as it persists.
 TEST(ReadBesideWriterTest, DamageThatPersistsBesideAWriterIsReported) {
   MemEnv env;
-  auto writer = OpenOrDie("/s", Writer(&env));
+  auto writer = WriterWithHistory(&env);
   ASSERT_NE(writer, nullptr);
-  Advance(writer.get(), 200);
   EXPECT_EQ(SnapshotReadsOfADamagedOpen(&env), 2 * 5);
 }
 
@@ -145,9 +152,8 @@ TEST(ReadBesideWriterTest, DamageThatPersistsBesideAWriterIsReported) {
 // later, the files it would need may be gone.
 TEST(ReadBesideWriterTest, ReadOnlyLazyOpenOutlivesTheWritersRetention) {
   MemEnv env;
-  auto writer = OpenOrDie("/s", Writer(&env));
+  auto writer = WriterWithHistory(&env);
   ASSERT_NE(writer, nullptr);
-  Advance(writer.get(), 200);
   Options lazy = Reader(&env);
   lazy.load_state_lazily = true;
   absl::StatusOr<OpenResult> reader = Store::Open("/s", lazy);
