@@ -63,10 +63,11 @@ std::unique_ptr<Store> WriterWithHistory(MemEnv* env) {
 
 // Arms `env` so that the first time a reader reads a snapshot, `writer`
 // moves on by two compactions: the snapshot and segments the reader listed
-// are deleted under it. Returns the number of reads of the hook's kind.
+// are deleted under it. Counts the reads of snapshots. The hook goes with
+// the object: a writer that outlives it still calls the env.
 class RetentionDuringRead {
  public:
-  RetentionDuringRead(MemEnv* env, Store* writer) {
+  RetentionDuringRead(MemEnv* env, Store* writer) : env_(env) {
     env->set_fault_hook(
         [this, writer](const std::string& op, const std::string& path) {
           if (op == "read" && absl::StrContains(path, "snapshot-")) ++reads_;
@@ -77,10 +78,15 @@ class RetentionDuringRead {
           return absl::OkStatus();
         });
   }
+  ~RetentionDuringRead() { env_->set_fault_hook(nullptr); }
+  RetentionDuringRead(const RetentionDuringRead&) = delete;
+  RetentionDuringRead& operator=(const RetentionDuringRead&) = delete;
+
   void Arm() { armed_ = true; }
   int reads() const { return reads_; }
 
  private:
+  MemEnv* const env_;
   std::atomic<bool> armed_{false};
   std::atomic<int> reads_{0};
 };
