@@ -183,6 +183,20 @@ absl::Status CreateStore(Env* env, const std::string& dir,
   return internal::WriteIdentity(env, dir, identity);
 }
 
+// Whether a read-only recovery failed or found damage in a way a writer
+// at work beside it could cause (recovery/beside_writer.h).
+bool FoundSomethingAmiss(const absl::StatusOr<internal::RecoveredState>& r) {
+  if (!r.ok()) {
+    return absl::IsNotFound(r.status()) || absl::IsDataLoss(r.status());
+  }
+  const RecoveryReport& report = r->report;
+  return !report.damage.empty() || !report.covered_damage.empty() ||
+         !report.quarantined.empty() ||
+         std::any_of(report.snapshots_tried.begin(),
+                     report.snapshots_tried.end(),
+                     [](const SnapshotAttempt& a) { return !a.error.empty(); });
+}
+
 }  // namespace
 
 absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
@@ -244,29 +258,14 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
   // A read-only open takes no lock, so what it reads may be changing under
   // it: a failure or damage that could be a writer's work is read again
   // (recovery/beside_writer.h).
+  auto recover = [&] {
+    return internal::Recover(env, dir, identity->store_id, opts, created);
+  };
   STATELOG_ASSIGN_OR_RETURN(
       internal::RecoveredState recovered,
-      internal::ReadBesideWriter(
-          env, dir,
-          [&] {
-            return internal::Recover(env, dir, identity->store_id, opts,
-                                     created);
-          },
-          [&opts](const absl::StatusOr<internal::RecoveredState>& r) {
-            if (!opts.read_only) return false;
-            if (!r.ok()) {
-              return absl::IsNotFound(r.status()) ||
-                     absl::IsDataLoss(r.status());
-            }
-            const RecoveryReport& report = r->report;
-            return !report.damage.empty() || !report.covered_damage.empty() ||
-                   !report.quarantined.empty() ||
-                   std::any_of(report.snapshots_tried.begin(),
-                               report.snapshots_tried.end(),
-                               [](const SnapshotAttempt& a) {
-                                 return !a.error.empty();
-                               });
-          }));
+      opts.read_only
+          ? internal::ReadBesideWriter(env, dir, recover, FoundSomethingAmiss)
+          : recover());
 
   internal::StoreImplInit init;
   if (!opts.read_only) {
