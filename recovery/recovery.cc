@@ -2,6 +2,7 @@
 
 #include "recovery/recovery.h"
 
+#include <algorithm>
 #include <new>
 
 #include "absl/strings/match.h"
@@ -203,6 +204,11 @@ bool Eventful(const Json& report) {
 }
 
 }  // namespace
+
+bool AnyPassedOver(const std::vector<SnapshotAttempt>& attempts) {
+  return std::any_of(attempts.begin(), attempts.end(),
+                     [](const SnapshotAttempt& a) { return !a.error.empty(); });
+}
 
 // The report is rewritten unless both it and the one on disk tell of a
 // clean open: then the file stays as it is, and a clean open costs no

@@ -54,6 +54,9 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                                        const Options& options,
                                        bool created = false);
 
+// Whether any of `attempts` was passed over (has an error).
+bool AnyPassedOver(const std::vector<SnapshotAttempt>& attempts);
+
 // Writes `report` to recovery-report.json in `dir` (see Recover for when a
 // clean open leaves the file as it is).
 absl::Status WriteReport(Env* env, const std::string& dir,

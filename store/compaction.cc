@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "journal/journal_reader.h"
 #include "recovery/quarantine.h"
+#include "recovery/recovery.h"
 #include "store/snapshot_builder.h"
 #include "store/store_impl.h"
 #include "util/file_names.h"
@@ -146,7 +147,7 @@ absl::Status StoreImpl::Compact() {
       BuildState(env_, dir_, store_id_, bases, header.seq, header.chain, &tried,
                  &held, ChangedMembers::kText);
   held = TextState::Source();
-  if (!tried.empty()) {
+  if (AnyPassedOver(tried)) {
     absl::MutexLock lock(&mu_);
     ForgetSnapshotsLocked(tried);
   }

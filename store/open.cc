@@ -192,9 +192,7 @@ bool FoundSomethingAmiss(const absl::StatusOr<internal::RecoveredState>& r) {
   const RecoveryReport& report = r->report;
   return !report.damage.empty() || !report.covered_damage.empty() ||
          !report.quarantined.empty() ||
-         std::any_of(report.snapshots_tried.begin(),
-                     report.snapshots_tried.end(),
-                     [](const SnapshotAttempt& a) { return !a.error.empty(); });
+         internal::AnyPassedOver(report.snapshots_tried);
 }
 
 }  // namespace

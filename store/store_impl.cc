@@ -149,10 +149,7 @@ absl::Status StoreImpl::EnsureStateLocked() {
 
 absl::Status StoreImpl::ReportLateFallbackLocked(
     const std::vector<SnapshotAttempt>& tried) {
-  if (std::all_of(tried.begin(), tried.end(),
-                  [](const SnapshotAttempt& a) { return a.error.empty(); })) {
-    return absl::OkStatus();
-  }
+  if (!AnyPassedOver(tried)) return absl::OkStatus();
   // The open used the newest snapshot on the strength of its header; the
   // report now says what building the state found.
   std::vector<SnapshotAttempt>& attempts = report_.snapshots_tried;
