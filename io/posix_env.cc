@@ -53,17 +53,53 @@ int AboveStdio(int fd) {
   return moved;
 }
 
+// The directory holding a lock file, by path, and which directory that
+// was when the lock was taken (device and inode).
+struct LockedDir {
+  std::string path;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool known = false;  // false if it could not be stat'ed then
+};
+
+std::string DirOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos
+             ? "."
+             : path.substr(0, std::max<size_t>(slash, 1));
+}
+
 class PosixFileLock final : public FileLock {
  public:
-  PosixFileLock(int fd, int dir_fd) : fd_(fd), dir_fd_(dir_fd) {}
+  PosixFileLock(int fd, int dir_fd, LockedDir dir)
+      : fd_(fd), dir_fd_(dir_fd), dir_(std::move(dir)) {}
   ~PosixFileLock() override {  // closing releases the flocks
     ::close(fd_);
     if (dir_fd_ >= 0) ::close(dir_fd_);
   }
 
+  absl::Status CheckInPlace() const override {
+    if (!dir_.known) return absl::OkStatus();
+    struct stat st;
+    bool there = ::stat(dir_.path.c_str(), &st) == 0;
+    if (!there && errno != ENOENT && errno != ENOTDIR) {
+      return ErrnoStatus(errno, absl::StrCat("stat ", dir_.path));
+    }
+    // Absent, or another directory: moved or renamed away.
+    if (!there || st.st_dev != dir_.dev || st.st_ino != dir_.ino) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the store directory is no longer at ", dir_.path,
+          " (it was moved or renamed while the store was open); stopped "
+          "before making, renaming or removing a file there. Reopen the "
+          "store where it is now"));
+    }
+    return absl::OkStatus();
+  }
+
  private:
   int fd_;
   int dir_fd_;  // -1 if the directory could not be locked
+  LockedDir dir_;
 };
 
 // The holder a lock file names (its first line), or "".
@@ -84,14 +120,19 @@ std::string HolderIn(int fd) {
 // in, which takes a new LOCK, and two writers would hand out the same
 // sequence numbers. Returns the directory's descriptor (locked), -1 if
 // the file system does not lock directories (then LOCK alone serves), or
-// EWOULDBLOCK's status if another opener holds it.
-absl::StatusOr<int> LockParentDir(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos
-                              ? "."
-                              : path.substr(0, std::max<size_t>(slash, 1));
+// EWOULDBLOCK's status if another opener holds it. Records in `*locked`
+// which directory it is, for CheckInPlace.
+absl::StatusOr<int> LockParentDir(const std::string& path, LockedDir* locked) {
+  locked->path = DirOf(path);
+  const std::string& dir = locked->path;
   const int fd = AboveStdio(
       ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st;
+  if (fd >= 0 ? ::fstat(fd, &st) == 0 : ::stat(dir.c_str(), &st) == 0) {
+    locked->dev = st.st_dev;
+    locked->ino = st.st_ino;
+    locked->known = true;
+  }
   if (fd < 0) return -1;
   if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
   const int err = errno;
@@ -353,7 +394,8 @@ class PosixEnv final : public Env {
       }
       return ErrnoStatus(err, absl::StrCat("flock ", path));
     }
-    absl::StatusOr<int> dir_fd = LockParentDir(path);
+    LockedDir locked_dir;
+    absl::StatusOr<int> dir_fd = LockParentDir(path, &locked_dir);
     if (!dir_fd.ok()) {
       ::close(fd);
       return absl::FailedPreconditionError(absl::StrCat(
@@ -368,7 +410,8 @@ class PosixEnv final : public Env {
       if (*dir_fd >= 0) ::close(*dir_fd);
       return ErrnoStatus(err, absl::StrCat("write ", path));
     }
-    return std::unique_ptr<FileLock>(new PosixFileLock(fd, *dir_fd));
+    return std::unique_ptr<FileLock>(
+        new PosixFileLock(fd, *dir_fd, std::move(locked_dir)));
   }
 
   bool MayBeLocked(const std::string& path) override {

@@ -42,11 +42,16 @@ absl::StatusOr<std::unique_ptr<File>> CreateZeroed(Env* env,
   return file;
 }
 
+absl::Status CheckPlace(const JournalWriterOptions& options) {
+  return options.check_place ? options.check_place() : absl::OkStatus();
+}
+
 // A segment's worth of synced zeros under kSpareSegmentName, header
 // included (it is written when the spare is taken).
-absl::StatusOr<std::unique_ptr<File>> MakeSpare(Env* env,
-                                                const std::string& dir,
-                                                uint64_t capacity) {
+absl::StatusOr<std::unique_ptr<File>> MakeSpare(
+    Env* env, const std::string& dir, const JournalWriterOptions& options) {
+  STATELOG_RETURN_IF_ERROR(CheckPlace(options));
+  const uint64_t capacity = options.segment_bytes;
   STATELOG_ASSIGN_OR_RETURN(
       std::unique_ptr<File> file,
       CreateZeroed(env, JoinPath(dir, kSpareSegmentName), capacity));
@@ -100,6 +105,7 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::CreateSegment(
 
 absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
                                          uint64_t min_bytes) {
+  STATELOG_RETURN_IF_ERROR(CheckPlace(options_));
   if (file_ != nullptr) {
     STATELOG_RETURN_IF_ERROR(Sync());
     STATELOG_RETURN_IF_ERROR(file_->Close());
@@ -156,13 +162,13 @@ void JournalWriter::PrepareSpare() {
   if (options_.spare == JournalWriterOptions::Spare::kInline) {
     // A failure is not this write's: the next segment is then made when it
     // starts, and that reports it.
-    spare_ = MakeSpare(env_, dir_, options_.segment_bytes);
+    spare_ = MakeSpare(env_, dir_, options_);
     return;
   }
   // The thread owns spare_ until joined; the writer touches neither the
   // spare's file nor its name meanwhile.
-  spare_thread_ = std::thread(
-      [this] { spare_ = MakeSpare(env_, dir_, options_.segment_bytes); });
+  spare_thread_ =
+      std::thread([this] { spare_ = MakeSpare(env_, dir_, options_); });
 }
 
 JournalWriter::~JournalWriter() {
@@ -170,7 +176,11 @@ JournalWriter::~JournalWriter() {
   if (spare_.ok() && *spare_ == nullptr) return;  // none made
   // Made, or left half made by a failure: either way unpublished.
   if (spare_.ok()) (*spare_)->Close().IgnoreError();
-  env_->RemoveFile(JoinPath(dir_, kSpareSegmentName)).IgnoreError();
+  // Not in a directory that is no longer this store's: recovery removes
+  // the spare where the store is now.
+  if (CheckPlace(options_).ok()) {
+    env_->RemoveFile(JoinPath(dir_, kSpareSegmentName)).IgnoreError();
+  }
 }
 
 absl::Status JournalWriter::WriteRun(absl::string_view run) {

@@ -16,6 +16,7 @@
 #define STATELOG_JOURNAL_JOURNAL_WRITER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -46,6 +47,12 @@ struct JournalWriterOptions {
     kThread,  // on a thread of the writer's, beside the writes
   };
   Spare spare = Spare::kNone;
+  // Asked before each step that makes, renames or removes a file by path
+  // (a segment, the spare); an error stops the step and is returned. The
+  // store checks that its directory is still where it was opened
+  // (FileLock::CheckInPlace). Called from the spare's thread too. Null:
+  // nothing is checked.
+  std::function<absl::Status()> check_place;
 };
 
 class JournalWriter {

@@ -139,20 +139,28 @@ absl::Status StoreImpl::Compact() {
   }
 
   KillPoint("compaction.synced");
-  std::vector<SnapshotAttempt> tried;
-  // The state with the members the records change as their new text and
-  // the rest as the previous snapshot's: nothing reads it, so no member is
-  // kept as a tree.
-  absl::StatusOr<TextState> state =
-      BuildState(env_, dir_, store_id_, bases, header.seq, header.chain, &tried,
-                 &held, ChangedMembers::kText);
-  held = TextState::Source();
-  if (AnyPassedOver(tried)) {
-    absl::MutexLock lock(&mu_);
-    ForgetSnapshotsLocked(tried);
+  // Snapshots and segments are read by path: from a store directory that
+  // is no longer at it, they would be another directory's.
+  absl::Status status = CheckInPlace();
+  if (status.ok()) {
+    std::vector<SnapshotAttempt> tried;
+    // The state with the members the records change as their new text and
+    // the rest as the previous snapshot's: nothing reads it, so no member
+    // is kept as a tree.
+    absl::StatusOr<TextState> state =
+        BuildState(env_, dir_, store_id_, bases, header.seq, header.chain,
+                   &tried, &held, ChangedMembers::kText);
+    held = TextState::Source();
+    // A failure, or a snapshot that did not verify, may be the directory
+    // moving during the read; then the snapshots are not to be forgotten.
+    if (!state.ok() || AnyPassedOver(tried)) status = CheckInPlace();
+    if (status.ok() && AnyPassedOver(tried)) {
+      absl::MutexLock lock(&mu_);
+      ForgetSnapshotsLocked(tried);
+    }
+    if (status.ok()) status = state.status();
+    if (status.ok()) status = PublishSnapshot(header, std::move(*state));
   }
-  absl::Status status = state.status();
-  if (status.ok()) status = PublishSnapshot(header, std::move(*state));
   absl::MutexLock lock(&mu_);
   compacting_ = false;
   compaction_done_.SignalAll();
@@ -202,6 +210,7 @@ void StoreImpl::ForgetSnapshotsLocked(
 
 absl::Status StoreImpl::PublishSnapshot(const SnapshotHeader& header,
                                         TextState state) {
+  STATELOG_RETURN_IF_ERROR(CheckInPlace());
   bool outcome_unknown = false;
   // Paced only where writers wait for the disk.
   std::optional<PieceWritten> pacer;
@@ -248,6 +257,7 @@ absl::Status StoreImpl::PublishSnapshot(const SnapshotHeader& header,
 absl::Status StoreImpl::Retain(std::vector<SnapshotName> snapshots) {
   const size_t keep = static_cast<size_t>(std::max(2, options_.keep_snapshots));
   if (snapshots.size() <= 1) return absl::OkStatus();
+  STATELOG_RETURN_IF_ERROR(CheckInPlace());
   const size_t kept = std::min(keep, snapshots.size());
   const uint64_t oldest_kept = snapshots[kept - 1].seq;
   // Snapshots whose removal fails stay listed, after the kept ones, so the

@@ -274,6 +274,9 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
     wopts.spare = opts.compact_in_background
                       ? internal::JournalWriterOptions::Spare::kThread
                       : internal::JournalWriterOptions::Spare::kInline;
+    // The lock outlives the writer (StoreImplInit and StoreImpl declare it
+    // first).
+    wopts.check_place = [held = lock.get()] { return held->CheckInPlace(); };
     const internal::JournalReadResult& j = recovered.journal;
     if (!j.tail_file.empty() && j.journal_next_seq == recovered.last_seq + 1) {
       STATELOG_ASSIGN_OR_RETURN(

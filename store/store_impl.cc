@@ -172,6 +172,7 @@ absl::Status StoreImpl::ReportLateFallbackLocked(
     }
   }
   if (read_only_) return absl::OkStatus();
+  STATELOG_RETURN_IF_ERROR(CheckInPlaceLocked());
   return WriteReport(env_, dir_, report_);
 }
 
@@ -420,6 +421,23 @@ uint64_t StoreImpl::LastSeq() const {
 absl::Status StoreImpl::status() const {
   absl::ReaderMutexLock lock(&mu_);
   return poison_;
+}
+
+absl::Status StoreImpl::CheckInPlace() {
+  if (lock_ == nullptr) return absl::OkStatus();
+  absl::Status s = lock_->CheckInPlace();
+  if (!s.ok()) {
+    absl::MutexLock lock(&mu_);
+    PoisonLocked("checking the store directory", s);
+  }
+  return s;
+}
+
+absl::Status StoreImpl::CheckInPlaceLocked() {
+  if (lock_ == nullptr) return absl::OkStatus();
+  absl::Status s = lock_->CheckInPlace();
+  if (!s.ok()) PoisonLocked("checking the store directory", s);
+  return s;
 }
 
 void StoreImpl::PoisonLocked(absl::string_view what,

@@ -136,6 +136,12 @@ class StoreImpl {
   // store is reopened; the first cause wins. REQUIRES: mu_ held.
   void PoisonLocked(absl::string_view what, const absl::Status& cause)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // lock_->CheckInPlace() before a step that makes, renames or removes a
+  // file by path outside the journal writer: OK, or the error, which also
+  // poisons the store (no later write could be placed right). The first
+  // takes mu_ to poison; the second holds it already.
+  absl::Status CheckInPlace() ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status CheckInPlaceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SyncLoop();
   // Runs Compact whenever compaction_wanted_ is set, until stopping_.
   void CompactionLoop();

@@ -89,6 +89,16 @@ class FileContents {
 class FileLock {
  public:
   virtual ~FileLock() = default;
+  // OK while the directory holding the locked file is still the one found
+  // at the path the lock was taken by. Files are made, renamed and removed
+  // by path: once the directory has been moved or renamed (or the process
+  // has changed its working directory under a relative path), they would
+  // land in whatever is at the old path now, perhaps another store. Then
+  // FailedPrecondition naming the path; the store checks before each such
+  // step and stops writing. The default answers OK (not known).
+  [[nodiscard]] virtual absl::Status CheckInPlace() const {
+    return absl::OkStatus();
+  }
 };
 
 class Env {

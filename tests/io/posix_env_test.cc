@@ -71,6 +71,32 @@ TEST(PosixEnvTest, DeletingAHeldLockFileDoesNotLetASecondOpenerIn) {
   EXPECT_TRUE(env->LockFile(path, "three").ok());
 }
 
+// The lock knows which directory it was taken in: moved away, or
+// replaced by another at the same path, the store must stop making files
+// there by path.
+TEST(PosixEnvTest, ALockSaysWhenItsDirectoryIsNoLongerAtItsPath) {
+  ScratchDir tmp;
+  Env* env = Env::Default();
+  const std::string dir = tmp.Sub("d");
+  const std::string away = tmp.Sub("away");
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  absl::StatusOr<std::unique_ptr<FileLock>> lock =
+      env->LockFile(dir + "/LOCK", "one");
+  ASSERT_TRUE(lock.ok()) << lock.status();
+  EXPECT_TRUE((*lock)->CheckInPlace().ok());
+  ASSERT_EQ(::rename(dir.c_str(), away.c_str()), 0);
+  absl::Status gone = (*lock)->CheckInPlace();
+  EXPECT_EQ(gone.code(), absl::StatusCode::kFailedPrecondition) << gone;
+  EXPECT_NE(gone.message().find("no longer at " + dir), std::string::npos)
+      << gone;
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);  // another directory there now
+  EXPECT_EQ((*lock)->CheckInPlace().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(::rmdir(dir.c_str()), 0);
+  ASSERT_EQ(::rename(away.c_str(), dir.c_str()), 0);  // back again
+  EXPECT_TRUE((*lock)->CheckInPlace().ok());
+}
+
 // Readers that take no lock ask whether a writer holds LOCK now
 // (recovery/beside_writer.h); the answer comes from /proc/locks.
 TEST(PosixEnvTest, MayBeLockedWhileAndOnlyWhileTheLockIsHeld) {
