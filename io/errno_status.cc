@@ -37,6 +37,15 @@ bool IsSymlinkRefusal(const absl::Status& status) {
          absl::EndsWith(status.message(), kNoSymlinks);
 }
 
+absl::Status NewerFormatError(absl::string_view what) {
+  return absl::FailedPreconditionError(absl::StrCat(what, " ", kNewerFormat));
+}
+
+bool IsNewerFormat(const absl::Status& status) {
+  return absl::IsFailedPrecondition(status) &&
+         absl::EndsWith(status.message(), kNewerFormat);
+}
+
 bool CouldNotRead(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kPermissionDenied:

@@ -24,6 +24,17 @@ inline constexpr absl::string_view kNoSymlinks =
     "statelog never follows symlinks";
 bool IsSymlinkRefusal(const absl::Status& status);
 
+// A file whose format this build does not know, though it is no damage (a
+// version number it does not read, reserved bytes set, a record type it
+// does not know, each under a checksum that matches): FailedPrecondition
+// whose message is `what` followed by kNewerFormat, and whether `status`
+// is one. Recovery refuses such a file instead of passing it over as
+// damaged (and later quarantining it).
+inline constexpr absl::string_view kNewerFormat =
+    "(written by a newer statelog?)";
+absl::Status NewerFormatError(absl::string_view what);
+bool IsNewerFormat(const absl::Status& status);
+
 // Whether `status` says a file could not be read (permissions, an I/O
 // error, a symlink refused), as opposed to read and found damaged: no
 // finding about the store. Recovery and verify fail with it instead of

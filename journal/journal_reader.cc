@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "io/errno_status.h"
 #include "util/file_names.h"
 #include "util/status_macros.h"
 
@@ -232,9 +233,9 @@ absl::StatusOr<JournalReadResult> ReadJournal(
       const bool known =
           h.type == static_cast<uint8_t>(RecordType::kTransaction);
       if (!known && (h.type & kRecordTypeIgnorableBit) == 0) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            name, " offset ", offset, " seq ", h.seq, ": unknown record type ",
-            h.type, " (written by a newer statelog?)"));
+        return NewerFormatError(absl::StrCat(name, " offset ", offset, " seq ",
+                                             h.seq, ": unknown record type ",
+                                             h.type));
       }
       if (h.seq < start_seq) {
         ++result.records_skipped;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "io/errno_status.h"
 #include "util/checksum.h"
 #include "util/coding.h"
 
@@ -41,17 +42,15 @@ absl::StatusOr<SegmentHeader> DecodeSegmentHeader(absl::string_view data,
   uint32_t version = GetFixed32(p + 8);
   if (version != kJournalFormatVersion ||
       GetFixed32(p + 12) != kSegmentHeaderSize) {
-    return absl::FailedPreconditionError(
+    return NewerFormatError(
         absl::StrCat(file, ": journal format version ", version,
                      " is not supported (this build reads version ",
                      kJournalFormatVersion, ")"));
   }
   if (GetFixed64(p + 48) != 0) {
     // Covered by the checksum, so not damage: a writer that knows more.
-    return absl::FailedPreconditionError(absl::StrCat(
-        file,
-        ": segment header has reserved bytes 48..55 set (written by a "
-        "newer statelog?)"));
+    return NewerFormatError(
+        absl::StrCat(file, ": segment header has reserved bytes 48..55 set"));
   }
   SegmentHeader header;
   header.store_id.assign(p + 16, kStoreIdSize);

@@ -82,8 +82,12 @@ absl::Status LoadSnapshot(Env* env, const std::string& dir,
     absl::StatusOr<SnapshotHeader> snap =
         ReadForRecovery(env, dir, store_id, name, parse_state, &state);
     // A file that could not be read is not damage: passing it over would
-    // hide a permission or disk problem behind an older state.
-    if (CouldNotRead(snap.status())) return snap.status();
+    // hide a permission or disk problem behind an older state. Nor is one
+    // a newer statelog wrote, which this build must not build on (nor
+    // retention later quarantine as damaged).
+    if (CouldNotRead(snap.status()) || IsNewerFormat(snap.status())) {
+      return snap.status();
+    }
     if (!snap.ok()) {
       attempt.error = std::string(snap.status().message());
       out->report.snapshots_tried.push_back(std::move(attempt));

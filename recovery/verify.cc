@@ -45,7 +45,7 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
     return absl::NotFoundError(
         absl::StrCat("no statelog store in ", dir, " (no STORE file)"));
   }
-  if (absl::IsDataLoss(identity.status())) {
+  if (absl::IsDataLoss(identity.status()) || IsNewerFormat(identity.status())) {
     // Without the store's identity nothing else can be checked against it;
     // the report says so instead of failing without one.
     return Json{

@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "io/atomic_file.h"
+#include "io/errno_status.h"
 #include "journal/format.h"
 #include "util/checksum.h"
 #include "util/file_names.h"
@@ -76,8 +77,10 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
   uint64_t format = 0;
   if (!get_uint("format", &format)) return bad("format");
   if (format != kSnapshotFormatVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(file, ": snapshot format ", format, " is not supported"));
+    return NewerFormatError(absl::StrCat(file, ": snapshot format ", format,
+                                         " is not supported (this build reads "
+                                         "format ",
+                                         kSnapshotFormatVersion, ")"));
   }
   std::string id_hex, chain_hex, sum_hex;
   if (!get_string("store_id", &id_hex)) return bad("store_id");

@@ -29,6 +29,12 @@ absl::StatusOr<StoreIdentity> ReadIdentity(Env* env, const std::string& dir) {
   };
   if (!json.ok() || !json->is_object()) return bad();
   auto version = json->find("statelog");
+  // A whole number above 1 is a later format's, not damage.
+  if (version != json->end() && version->is_number_unsigned() && *version > 1) {
+    return NewerFormatError(
+        absl::StrCat(path, ": store format ", version->get<uint64_t>(),
+                     " is not supported (this build reads format 1)"));
+  }
   auto id = json->find("store_id");
   if (version == json->end() || *version != 1 || id == json->end() ||
       !id->is_string()) {

@@ -544,6 +544,47 @@ TEST_F(CliTest, ApplySaysWhenBuildingTheStatePassesOverASnapshot) {
   EXPECT_EQ(GetState(dir), after);
 }
 
+// A file a newer statelog wrote is no damage: every command but verify
+// refuses the store with exit 5, and none passes the file over (compaction
+// would then have quarantined it) or calls it corrupt.
+TEST_F(CliTest, FilesOfANewerFormatAreRefusedWithExit5NotPassedOver) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(5)).exit_code, 0);
+  ASSERT_EQ(Run({"compact", dir}).exit_code, 0);
+  const std::string newest = dir + "/snapshot-00000000000000000005.json";
+  std::string data = testing::ReadFileOrDie(newest);
+  const size_t at = data.find("\"format\":1");
+  ASSERT_NE(at, std::string::npos);
+  data.replace(at, 10, "\"format\":2");
+  testing::WriteFileOrDie(newest, data);
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"get", dir}, {"apply", dir}, {"compact", dir}}) {
+    CliResult r = Run(args, "{\"merge\":{\"m\":1}}\n");
+    EXPECT_EQ(r.exit_code, 5) << args[0] << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("snapshot format 2 is not supported"));
+    EXPECT_THAT(r.err, HasSubstr("newer statelog"));
+  }
+  EXPECT_EQ(testing::ReadFileOrDie(newest), data);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/quarantine"));
+  CliResult verify = Run({"verify", dir});
+  EXPECT_EQ(verify.exit_code, 3) << verify.err;
+  EXPECT_THAT(verify.out, HasSubstr("snapshot format 2 is not supported"));
+
+  const std::string identity = dir + "/STORE";
+  std::string store = testing::ReadFileOrDie(identity);
+  const size_t version = store.find("\"statelog\":1");
+  ASSERT_NE(version, std::string::npos);
+  store.replace(version, 12, "\"statelog\":2");
+  testing::WriteFileOrDie(identity, store);
+  CliResult get = Run({"get", dir});
+  EXPECT_EQ(get.exit_code, 5) << get.err;
+  EXPECT_THAT(get.err, HasSubstr("store format 2 is not supported"));
+  verify = Run({"verify", dir});
+  EXPECT_EQ(verify.exit_code, 3) << verify.err;
+  EXPECT_THAT(verify.out, HasSubstr("store format 2 is not supported"));
+}
+
 TEST_F(CliTest, VerifyOfAHealthyStoreExits0) {
   const std::string dir = InitStore();
   ASSERT_EQ(Run({"apply", dir}, ManyTransactions(10)).exit_code, 0);
