@@ -118,6 +118,28 @@ absl::Status LoadSnapshot(Env* env, const std::string& dir,
   return absl::OkStatus();
 }
 
+// Moves the segment `file` to quarantine/ for `reason`, and reports it;
+// a read-only open reports what a read-write one would move.
+absl::Status QuarantineSegment(Env* env, const std::string& dir,
+                               const Options& options, const std::string& file,
+                               const std::string& reason,
+                               RecoveryReport* report) {
+  if (options.read_only) {
+    // The size a read-write open would move (0 if it cannot be read).
+    uint64_t bytes = 0;
+    absl::StatusOr<std::unique_ptr<File>> opened =
+        env->OpenFile(JoinPath(dir, file), Env::OpenMode::kRead);
+    if (opened.ok()) bytes = (*opened)->Size().value_or(0);
+    report->quarantined.push_back(QuarantineEntry{
+        "", file, 0, bytes, reason + " (read-only open: left in place)"});
+    return absl::OkStatus();
+  }
+  STATELOG_ASSIGN_OR_RETURN(QuarantineEntry entry,
+                            QuarantineFile(env, dir, file, reason));
+  report->quarantined.push_back(std::move(entry));
+  return absl::OkStatus();
+}
+
 absl::Status HandleDamage(Env* env, const std::string& dir,
                           const Options& options, RecoveredState* out) {
   const JournalDamage& damage = *out->journal.damage;
@@ -166,19 +188,8 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
     }
   }
   for (const std::string& file : journal.files_after_damage) {
-    if (options.read_only) {
-      // The size a read-write open would move (0 if it cannot be read).
-      uint64_t bytes = 0;
-      absl::StatusOr<std::unique_ptr<File>> opened =
-          env->OpenFile(JoinPath(dir, file), Env::OpenMode::kRead);
-      if (opened.ok()) bytes = (*opened)->Size().value_or(0);
-      report.quarantined.push_back(QuarantineEntry{
-          "", file, 0, bytes, reason + " (read-only open: left in place)"});
-      continue;
-    }
-    STATELOG_ASSIGN_OR_RETURN(QuarantineEntry entry,
-                              QuarantineFile(env, dir, file, reason));
-    report.quarantined.push_back(std::move(entry));
+    STATELOG_RETURN_IF_ERROR(
+        QuarantineSegment(env, dir, options, file, reason, &report));
   }
   return absl::OkStatus();
 }
@@ -263,9 +274,14 @@ namespace {
 // compaction syncs before it publishes the snapshot: segments after the
 // journal's end are missing (deleted, or lost with the directory), and with
 // them any records after the snapshot. Nothing tells how many there were,
-// so only point-in-time recovery goes on, from the snapshot.
-absl::Status HandleShortJournal(const std::string& dir, const Options& options,
-                                uint64_t snapshot_seq, RecoveredState* out) {
+// so only point-in-time recovery goes on, from the snapshot. It moves the
+// segments left to quarantine/: every record in them is covered by the
+// snapshot, and left in place they would end before the new segment that
+// continues the journal from the snapshot, a hole `verify` reports as
+// mid-log corruption until retention retired them.
+absl::Status HandleShortJournal(Env* env, const std::string& dir,
+                                const Options& options, uint64_t snapshot_seq,
+                                RecoveredState* out) {
   const uint64_t journal_end = out->journal.journal_next_seq == 0
                                    ? 0
                                    : out->journal.journal_next_seq - 1;
@@ -281,6 +297,17 @@ absl::Status HandleShortJournal(const std::string& dir, const Options& options,
         ". Open with RecoveryMode::kPointInTime to go on from the snapshot"));
   }
   out->report.damage = what;
+  STATELOG_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments,
+                            ListSegments(env, dir));
+  const std::string reason = absl::StrCat(
+      "point-in-time recovery: ", what,
+      "; every record here is covered by the snapshot, and the journal goes "
+      "on from it in a new segment");
+  for (const SegmentFile& segment : segments) {
+    if (segment.first_seq > snapshot_seq) break;
+    STATELOG_RETURN_IF_ERROR(QuarantineSegment(env, dir, options, segment.name,
+                                               reason, &out->report));
+  }
   return absl::OkStatus();
 }
 
@@ -369,7 +396,7 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
   }
   if (!out.journal.damage && out.journal.journal_next_seq <= snapshot_seq) {
     STATELOG_RETURN_IF_ERROR(
-        HandleShortJournal(dir, options, snapshot_seq, &out));
+        HandleShortJournal(env, dir, options, snapshot_seq, &out));
   }
   if (out.journal.damage) {
     STATELOG_RETURN_IF_ERROR(HandleDamage(env, dir, options, &out));
