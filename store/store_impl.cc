@@ -153,6 +153,7 @@ absl::Status StoreImpl::ReportLateFallbackLocked(
   // The open used the newest snapshot on the strength of its header; the
   // report now says what building the state found.
   std::vector<SnapshotAttempt>& attempts = report_.snapshots_tried;
+  const uint64_t opened_from = report_.snapshot_seq;
   for (const SnapshotAttempt& attempt : tried) {
     auto it = std::find_if(
         attempts.begin(), attempts.end(),
@@ -166,6 +167,12 @@ absl::Status StoreImpl::ReportLateFallbackLocked(
       report_.snapshot_used = attempt.file;
       report_.snapshot_seq = attempt.seq;
       report_.records_replayed = report_.last_seq - attempt.seq;
+      // The records between the two snapshots were skipped at open, as
+      // covered by the one it meant to use; now they are replayed.
+      const uint64_t now_replayed =
+          opened_from > attempt.seq ? opened_from - attempt.seq : 0;
+      report_.records_skipped -=
+          std::min<uint64_t>(report_.records_skipped, now_replayed);
     } else if (report_.snapshot_used == attempt.file) {
       report_.snapshot_used.clear();
       report_.snapshot_seq = 0;
