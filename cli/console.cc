@@ -12,7 +12,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "io/errno_status.h"
 #include "util/json_util.h"
@@ -92,17 +96,42 @@ bool LineReader::Next(std::string* line) {
   return true;
 }
 
+namespace {
+
+// "passed over FILE: ERROR" for each snapshot in `attempts` with an error
+// for which `include` holds, joined by "; ", then where the state came
+// from; "" if there is none. The file is named once (most snapshot errors
+// start with it).
+std::string PassedOver(
+    const std::vector<SnapshotAttempt>& attempts, const std::string& used,
+    const std::function<bool(const SnapshotAttempt&)>& include) {
+  std::string line;
+  for (const SnapshotAttempt& attempt : attempts) {
+    if (attempt.error.empty() || !include(attempt)) continue;
+    absl::StrAppend(&line, line.empty() ? "" : "; ", "passed over ",
+                    absl::StartsWith(attempt.error, attempt.file)
+                        ? attempt.error
+                        : absl::StrCat(attempt.file, ": ", attempt.error));
+  }
+  if (!line.empty() && !used.empty()) {
+    absl::StrAppend(&line, "; the state was built from ", used,
+                    " and the journal after it");
+  }
+  return line;
+}
+
+}  // namespace
+
 void NoteRecovery(absl::string_view command, const RecoveryReport& report) {
   uint64_t quarantined = 0;
   for (const QuarantineEntry& entry : report.quarantined) {
     quarantined += entry.bytes;
   }
-  int passed_over = 0;
-  for (const SnapshotAttempt& attempt : report.snapshots_tried) {
-    if (!attempt.error.empty()) ++passed_over;
-  }
+  const std::string passed_over =
+      PassedOver(report.snapshots_tried, report.snapshot_used,
+                 [](const SnapshotAttempt&) { return true; });
   if (report.damage.empty() && report.covered_damage.empty() &&
-      quarantined == 0 && passed_over == 0) {
+      quarantined == 0 && passed_over.empty()) {
     return;
   }
   std::string line = absl::StrCat("statelog ", command, ": recovery: ",
@@ -123,33 +152,24 @@ void NoteRecovery(absl::string_view command, const RecoveryReport& report) {
     absl::StrAppend(&line, "; damage the snapshot covers, read past: ",
                     report.covered_damage);
   }
-  if (passed_over > 0) {
-    absl::StrAppend(&line, "; ", passed_over,
-                    " damaged snapshot(s) passed over");
-  }
+  if (!passed_over.empty()) absl::StrAppend(&line, "; ", passed_over);
   line += "\n";
   std::fputs(line.c_str(), stderr);
 }
 
 void NoteLateFallback(absl::string_view command, const RecoveryReport& at_open,
                       const RecoveryReport& now) {
-  auto passed_over_at_open = [&](const std::string& file) {
-    for (const SnapshotAttempt& attempt : at_open.snapshots_tried) {
-      if (attempt.file == file && !attempt.error.empty()) return true;
+  // Not when no snapshot served: the command's error names them all.
+  if (now.snapshot_used.empty()) return;
+  auto new_since_open = [&](const SnapshotAttempt& attempt) {
+    for (const SnapshotAttempt& known : at_open.snapshots_tried) {
+      if (known.file == attempt.file && !known.error.empty()) return false;
     }
-    return false;
+    return true;
   };
-  std::string line;
-  for (const SnapshotAttempt& attempt : now.snapshots_tried) {
-    if (attempt.error.empty() || passed_over_at_open(attempt.file)) continue;
-    absl::StrAppend(&line, line.empty() ? "" : "; ", "passed over ",
-                    attempt.error);
-  }
+  const std::string line =
+      PassedOver(now.snapshots_tried, now.snapshot_used, new_since_open);
   if (line.empty()) return;
-  if (!now.snapshot_used.empty()) {
-    absl::StrAppend(&line, "; the state was built from ", now.snapshot_used,
-                    " and the journal after it");
-  }
   std::fputs(
       absl::StrCat("statelog ", command, ": building the state: ", line, "\n")
           .c_str(),

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -95,11 +96,18 @@ int FailOpen(absl::string_view command, const absl::Status& status) {
   // command's flag takes the option's place.
   std::string message(status.message());
   const std::string hint = "; `statelog verify DIR` describes the damage";
-  const std::string library_hint = "Open with RecoveryMode::kPointInTime";
-  if (const size_t at = message.find(library_hint); at != std::string::npos) {
-    message.replace(at, library_hint.size(),
-                    "Run with `--recovery-mode point-in-time`");
+  const std::pair<std::string, std::string> flags[] = {
+      {"Open with RecoveryMode::kPointInTime",
+       "Run with `--recovery-mode point-in-time`"},
+      {"open with RecoveryMode::kTolerateTornTail (the default)",
+       "run without `--recovery-mode strict`"},
+  };
+  for (const auto& [library_hint, flag] : flags) {
+    if (const size_t at = message.find(library_hint); at != std::string::npos) {
+      message.replace(at, library_hint.size(), flag);
+    }
   }
+  if (absl::EndsWith(message, ".")) message.pop_back();  // the hint follows
   return Fail(command, absl::Status(status.code(), absl::StrCat(message, hint)),
               ExitCodeForOpenError(status));
 }

@@ -147,18 +147,24 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
   report.damage = damage.Describe();
   switch (options.recovery_mode) {
     case RecoveryMode::kStrict:
+      // What to do instead depends on the damage: a torn tail is what the
+      // default mode is for; damage with records after it, point-in-time.
       return absl::DataLossError(absl::StrCat(
           dir, ": journal damaged at ", report.damage,
-          " (strict recovery mode allows no damage). Nothing was changed. "
-          "Open with RecoveryMode::kPointInTime to keep the state before the "
-          "damage (the rest goes to quarantine)."));
+          " (strict recovery mode allows no damage). Nothing was changed. ",
+          damage.durable_after
+              ? "Open with RecoveryMode::kPointInTime to keep the state "
+                "before the damage (the rest goes to quarantine)"
+              : "It is a torn tail: open with RecoveryMode::kTolerateTornTail "
+                "(the default) to keep every record before it (its bytes go "
+                "to quarantine)"));
     case RecoveryMode::kTolerateTornTail:
       if (damage.durable_after) {
         return absl::DataLossError(absl::StrCat(
             dir, ": mid-log corruption at ", report.damage,
             "; this is not a torn tail, so recovery stops here. Nothing was "
             "changed. Open with RecoveryMode::kPointInTime to keep the state "
-            "before the damage (the rest goes to quarantine)."));
+            "before the damage (the rest goes to quarantine)"));
       }
       break;
     case RecoveryMode::kPointInTime:

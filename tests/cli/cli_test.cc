@@ -524,6 +524,15 @@ TEST_F(CliTest, ApplySaysWhenBuildingTheStatePassesOverASnapshot) {
   std::string data = testing::ReadFileOrDie(newest);
   data[data.size() - 4] ^= 0x01;  // inside the state, behind a good header
   testing::WriteFileOrDie(newest, data);
+  // An open that builds the state at once names the snapshot too.
+  CliResult get = Run({"get", dir});
+  EXPECT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_THAT(Lines(get.err),
+              ElementsAre(AllOf(
+                  StartsWith("statelog get: recovery: "),
+                  HasSubstr("passed over snapshot-00000000000000000005.json: "),
+                  HasSubstr("the state was built from "
+                            "snapshot-00000000000000000000.json"))));
 
   CliResult merge = Run({"apply", dir}, "{\"merge\":{\"m\":1}}\n");
   EXPECT_EQ(merge.exit_code, 0) << merge.err;
@@ -585,6 +594,29 @@ TEST_F(CliTest, FilesOfANewerFormatAreRefusedWithExit5NotPassedOver) {
   EXPECT_THAT(verify.out, HasSubstr("store format 2 is not supported"));
 }
 
+// With no snapshot left to build the state from, the command's error names
+// every one; the note on passed-over snapshots would only repeat it.
+TEST_F(CliTest, ApplyWithNoUsableSnapshotSaysSoInOneLine) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(5)).exit_code, 0);
+  ASSERT_EQ(Run({"compact", dir}).exit_code, 0);
+  for (const char* name : {"/snapshot-00000000000000000005.json",
+                           "/snapshot-00000000000000000000.json"}) {
+    std::string data = testing::ReadFileOrDie(dir + name);
+    data[data.size() - 4] ^= 0x01;  // inside the state
+    testing::WriteFileOrDie(dir + name, data);
+  }
+  CliResult patch =
+      Run({"apply", dir}, R"([{"op":"add","path":"/p","value":2}])"
+                          "\n");
+  EXPECT_EQ(patch.exit_code, 3) << patch.err;
+  EXPECT_THAT(
+      Lines(patch.err),
+      ElementsAre(AllOf(StartsWith("statelog apply: "),
+                        HasSubstr("snapshot-00000000000000000005.json"),
+                        HasSubstr("snapshot-00000000000000000000.json"))));
+}
+
 TEST_F(CliTest, VerifyOfAHealthyStoreExits0) {
   const std::string dir = InitStore();
   ASSERT_EQ(Run({"apply", dir}, ManyTransactions(10)).exit_code, 0);
@@ -625,6 +657,31 @@ TEST_F(CliTest, GetOfAStoreWithMidLogCorruptionExits3) {
                                 HasSubstr("mid-log corruption"),
                                 HasSubstr("--recovery-mode point-in-time"),
                                 Not(HasSubstr("RecoveryMode::")))));
+}
+
+// Strict mode refuses a torn tail too, and its line says what serves for
+// one: the default mode, not point-in-time recovery.
+TEST_F(CliTest, StrictModeOnATornTailPointsAtTheDefaultMode) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(10)).exit_code, 0);
+  const std::string segment = FirstSegment(dir);
+  std::string bytes = testing::ReadFileOrDie(segment);
+  const size_t last = bytes.find_last_not_of('\0');
+  ASSERT_NE(last, std::string::npos);
+  bytes[last - 20] ^= 0x01;  // inside the last record
+  testing::WriteFileOrDie(segment, bytes);
+
+  CliResult get = Run({"get", dir, "--recovery-mode", "strict"});
+  EXPECT_EQ(get.exit_code, 3) << get.err;
+  EXPECT_THAT(
+      Lines(get.err),
+      ElementsAre(
+          AllOf(StartsWith("statelog get: DATA_LOSS: "), HasSubstr("torn tail"),
+                HasSubstr("run without `--recovery-mode "
+                          "strict`"),
+                Not(HasSubstr("point-in-time")), Not(HasSubstr(".;")))));
+  CliResult plain = Run({"get", dir});
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
 }
 
 TEST_F(CliTest, VerifyOfADamagedStoreFileReportsItAndExits3) {
