@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/console.h"
 #include "cli/exit_codes.h"
@@ -45,7 +46,13 @@ int RunInit(const InitFlags& flags) {
     absl::Status valid =
         internal::EncodeRecordPayload(initial, Options().max_record_bytes)
             .status();
-    if (!valid.ok()) return Fail("init", valid, ExitCode::kUsage);
+    if (!valid.ok()) {
+      return Fail(
+          "init",
+          absl::Status(valid.code(), absl::StrCat(InputName(flags.from), ": ",
+                                                  valid.message())),
+          ExitCode::kUsage);
+    }
   }
 
   Options options;

@@ -39,7 +39,13 @@ absl::Status CheckStateText(absl::string_view text, absl::string_view what) {
 }
 
 absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
-  STATELOG_RETURN_IF_ERROR(env->CheckDir(dir));
+  const absl::Status dir_status = env->CheckDir(dir);
+  if (absl::IsNotFound(dir_status)) {
+    // As Store::Open says it.
+    return absl::NotFoundError(absl::StrCat("no statelog store at ", dir,
+                                            ": directory does not exist"));
+  }
+  STATELOG_RETURN_IF_ERROR(dir_status);
   absl::StatusOr<StoreIdentity> identity = ReadIdentity(env, dir);
   if (absl::IsNotFound(identity.status())) {
     return absl::NotFoundError(

@@ -44,11 +44,12 @@ enum class RecoveryMode {
   // Any damage, even a torn tail left by a crash, fails `Open` with DataLoss.
   kStrict,
   // A torn tail (damage after which no durable record follows) is copied to
-  // quarantine/ and truncated; damage followed by durable records fails
-  // `Open` with DataLoss. The default.
+  // quarantine/ and zeroed in place; damage followed by durable records
+  // fails `Open` with DataLoss. The default.
   kTolerateTornTail,
   // Stops at the first damage, wherever it is: everything after it is copied
-  // to quarantine/ and truncated, and the report says what was lost.
+  // to quarantine/ and cut off (zeroed, later segments moved), and the
+  // report says what was lost.
   kPointInTime,
 };
 

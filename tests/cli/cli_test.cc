@@ -429,6 +429,7 @@ TEST_F(CliTest, InitFromAValueOverTheRecordLimitExits1AndCreatesNoStore) {
   CliResult init = Run({"init", dir, "--from", from});
   EXPECT_EQ(init.exit_code, 1);
   EXPECT_THAT(init.err, HasSubstr("maximum record size"));
+  EXPECT_THAT(init.err, HasSubstr(from + ": "));  // which input it was
   EXPECT_FALSE(std::filesystem::exists(dir));
   // Nothing to refuse a second init with.
   EXPECT_EQ(Run({"init", dir}).exit_code, 0);
@@ -728,7 +729,12 @@ TEST_F(CliTest, PointInTimeRecoveryKeepsTheStateBeforeTheDamage) {
 }
 
 TEST_F(CliTest, VerifyOfAMissingStoreExits2) {
-  EXPECT_EQ(Run({"verify", scratch_.Sub("nowhere")}).exit_code, 2);
+  CliResult verify = Run({"verify", scratch_.Sub("nowhere")});
+  EXPECT_EQ(verify.exit_code, 2);
+  // Worded as the other commands word it.
+  EXPECT_THAT(verify.err,
+              HasSubstr("no statelog store at " + scratch_.Sub("nowhere") +
+                        ": directory does not exist"));
 }
 
 TEST_F(CliTest, SecondWriterWhileTheStoreIsLockedExits4) {
