@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "io/errno_status.h"
+#include "util/checksum.h"
 #include "util/file_names.h"
 #include "util/status_macros.h"
 
@@ -158,9 +159,11 @@ absl::StatusOr<JournalReadResult> ReadJournal(
                                    ", name says ", segments[i].first_seq);
     } else if (i > first &&
                (header->first_seq != expected || header->chain_in != chain)) {
-      damage.reason =
-          absl::StrCat("segment does not continue the previous one (first seq ",
-                       header->first_seq, ", chain ", header->chain_in, ")");
+      damage.reason = absl::StrCat(
+          "segment does not continue the previous one (it starts at seq ",
+          header->first_seq, " after chain ", ChecksumHex(header->chain_in),
+          "; the records before it end at seq ", expected - 1, ", chain ",
+          ChecksumHex(chain), ")");
     } else if (i == first && header->first_seq == start_seq + 1 &&
                header->chain_in != start_chain) {
       return absl::DataLossError(absl::StrCat(

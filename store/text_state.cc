@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "txn/apply.h"
+#include "txn/op_label.h"
 #include "txn/pointer_tokens.h"
 #include "txn/slot.h"
 #include "util/json_util.h"
@@ -283,7 +284,7 @@ absl::StatusOr<const Json*> TextState::Find(
   if (member == nullptr) {
     // What ChildSlot finds for a missing member of the root object.
     return absl::NotFoundError(
-        absl::StrCat(JoinPointer(tokens, 1), " does not exist"));
+        absl::StrCat(ShownPointer(JoinPointer(tokens, 1)), " does not exist"));
   }
   return FindValueBelow(const_cast<Json*>(member), tokens, 1, tokens.size());
 }

@@ -38,8 +38,8 @@ using Tokens = std::vector<std::string>;
 enum class ArrayPut { kInsert, kOverwrite };
 
 absl::Status NotFound(const Tokens& tokens) {
-  return absl::NotFoundError(
-      absl::StrCat(JoinPointer(tokens, tokens.size()), " does not exist"));
+  return absl::NotFoundError(absl::StrCat(
+      ShownPointer(JoinPointer(tokens, tokens.size())), " does not exist"));
 }
 
 // Puts `*value` at `slot` (found for `tokens`): replaces what is there, or

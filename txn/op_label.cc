@@ -8,7 +8,7 @@
 namespace statelog::internal {
 
 std::string ShownPointer(const std::string& pointer) {
-  return pointer.empty() ? "\"\"" : Printable(pointer);
+  return pointer.empty() ? "\"\"" : PrintableExcerpt(pointer);
 }
 
 std::string OpLabel(size_t index, const Operation& op) {

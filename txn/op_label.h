@@ -15,7 +15,8 @@
 namespace statelog::internal {
 
 // `pointer` as messages show it: "" for the root, which would otherwise
-// leave a gap in the sentence.
+// leave a gap in the sentence, and only its start if it is long
+// (PrintableExcerpt).
 std::string ShownPointer(const std::string& pointer);
 
 // "op <index> (<kind> <path>)". The root pointer shows as "" and a merge,

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "txn/op_label.h"
 #include "txn/pointer_tokens.h"
 #include "util/json_type_name.h"
 
@@ -78,8 +79,8 @@ absl::StatusOr<Json*> FindValueBelow(Json* node,
     absl::StatusOr<Slot> slot = ChildSlot(node, tokens, i);
     if (!slot.ok()) return slot.status();
     if (slot->value == nullptr) {
-      return absl::NotFoundError(
-          absl::StrCat(JoinPointer(tokens, i), " does not exist"));
+      return absl::NotFoundError(absl::StrCat(
+          ShownPointer(JoinPointer(tokens, i)), " does not exist"));
     }
     node = slot->value;
   }

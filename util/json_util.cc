@@ -172,16 +172,22 @@ absl::StatusOr<std::string> UnquoteJsonString(absl::string_view literal,
 absl::StatusOr<Json::json_pointer> ParsePointer(const std::string& pointer) {
   // Its tokens become object keys, which must be valid UTF-8 to be dumped.
   if (!IsValidUtf8(pointer)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid JSON pointer \"", Printable(pointer), "\": not valid UTF-8"));
+    return absl::InvalidArgumentError(absl::StrCat("invalid JSON pointer \"",
+                                                   PrintableExcerpt(pointer),
+                                                   "\": not valid UTF-8"));
   }
   try {
     return Json::json_pointer(pointer);
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError("out of memory parsing a JSON pointer");
   } catch (const std::exception& e) {
+    // nlohmann's message ends by quoting the pointer again, whole.
+    std::string why = Describe(e.what());
+    if (const size_t was = why.find(" - was: '"); was != std::string::npos) {
+      why.resize(was);
+    }
     return absl::InvalidArgumentError(absl::StrCat(
-        "invalid JSON pointer \"", pointer, "\": ", Describe(e.what())));
+        "invalid JSON pointer \"", PrintableExcerpt(pointer), "\": ", why));
   }
 }
 

@@ -68,7 +68,7 @@ std::string Location(const Frames& frames, size_t count) {
       }
     }
   }
-  return Printable(pointer);
+  return PrintableExcerpt(pointer);
 }
 
 // The recursion of AppendValidatedJson; `depth` guards it against a value

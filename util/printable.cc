@@ -2,6 +2,7 @@
 
 #include "util/printable.h"
 
+#include "absl/strings/str_cat.h"
 #include "util/json_util.h"
 
 namespace statelog::internal {
@@ -30,6 +31,12 @@ std::string Printable(absl::string_view bytes) {
     }
   }
   return out;
+}
+
+std::string PrintableExcerpt(absl::string_view bytes) {
+  if (bytes.size() <= kExcerptBytes) return Printable(bytes);
+  return absl::StrCat(Printable(bytes.substr(0, kExcerptBytes)), "... (",
+                      bytes.size(), " bytes)");
 }
 
 }  // namespace statelog::internal

@@ -6,6 +6,7 @@
 #ifndef STATELOG_UTIL_PRINTABLE_H_
 #define STATELOG_UTIL_PRINTABLE_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -16,6 +17,13 @@ namespace statelog::internal {
 // sequence written as \xNN ("caf\xff"). Error messages end up inside JSON
 // reports, which must stay valid UTF-8 whatever input caused the error.
 std::string Printable(absl::string_view bytes);
+
+// Printable(bytes), cut after its first kExcerptBytes bytes if longer and
+// then followed by "... (N bytes)". A pointer or key quoted in an error
+// message can be as long as a record (a user's 200 KB pointer gave a
+// 600 KB line); the start names it well enough.
+inline constexpr size_t kExcerptBytes = 200;
+std::string PrintableExcerpt(absl::string_view bytes);
 
 }  // namespace statelog::internal
 

@@ -103,6 +103,21 @@ TEST(ApplyRemoveTest, AMissingMemberIsNotFound) {
               StatusIs(kNotFound, "op 0 (remove /b): /b does not exist"));
 }
 
+// A pointer can be as long as a record; messages quote its start only.
+TEST(ApplyRemoveTest, ALongPointerIsQuotedByItsStart) {
+  Json state = R"({"a": 1})"_json;
+  const std::string key(200000, 'k');
+  const absl::Status missing = Apply(&state, Transaction().Remove("/" + key));
+  EXPECT_EQ(missing.code(), kNotFound);
+  EXPECT_LT(missing.message().size(), 1000u) << missing.message().size();
+  EXPECT_THAT(std::string(missing.message()),
+              HasSubstr("kkkk... (200001 bytes) does not exist"));
+  const absl::Status invalid = Apply(&state, Transaction().Remove(key));
+  EXPECT_EQ(invalid.code(), kInvalid);
+  EXPECT_LT(invalid.message().size(), 1000u) << invalid.message().size();
+  EXPECT_THAT(std::string(invalid.message()), HasSubstr("(200000 bytes)"));
+}
+
 TEST(ApplyRemoveTest, PastTheArrayEndIsNotFound) {
   Json state = R"([1, 2])"_json;
   EXPECT_THAT(Apply(&state, Transaction().Remove("/2")),
