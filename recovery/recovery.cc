@@ -253,6 +253,26 @@ absl::Status WriteReport(Env* env, const std::string& dir,
   return WriteFileAtomically(env, dir, kReportFileName, {text, "\n"});
 }
 
+namespace {
+
+// Frees the values of `txn`, a transaction of the caller's own about to be
+// dropped, without allocating (ReleaseWithoutAllocating): when memory has
+// run out, nlohmann's destructor of a large value would end the process.
+void ReleaseValues(Transaction* txn) {
+  for (const Operation& op : txn->ops()) {
+    ReleaseWithoutAllocating(&const_cast<Json&>(op.value));
+  }
+}
+
+// ReplayFailure of what applying the decoded `txn` returned; a failure
+// drops its values first.
+absl::Status Applied(const absl::Status& applied, Transaction* txn) {
+  if (!applied.ok()) ReleaseValues(txn);
+  return ReplayFailure(applied);
+}
+
+}  // namespace
+
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload) {
   // Records this build writes decode in one pass; anything else (and every
   // error message) comes from the general path.
@@ -260,6 +280,9 @@ absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload) {
   try {
     if (DecodeJournalFormFast(payload, &txn)) return txn;
   } catch (const std::bad_alloc&) {
+    // The operations decoded so far are dropped without allocating (the
+    // one being decoded was already).
+    ReleaseValues(&txn);
     return absl::ResourceExhaustedError(absl::StrCat(
         "record payload: out of memory decoding ", payload.size(), " bytes"));
   }
@@ -321,18 +344,28 @@ absl::Status HandleShortJournal(Env* env, const std::string& dir,
 
 absl::Status ReplayFailure(const absl::Status& applied) {
   if (applied.ok()) return applied;
+  // Memory running out says nothing about the store: not damage.
+  if (absl::IsResourceExhausted(applied)) return applied;
   // A record is only written after it applied; failing now means the
   // journal and the snapshot disagree.
   return absl::DataLossError(absl::StrCat(
       "record does not apply to the recovered state: ", applied.message()));
 }
 
+absl::Status CheckRecordPayload(absl::string_view payload) {
+  absl::StatusOr<Transaction> txn = DecodeRecordPayload(payload);
+  if (!txn.ok()) return txn.status();
+  ReleaseValues(&*txn);
+  return absl::OkStatus();
+}
+
 absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
   // DecodeRecordPayload validated it (FromJson does), and the transaction
   // is dropped afterwards, so its values move into the state.
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
-  return ReplayFailure(ApplyTransaction(
-      txn, state, Validation::kAlreadyValidated, Values::kMove));
+  return Applied(ApplyTransaction(txn, state, Validation::kAlreadyValidated,
+                                  Values::kMove),
+                 &txn);
 }
 
 absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state) {
@@ -349,8 +382,8 @@ absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state) {
         "record payload: out of memory applying ", payload.size(), " bytes"));
   }
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
-  return ReplayFailure(
-      state->Apply(txn, Validation::kAlreadyValidated, Values::kMove));
+  return Applied(
+      state->Apply(txn, Validation::kAlreadyValidated, Values::kMove), &txn);
 }
 
 absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
@@ -379,7 +412,7 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                   [&](const RecordHeader&, absl::string_view payload) {
                     ++replayed;
                     if (!out.state_loaded) {
-                      return DecodeRecordPayload(payload).status();
+                      return CheckRecordPayload(payload);
                     }
                     return ApplyRecordPayload(payload, &out.state);
                   }));

@@ -65,6 +65,12 @@ absl::Status WriteReport(Env* env, const std::string& dir,
 // Parses a transaction record's payload: InvalidArgument unless it is a
 // transaction of at least one operation, as Transaction::FromJson checks.
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload);
+// Whether `payload` decodes (DecodeRecordPayload's status), for readers that
+// check records without applying them (verify, a lazy open). The decoded
+// values are dropped without allocating (ReleaseWithoutAllocating): a
+// record that fills what memory is left would otherwise end the process
+// when dropped.
+absl::Status CheckRecordPayload(absl::string_view payload);
 
 // What replaying a record returns when the record does not apply: DataLoss
 // carrying `applied`'s message (OK stays OK).

@@ -130,7 +130,7 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
                           absl::string_view payload) -> absl::Status {
                         ++records;
                         last_seq = h.seq;
-                        return DecodeRecordPayload(payload).status();
+                        return CheckRecordPayload(payload);
                       });
       if (CouldNotRead(journal.status())) return journal.status();
       journal_read_whole = journal.ok() && !journal->damage;

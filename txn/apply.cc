@@ -229,7 +229,7 @@ absl::Status ApplyOperation(const Operation& op, Values values, Json* state,
     return op.value;
   };
   if (op.kind == OpKind::kMerge) {
-    ApplyMergePatch(op.value, state, undo);
+    ApplyMergePatch(op.value, values == Values::kMove, state, undo);
     return absl::OkStatus();
   }
   STATELOG_ASSIGN_OR_RETURN(Tokens path, SplitPointer(op.path));

@@ -21,11 +21,35 @@ Json WithoutNullMembers(const Json& patch) {
   return Json(std::move(result));
 }
 
+// Erases the null object members of `*patch`, at any depth, in place.
+void EraseNullMembers(Json* patch) {
+  auto* members = patch->get_ptr<Json::object_t*>();
+  if (members == nullptr) return;
+  for (auto it = members->begin(); it != members->end();) {
+    if (it->second.is_null()) {
+      it = members->erase(it);
+    } else {
+      EraseNullMembers(&it->second);
+      ++it;
+    }
+  }
+}
+
+// WithoutNullMembers(*patch), made of `*patch` itself with `take` (moved
+// out, nothing allocated), else a copy.
+Json MergedValue(const Json& patch, bool take) {
+  if (!take) return WithoutNullMembers(patch);
+  Json& own = const_cast<Json&>(patch);
+  EraseNullMembers(&own);
+  return std::move(own);
+}
+
 // Every change is made as: build what may allocate, reserve the undo entry,
 // change the document (all or nothing), record. An exception thus never
 // leaves a change unrecorded.
-void MergeMembers(const Json::object_t& patch, Json::object_t* target,
-                  std::vector<std::string>* path, UndoLog* undo) {
+void MergeMembers(const Json::object_t& patch, bool take,
+                  Json::object_t* target, std::vector<std::string>* path,
+                  UndoLog* undo) {
   for (const auto& [key, patch_value] : patch) {
     auto it = target->find(key);
     if (patch_value.is_null()) {
@@ -41,12 +65,12 @@ void MergeMembers(const Json::object_t& patch, Json::object_t* target,
     if (it != target->end() && patch_value.is_object() &&
         it->second.is_object()) {
       path->push_back(key);
-      MergeMembers(*patch_value.get_ptr<const Json::object_t*>(),
+      MergeMembers(*patch_value.get_ptr<const Json::object_t*>(), take,
                    it->second.get_ptr<Json::object_t*>(), path, undo);
       path->pop_back();
       continue;
     }
-    Json value = WithoutNullMembers(patch_value);
+    Json value = MergedValue(patch_value, take);
     std::vector<std::string> where = *path;
     where.push_back(key);
     undo->Reserve();
@@ -62,17 +86,17 @@ void MergeMembers(const Json::object_t& patch, Json::object_t* target,
 
 }  // namespace
 
-void ApplyMergePatch(const Json& patch, Json* state, UndoLog* undo) {
+void ApplyMergePatch(const Json& patch, bool take, Json* state, UndoLog* undo) {
   const auto* members = patch.get_ptr<const Json::object_t*>();
   auto* target = state->get_ptr<Json::object_t*>();
   if (members != nullptr && target != nullptr) {
     std::vector<std::string> path;
-    MergeMembers(*members, target, &path, undo);
+    MergeMembers(*members, take, target, &path, undo);
     return;
   }
   // A non-object patch replaces the state; an object patch onto a
   // non-object state merges into an empty object, i.e. drops its nulls.
-  Json value = WithoutNullMembers(patch);
+  Json value = MergedValue(patch, take);
   undo->Reserve();
   std::swap(*state, value);
   undo->RecordReplace({}, std::move(value));

@@ -15,9 +15,14 @@ namespace statelog::internal {
 // merges recursively, anything else replaces; a patch that is not an object
 // replaces the whole state. Cannot fail; on an exception (allocation only)
 // every change made so far is in `*undo`.
+// With `take`, the values that go into the state are moved out of `patch`,
+// which must be the caller's to give up (its values are then unspecified):
+// nothing is copied, so nothing is allocated for them (a large merge patch
+// replayed in recovery, near a memory limit, failed in the copy and, as the
+// copy was dropped, ended the process).
 // REQUIRES: `patch` passed ValidateValue, so recursion is bounded by
 // kMaxNestingDepth.
-void ApplyMergePatch(const Json& patch, Json* state, UndoLog* undo);
+void ApplyMergePatch(const Json& patch, bool take, Json* state, UndoLog* undo);
 
 }  // namespace statelog::internal
 

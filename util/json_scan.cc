@@ -16,9 +16,11 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <string>
 #include <system_error>
 
+#include "util/json_util.h"
 #include "util/string_words.h"
 
 namespace statelog::internal {
@@ -289,8 +291,8 @@ const char* ScanLiteral(const char* p, const char* end, const char* word,
 // `text` and, if `root` is not null, builds its value there. If `stop` is
 // null the value must be all of `text` (whitespace aside); if not, the
 // text may go on after it, and *stop is set to the byte after the value.
-bool ReadJson(absl::string_view text, int max_depth, MemberSpans* members,
-              Json* root, const char** stop) {
+bool ReadJsonUnguarded(absl::string_view text, int max_depth,
+                       MemberSpans* members, Json* root, const char** stop) {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
   const size_t limit = max_depth < 0 ? 0 : static_cast<size_t>(max_depth);
@@ -426,6 +428,19 @@ bool ReadJson(absl::string_view text, int max_depth, MemberSpans* members,
       members->back().value_end = static_cast<size_t>(p - begin);
     }
     next = Next::kAfterValue;
+  }
+}
+
+// ReadJsonUnguarded, dropping a half-built value without allocating when
+// memory runs out (ReleaseWithoutAllocating says why), before the
+// exception goes on.
+bool ReadJson(absl::string_view text, int max_depth, MemberSpans* members,
+              Json* root, const char** stop) {
+  try {
+    return ReadJsonUnguarded(text, max_depth, members, root, stop);
+  } catch (const std::bad_alloc&) {
+    if (root != nullptr) ReleaseWithoutAllocating(root);
+    throw;
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <iterator>
 #include <new>
 #include <string>
 #include <utility>
@@ -122,6 +123,7 @@ absl::StatusOr<Json> ParseJson(absl::string_view text, absl::string_view what) {
     return absl::ResourceExhaustedError(
         absl::StrCat(what, ": out of memory parsing ", text.size(), " bytes"));
   }
+  ReleaseWithoutAllocating(&result);  // what the fast path built first
   // Invalid, or valid in a way only nlohmann decides: its verdict and
   // message.
   return ParseJsonWithNlohmann(text, what);
@@ -131,8 +133,75 @@ absl::StatusOr<Json> ParseJsonWithNlohmann(absl::string_view text,
                                            absl::string_view what) {
   Json result;
   JsonDomBuilder builder(&result, kMaxNestingDepth);
-  STATELOG_RETURN_IF_ERROR(RunSax(text, what, "parsing", &builder));
+  absl::Status parsed = RunSax(text, what, "parsing", &builder);
+  if (!parsed.ok()) {
+    ReleaseWithoutAllocating(&result);  // half built, perhaps out of memory
+    return parsed;
+  }
   return result;
+}
+
+void ReleaseWithoutAllocating(Json* value) noexcept {
+  // A container being emptied, and how far its children have been looked
+  // at (from the back): each child that is a container with something in
+  // it is emptied first, then the container is cleared at once, all its
+  // children now scalars or empty.
+  struct Level {
+    Json* container = nullptr;
+    size_t array_left = 0;               // elements not looked at yet
+    Json::object_t::iterator object_at;  // members before it: not yet
+  };
+  auto enter = [](Json* container) {
+    Level level;
+    level.container = container;
+    if (auto* array = container->get_ptr<Json::array_t*>()) {
+      level.array_left = array->size();
+    } else if (auto* object = container->get_ptr<Json::object_t*>()) {
+      level.object_at = object->end();
+    }
+    return level;
+  };
+  // Deeper than statelog's values nest; past it, the walk starts again
+  // from the top once the deepest container is empty.
+  constexpr size_t kPath = kMaxNestingDepth + 32;
+  Level path[kPath];
+  size_t depth = 0;
+  bool lost_path = false;
+  Level at = enter(value);
+  for (;;) {
+    Json* down = nullptr;
+    if (auto* array = at.container->get_ptr<Json::array_t*>()) {
+      while (down == nullptr && at.array_left > 0) {
+        Json& child = (*array)[--at.array_left];
+        if (child.is_structured() && !child.empty()) down = &child;
+      }
+      if (down == nullptr) array->clear();
+    } else if (auto* object = at.container->get_ptr<Json::object_t*>()) {
+      while (down == nullptr && at.object_at != object->begin()) {
+        Json& child = (--at.object_at)->second;
+        if (child.is_structured() && !child.empty()) down = &child;
+      }
+      if (down == nullptr) object->clear();
+    }
+    if (down != nullptr) {
+      if (depth < kPath) {
+        path[depth++] = at;
+      } else {
+        lost_path = true;
+      }
+      at = enter(down);
+      continue;
+    }
+    if (depth == 0 && !lost_path) break;  // `value` is empty
+    if (lost_path) {
+      depth = 0;
+      lost_path = false;
+      at = enter(value);
+    } else {
+      at = path[--depth];
+    }
+  }
+  *value = nullptr;
 }
 
 absl::Status CheckJson(absl::string_view text, absl::string_view what,

@@ -52,6 +52,14 @@ namespace statelog::internal {
 [[nodiscard]] absl::Status ValidateValue(const Json& value, int base_depth,
                                          absl::string_view what);
 
+// Makes `*value` null, freeing what it held without allocating. nlohmann's
+// destructor of a container first allocates room for all its children (to
+// free a deep tree without recursion); when memory has run out, the one
+// time a half-built value is dropped, that allocation throws inside a
+// destructor and ends the process. This frees the tree from its leaves
+// up, so every value destroyed is a scalar or an empty container.
+void ReleaseWithoutAllocating(Json* value) noexcept;
+
 // Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
 bool IsValidUtf8(absl::string_view s);
 

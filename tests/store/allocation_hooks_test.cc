@@ -44,6 +44,17 @@ TEST(AllocationHooksTest, TheNothrowFormsReturnNullInstead) {
   EXPECT_EQ(::operator new[](8, std::nothrow), nullptr);
 }
 
+TEST(AllocationHooksTest, AllocationsOverALimitThrowUntilCancelled) {
+  FailAllocationsOver(100);
+  void* small = Take(100);
+  EXPECT_THROW(Take(101), std::bad_alloc);
+  EXPECT_THROW(Take(101), std::bad_alloc);  // every time
+  FailAllocationsOver(0);
+  void* large = Take(101);
+  ::operator delete(small);
+  ::operator delete(large);
+}
+
 TEST(AllocationHooksTest, OnlyWatchedThreadsCountTheirLargestAllocation) {
   ResetLargestAllocation();
   std::thread other([] { ::operator delete(Take(1 << 20)); });

@@ -15,6 +15,7 @@ namespace {
 thread_local int t_fail_in = 0;
 thread_local bool t_failed = false;
 thread_local bool t_watch = false;
+thread_local size_t t_fail_over = 0;  // 0: no size fails
 std::atomic<size_t> g_largest{0};
 
 void* Allocate(size_t n) {
@@ -22,6 +23,7 @@ void* Allocate(size_t n) {
     t_failed = true;
     throw std::bad_alloc();
   }
+  if (t_fail_over > 0 && n > t_fail_over) throw std::bad_alloc();
   if (t_watch) {
     size_t seen = g_largest.load(std::memory_order_relaxed);
     while (n > seen && !g_largest.compare_exchange_weak(
@@ -49,6 +51,7 @@ void FailAllocationIn(int n) {
   t_failed = false;
 }
 bool AllocationFailed() { return t_failed; }
+void FailAllocationsOver(size_t bytes) { t_fail_over = bytes; }
 
 void WatchAllocations(bool on) { t_watch = on; }
 size_t LargestAllocation() { return g_largest.load(); }

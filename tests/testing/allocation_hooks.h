@@ -22,6 +22,10 @@ namespace statelog::testing {
 void FailAllocationIn(int n);
 // Whether the failure set up last has happened.
 bool AllocationFailed();
+// Until cancelled (0), every allocation of more than `bytes` bytes on this
+// thread throws std::bad_alloc, as near a memory limit, where small
+// allocations still succeed and large ones do not.
+void FailAllocationsOver(size_t bytes);
 
 // While on, the size of each allocation made by this thread is counted in
 // LargestAllocation(), which is shared by all threads.
