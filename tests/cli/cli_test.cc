@@ -554,6 +554,16 @@ TEST_F(CliTest, ApplySaysWhenBuildingTheStatePassesOverASnapshot) {
   EXPECT_EQ(GetState(dir), after);
 }
 
+// Replaces the first `from` in the file at `path` with `to`.
+void ReplaceInFile(const std::string& path, const std::string& from,
+                   const std::string& to) {
+  std::string data = testing::ReadFileOrDie(path);
+  const size_t at = data.find(from);
+  ASSERT_NE(at, std::string::npos) << from << " not in " << path;
+  data.replace(at, from.size(), to);
+  testing::WriteFileOrDie(path, data);
+}
+
 // A file a newer statelog wrote is no damage: every command but verify
 // refuses the store with exit 5, and none passes the file over (compaction
 // would then have quarantined it) or calls it corrupt.
@@ -562,11 +572,8 @@ TEST_F(CliTest, FilesOfANewerFormatAreRefusedWithExit5NotPassedOver) {
   ASSERT_EQ(Run({"apply", dir}, ManyTransactions(5)).exit_code, 0);
   ASSERT_EQ(Run({"compact", dir}).exit_code, 0);
   const std::string newest = dir + "/snapshot-00000000000000000005.json";
-  std::string data = testing::ReadFileOrDie(newest);
-  const size_t at = data.find("\"format\":1");
-  ASSERT_NE(at, std::string::npos);
-  data.replace(at, 10, "\"format\":2");
-  testing::WriteFileOrDie(newest, data);
+  ReplaceInFile(newest, "\"format\":1", "\"format\":2");
+  const std::string data = testing::ReadFileOrDie(newest);
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{
            {"get", dir}, {"apply", dir}, {"compact", dir}}) {
@@ -581,12 +588,7 @@ TEST_F(CliTest, FilesOfANewerFormatAreRefusedWithExit5NotPassedOver) {
   EXPECT_EQ(verify.exit_code, 3) << verify.err;
   EXPECT_THAT(verify.out, HasSubstr("snapshot format 2 is not supported"));
 
-  const std::string identity = dir + "/STORE";
-  std::string store = testing::ReadFileOrDie(identity);
-  const size_t version = store.find("\"statelog\":1");
-  ASSERT_NE(version, std::string::npos);
-  store.replace(version, 12, "\"statelog\":2");
-  testing::WriteFileOrDie(identity, store);
+  ReplaceInFile(dir + "/STORE", "\"statelog\":1", "\"statelog\":2");
   CliResult get = Run({"get", dir});
   EXPECT_EQ(get.exit_code, 5) << get.err;
   EXPECT_THAT(get.err, HasSubstr("store format 2 is not supported"));
