@@ -87,11 +87,15 @@ class PosixFileLock final : public FileLock {
     }
     // Absent, or another directory: moved or renamed away.
     if (!there || st.st_dev != dir_.dev || st.st_ino != dir_.ino) {
+      const bool relative = dir_.path.empty() || dir_.path[0] != '/';
       return absl::FailedPreconditionError(absl::StrCat(
           "the store directory is no longer at ", dir_.path,
-          " (it was moved or renamed while the store was open); stopped "
-          "before making, renaming or removing a file there. Reopen the "
-          "store where it is now"));
+          relative ? " (it was moved or renamed while the store was open, "
+                     "or the process changed its working directory: open a "
+                     "store by an absolute path in a process that does)"
+                   : " (it was moved or renamed while the store was open)",
+          "; stopped before making, renaming or removing a file there. "
+          "Reopen the store where it is now"));
     }
     return absl::OkStatus();
   }

@@ -50,20 +50,28 @@ absl::Status Reentered(const char* method) {
 Store::Store(std::unique_ptr<internal::StoreImpl> impl)
     : impl_(std::move(impl)) {}
 
-Store::~Store() = default;
+Store::~Store() {
+  if (impl_ != nullptr && impl_->Forked()) {
+    impl_->CloseLockInChild();
+    (void)impl_.release();  // see StoreImpl::Forked
+  }
+}
 
 absl::StatusOr<uint64_t> Store::Apply(const Transaction& txn) {
+  if (impl_->Forked()) return impl_->ForkedError("Apply");
   if (CallbackScope::Inside(impl_.get())) return Reentered("Apply");
   return impl_->Apply(txn, internal::Values::kCopy);
 }
 
 absl::StatusOr<uint64_t> Store::Apply(Transaction&& txn) {
+  if (impl_->Forked()) return impl_->ForkedError("Apply");
   if (CallbackScope::Inside(impl_.get())) return Reentered("Apply");
   return impl_->Apply(txn, internal::Values::kMove);
 }
 
 absl::StatusOr<uint64_t> Store::Update(
     const std::function<absl::Status(const Json&, Transaction*)>& fn) {
+  if (impl_->Forked()) return impl_->ForkedError("Update");
   if (CallbackScope::Inside(impl_.get())) return Reentered("Update");
   return impl_->Update([&](const Json& state, Transaction* txn) {
     CallbackScope scope(impl_.get());
@@ -72,12 +80,14 @@ absl::StatusOr<uint64_t> Store::Update(
 }
 
 absl::StatusOr<Json> Store::Get(const std::string& pointer) const {
+  if (impl_->Forked()) return impl_->ForkedError("Get");
   if (CallbackScope::Inside(impl_.get())) return Reentered("Get");
   return impl_->Get(pointer);
 }
 
 absl::Status Store::Read(
     const std::function<void(const Json&, uint64_t)>& fn) const {
+  if (impl_->Forked()) return impl_->ForkedError("Read");
   if (CallbackScope::Inside(impl_.get())) return Reentered("Read");
   return impl_->Read([&](const Json& state, uint64_t seq) {
     CallbackScope scope(impl_.get());
@@ -86,28 +96,36 @@ absl::Status Store::Read(
 }
 
 absl::Status Store::Sync() {
+  if (impl_->Forked()) return impl_->ForkedError("Sync");
   if (CallbackScope::Inside(impl_.get())) return Reentered("Sync");
   return impl_->Sync();
 }
 
 absl::Status Store::Compact() {
+  if (impl_->Forked()) return impl_->ForkedError("Compact");
   if (CallbackScope::Inside(impl_.get())) return Reentered("Compact");
   return impl_->Compact();
 }
 
 uint64_t Store::LastSeq() const {
   // Inside a callback this thread holds the lock, so nothing changes the
-  // value while it is read.
-  if (CallbackScope::Inside(impl_.get())) return impl_->LastSeqHeld();
+  // value while it is read; a forked child has no other thread to change
+  // it, and must not wait for a lock a thread of its parent held.
+  if (impl_->Forked() || CallbackScope::Inside(impl_.get())) {
+    return impl_->LastSeqHeld();
+  }
   return impl_->LastSeq();
 }
 
 absl::Status Store::status() const {
+  if (impl_->Forked()) return impl_->ForkedError("status");
   if (CallbackScope::Inside(impl_.get())) return impl_->StatusHeld();
   return impl_->status();
 }
 RecoveryReport Store::recovery_report() const {
-  if (CallbackScope::Inside(impl_.get())) return impl_->RecoveryReportHeld();
+  if (impl_->Forked() || CallbackScope::Inside(impl_.get())) {
+    return impl_->RecoveryReportHeld();
+  }
   return impl_->recovery_report();
 }
 

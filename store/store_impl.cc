@@ -7,6 +7,7 @@
 #include "store/store_impl.h"
 
 #include <algorithm>
+#include <chrono>
 #include <new>
 
 #include "absl/strings/str_cat.h"
@@ -83,6 +84,11 @@ StoreImpl::~StoreImpl() {
       CommitLocked(last_seq_, /*sync=*/true).IgnoreError();
     }
   }
+  {
+    std::lock_guard<std::mutex> pace(pace_mu_);
+    pace_stop_ = true;
+  }
+  pace_cv_.notify_all();
   if (sync_thread_.joinable()) sync_thread_.join();
   // A compaction that is running finishes first: closing never leaves a
   // half-published snapshot behind (a crash may, and recovery handles it).
@@ -90,17 +96,25 @@ StoreImpl::~StoreImpl() {
 }
 
 void StoreImpl::SyncLoop() {
-  absl::MutexLock lock(&mu_);
-  absl::Time next = absl::Now() + options_.sync_interval;
-  while (!stopping_) {
-    mu_.AwaitWithDeadline(absl::Condition(&stopping_), next);
-    if (stopping_) continue;
+  using Clock = std::chrono::steady_clock;
+  const Clock::duration interval = std::chrono::duration_cast<Clock::duration>(
+      absl::ToChronoNanoseconds(options_.sync_interval));
+  Clock::time_point next = Clock::now() + interval;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> pace(pace_mu_);
+      if (pace_cv_.wait_until(pace, next, [this] { return pace_stop_; })) {
+        return;
+      }
+    }
     // Paced from the start of each sync, not from its end: a record
     // acknowledged while one fdatasync runs is in the next, which starts
     // one interval after the previous one started (at once if the disk
     // took longer than that). A power cut then loses at most the last
     // interval plus the fdatasync in flight, not the interval plus two.
-    next = absl::Now() + options_.sync_interval;
+    next = Clock::now() + interval;
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
     if (!poison_.ok()) continue;
     if (durable_seq_ < last_seq_) CommitLocked(last_seq_, true).IgnoreError();
   }
@@ -349,9 +363,12 @@ absl::Status StoreImpl::CommitLocked(uint64_t seq, bool sync, bool gather) {
     absl::Status s = absl::OkStatus();
     if (!batch.empty()) s = writer_->Write(batch);
     if (s.ok() && sync) {
-      const absl::Time start = absl::Now();
+      // Monotonic: a step of the wall clock must not make it negative or
+      // huge (it bounds the gathering wait above).
+      const auto start = std::chrono::steady_clock::now();
       s = writer_->Sync();
-      last_sync_time_ = absl::Now() - start;
+      last_sync_time_ =
+          absl::FromChrono(std::chrono::steady_clock::now() - start);
     }
     mu_.Lock();
     io_busy_ = false;

@@ -15,9 +15,11 @@
 #define STATELOG_STORE_STORE_IMPL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +35,7 @@
 #include "statelog/options.h"
 #include "statelog/recovery_report.h"
 #include "statelog/transaction.h"
+#include "store/fork_guard.h"
 #include "store/text_state.h"
 
 namespace statelog::internal {
@@ -82,6 +85,17 @@ class StoreImpl {
     return report_;
   }
   const std::string& dir() const { return dir_; }
+
+  // After fork(), in the child (store/fork_guard.h): every call fails with
+  // ForkedError, and closing the store only closes the child's copies of
+  // the lock's descriptors (so the child does not keep the lock once the
+  // parent lets it go) and leaves the rest: its threads are not in the
+  // child, and its mutex may have been held by one of them at the fork.
+  bool Forked() const { return fork_guard_.Forked(); }
+  absl::Status ForkedError(const char* method) const {
+    return fork_guard_.ForkedError(method);
+  }
+  void CloseLockInChild() ABSL_NO_THREAD_SAFETY_ANALYSIS { lock_.reset(); }
 
  private:
   // Encodes a validated transaction; InvalidArgument if it is too large.
@@ -155,6 +169,7 @@ class StoreImpl {
   const Options options_;
   const std::string store_id_;
   const bool read_only_;
+  const ForkGuard fork_guard_;
   std::unique_ptr<FileLock> lock_;
 
   mutable absl::Mutex mu_;
@@ -185,6 +200,16 @@ class StoreImpl {
   std::vector<SnapshotName> snapshots_ ABSL_GUARDED_BY(mu_);
   RecoveryReport report_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // The sync thread's pacing (kInterval), on the monotonic clock. absl's
+  // timed waits (in Debian's Abseil) wait for a CLOCK_REALTIME deadline,
+  // and a step of the wall clock back (NTP, `date -s`) moves that deadline
+  // away: emulating a step of an hour, the embedding audit saw no sync at
+  // all while Apply went on acknowledging. std::condition_variable waits
+  // on CLOCK_MONOTONIC for a steady_clock deadline.
+  std::mutex pace_mu_;
+  std::condition_variable pace_cv_;
+  bool pace_stop_ = false;  // guarded by pace_mu_
 
   // Touched only by the I/O leader (io_busy_ set).
   absl::Duration last_sync_time_;  // of the journal, the last time

@@ -6,6 +6,7 @@
 #include "statelog/transaction.h"
 
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -31,6 +32,11 @@ Operation MakeOperation(OpKind kind, std::string path, std::string from,
 }
 
 absl::Status ValidateOperation(const Operation& op) {
+  // An Operation built by hand (Append) may hold any number.
+  if (std::string_view(OpKindName(op.kind)) == "unknown") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown operation kind ", static_cast<int>(op.kind)));
+  }
   size_t depth = 0;
   if (HasPath(op.kind)) {
     // PointerDepth is the quick yes; SplitPointer gives the error message.

@@ -10,6 +10,12 @@
 //
 // Thread-safety: an Env is safe to use from several threads. A File is not;
 // its owner serializes calls.
+//
+// Errors: an implementation reports every failure as a Status and never
+// throws. statelog does not catch exceptions from an Env: one thrown on a
+// store's background thread ends the process (std::terminate), and one
+// thrown while a store writes its journal leaves the store's lock state
+// broken (an embedding audit saw both).
 
 #ifndef STATELOG_ENV_H_
 #define STATELOG_ENV_H_

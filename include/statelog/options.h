@@ -70,7 +70,9 @@ struct Options {
   bool read_only = false;
 
   Durability durability = Durability::kSync;
-  // For Durability::kInterval. Must be positive.
+  // For Durability::kInterval. Must be positive (checked under every
+  // policy). Timed on the monotonic clock: a step of the system clock
+  // changes no interval.
   absl::Duration sync_interval = absl::Milliseconds(100);
   // For Durability::kSync with concurrent writers (group commit): the
   // longest a writer about to write and fdatasync a batch waits for the
@@ -78,7 +80,9 @@ struct Options {
   // that they share this fdatasync instead of waiting for the next one. The
   // wait is also at most half the last fdatasync, ends as soon as they are
   // all in, and is skipped after one that timed out. A single writer never
-  // waits. Zero disables it; at most 1 s.
+  // waits. Zero disables it; at most 1 s. This wait is timed against the
+  // system clock (Abseil's timed waits, as Debian builds them): a step of
+  // that clock back during the wait lengthens it by the step, once.
   absl::Duration max_group_commit_wait = absl::Milliseconds(1);
 
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;

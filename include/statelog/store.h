@@ -16,7 +16,26 @@
 //   auto step = store->Get("/step");  // 1
 //
 // Thread-safety: all methods are safe to call from several threads. Readers
-// see the state after some complete transaction, never part of one.
+// see the state after some complete transaction, never part of one. The
+// Store must outlive every call into it: destroying it while another
+// thread is inside one is undefined.
+//
+// Processes: a Store belongs to the process that opened it. In a child made
+// by fork() (daemon() included) every method fails with FailedPrecondition
+// naming the fork (LastSeq() and recovery_report() answer what the copy
+// holds), and destroying the child's copy only closes its copies of the
+// lock's descriptors, leaving the rest of it allocated: the parent's
+// threads are not in the child. A child that wants the store opens it
+// itself once the parent has closed it. A store opened by a relative path
+// stays relative to the working directory: a process that calls chdir()
+// while it is open stops writing at its next new file (FailedPrecondition,
+// see FileLock::CheckInPlace), so open it by an absolute path there.
+//
+// Resources: a writable store holds three file descriptors (LOCK, the
+// directory, the journal segment) and one thread for background
+// compaction (none with Options::compact_in_background false), plus one
+// for kInterval's syncs, and for a moment a third while it prepares the
+// next journal segment; a read-only one holds none once Open returns.
 //
 // Visibility: a transaction is visible to readers from the moment it is
 // sequenced, which may be shortly before its fdatasync completes. If a write
@@ -90,7 +109,9 @@ class Store {
   // The same for a transaction the caller is done with (a temporary, or
   // std::move'd): its values move into the state instead of being copied,
   // which saves an allocation per JSON node they hold. Afterwards `txn`'s
-  // values are unspecified, whatever the outcome.
+  // values are unspecified, whatever the outcome: after a failure, build
+  // the transaction again before retrying (the same object may now hold
+  // nulls where its values were, and would write those).
   [[nodiscard]] absl::StatusOr<uint64_t> Apply(Transaction&& txn);
 
   // Read-modify-write: calls `fn` with the current state under the store's

@@ -36,6 +36,18 @@ Transaction EveryKind() {
   return txn;
 }
 
+// An Operation built by hand may carry a kind no builder makes.
+TEST(TransactionValidateTest, AnUnknownOperationKindIsInvalidArgument) {
+  Operation op;
+  op.kind = static_cast<OpKind>(99);
+  op.path = "/a";
+  const absl::Status status = Transaction().Append(op).Validate();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_NE(status.message().find("unknown operation kind 99"),
+            std::string::npos)
+      << status;
+}
+
 TEST(TransactionTest, BuildersAppendOperationsInOrder) {
   Transaction txn = EveryKind();
   ASSERT_EQ(txn.ops().size(), 9u);
