@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -56,7 +57,8 @@ int ApplyLines(const ApplyFlags& flags, LineReader* reader, Store* store) {
       return Fail("apply", AtLine(*reader, flags.input, txn.status()),
                   ExitCode::kUsage);
     }
-    absl::StatusOr<uint64_t> seq = store->Apply(*txn);
+    // The line's values move into the state: nothing copies them.
+    absl::StatusOr<uint64_t> seq = store->Apply(*std::move(txn));
     if (!seq.ok()) {
       // A poisoned writer is an I/O failure whatever its code (an ENOENT
       // from a vanished directory is NotFound, which would read as bad
