@@ -12,8 +12,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "journal/format.h"
+#include "journal/journal_reader.h"
+#include "journal/record.h"
 #include "recovery/verify.h"
 #include "statelog/store.h"
+#include "store/identity.h"
 #include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
 #include "util/coding.h"
@@ -649,6 +652,44 @@ TEST(RecoveryTest, AFailedQuarantineCopyLeavesNoPartialFile) {
   left = env.ListDir("/s/quarantine");
   ASSERT_OK(left);
   EXPECT_EQ(left->size(), 1u);
+}
+
+// A record of a type this build may ignore (a later version's) counts as
+// the journal's last record for verify as for recovery: with a snapshot at
+// its sequence number, verify said the journal ended before the snapshot.
+TEST(VerifyTest, AnIgnorableLastRecordIsPartOfTheJournal) {
+  testing::MemEnv env;
+  MakeMemStore(&env, /*compact=*/false);  // seq 1
+  absl::StatusOr<internal::StoreIdentity> identity =
+      internal::ReadIdentity(&env, "/s");
+  ASSERT_OK(identity);
+  absl::StatusOr<internal::JournalReadResult> read =
+      internal::ReadJournal(&env, "/s", identity->store_id, 0, 0, 1 << 20,
+                            [](const internal::RecordHeader&,
+                               absl::string_view) { return absl::OkStatus(); });
+  ASSERT_OK(read);
+  ASSERT_EQ(read->last_seq, 1u);
+  std::string record;
+  internal::EncodeRecord(
+      read->last_chain, 2, 1,
+      static_cast<internal::RecordType>(internal::kRecordTypeIgnorableBit | 1),
+      "from a later version", &record);
+  std::string segment;
+  ASSERT_TRUE(env.GetFile("/s/" + read->tail_file, &segment));
+  segment.replace(read->tail_offset, record.size(), record);
+  env.PutFile("/s/" + read->tail_file, segment);
+  {
+    Options options;
+    options.env = &env;
+    absl::StatusOr<OpenResult> opened = Store::Open("/s", options);
+    ASSERT_OK(opened);
+    EXPECT_EQ(opened->store->LastSeq(), 2u);
+    ASSERT_OK(opened->store->Compact());  // a snapshot at seq 2
+  }
+  absl::StatusOr<Json> verified = internal::VerifyStore("/s", &env);
+  ASSERT_OK(verified);
+  EXPECT_TRUE((*verified)["ok"].get<bool>()) << verified->dump();
+  EXPECT_EQ((*verified)["journal"]["last_seq"], 2) << verified->dump();
 }
 
 // A stray file named like a segment or a snapshot is one problem, named
