@@ -74,6 +74,20 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
     return true;
   };
   SnapshotHeader h;
+  // The header's own checksum first: a format number changed by damage (a
+  // bit flip makes 1 a 3) is damage, and an older snapshot serves. Only a
+  // header that checks out and names another format is a newer statelog's.
+  std::string header_sum_hex;
+  uint64_t header_sum = 0;
+  if (!get_string(kHeaderChecksumKey, &header_sum_hex) ||
+      !ParseChecksumHex(header_sum_hex, &header_sum)) {
+    return bad(kHeaderChecksumKey);
+  }
+  absl::StatusOr<uint64_t> actual = HeaderChecksum(j);
+  if (!actual.ok() || *actual != header_sum) {
+    return absl::DataLossError(
+        absl::StrCat(file, ": snapshot header checksum mismatch"));
+  }
   uint64_t format = 0;
   if (!get_uint("format", &format)) return bad("format");
   if (format != kSnapshotFormatVersion) {
@@ -101,17 +115,6 @@ absl::StatusOr<SnapshotHeader> HeaderFromJson(const Json& j,
     return bad("state_xxh3");
   }
   if (!get_string("created_at", &h.created_at)) return bad("created_at");
-  std::string header_sum_hex;
-  uint64_t header_sum = 0;
-  if (!get_string(kHeaderChecksumKey, &header_sum_hex) ||
-      !ParseChecksumHex(header_sum_hex, &header_sum)) {
-    return bad(kHeaderChecksumKey);
-  }
-  absl::StatusOr<uint64_t> actual = HeaderChecksum(j);
-  if (!actual.ok() || *actual != header_sum) {
-    return absl::DataLossError(
-        absl::StrCat(file, ": snapshot header checksum mismatch"));
-  }
   return h;
 }
 

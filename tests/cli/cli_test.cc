@@ -572,7 +572,7 @@ TEST_F(CliTest, FilesOfANewerFormatAreRefusedWithExit5NotPassedOver) {
   ASSERT_EQ(Run({"apply", dir}, ManyTransactions(5)).exit_code, 0);
   ASSERT_EQ(Run({"compact", dir}).exit_code, 0);
   const std::string newest = dir + "/snapshot-00000000000000000005.json";
-  ReplaceInFile(newest, "\"format\":1", "\"format\":2");
+  testing::EditSnapshotHeader(newest, [](Json* h) { (*h)["format"] = 2; });
   const std::string data = testing::ReadFileOrDie(newest);
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{

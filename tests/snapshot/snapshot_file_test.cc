@@ -483,9 +483,8 @@ TEST_F(SnapshotFileTest, UnparsableHeaderIsDataLoss) {
 TEST_F(SnapshotFileTest, HeaderFieldOfWrongTypeIsDataLoss) {
   const std::string name = WriteOrDie(9);
   const std::string path = JoinPath(dir(), name);
-  std::string data = ReadFileOrDie(path);
-  absl::StrReplaceAll({{"\"seq\":9", "\"seq\":\"9\""}}, &data);
-  WriteFileOrDie(path, data);
+  // Sealed again: the field's type, not the checksum, is what fails.
+  testing::EditSnapshotHeader(path, [](Json* h) { (*h)["seq"] = "9"; });
   EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
               StatusIs(absl::StatusCode::kDataLoss,
                        AllOf(HasSubstr(name), HasSubstr("seq"))));
@@ -494,11 +493,24 @@ TEST_F(SnapshotFileTest, HeaderFieldOfWrongTypeIsDataLoss) {
 TEST_F(SnapshotFileTest, NewerFormatIsFailedPrecondition) {
   const std::string name = WriteOrDie(9);
   const std::string path = JoinPath(dir(), name);
+  testing::EditSnapshotHeader(path, [](Json* h) { (*h)["format"] = 2; });
+  EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr(name), HasSubstr("newer statelog"))));
+}
+
+// A format number that damage changed (a bit flip makes "1" a "3") is
+// damage: the header's checksum is checked before its format, and an
+// older snapshot serves instead of the open being refused.
+TEST_F(SnapshotFileTest, AFormatNumberChangedByDamageIsDataLoss) {
+  const std::string name = WriteOrDie(9);
+  const std::string path = JoinPath(dir(), name);
   std::string data = ReadFileOrDie(path);
-  absl::StrReplaceAll({{"\"format\":1", "\"format\":2"}}, &data);
+  absl::StrReplaceAll({{"\"format\":1", "\"format\":3"}}, &data);
   WriteFileOrDie(path, data);
   EXPECT_THAT(ReadSnapshot(env(), dir(), name, kStoreId),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(name)));
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr(name), HasSubstr("checksum"))));
 }
 
 TEST_F(SnapshotFileTest, MissingFileIsNotFound) {

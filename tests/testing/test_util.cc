@@ -8,6 +8,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/checksum.h"
+#include "util/json_util.h"
+
 namespace statelog::testing {
 
 ScratchDir::ScratchDir() {
@@ -37,6 +40,26 @@ void WriteFileOrDie(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
   if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+void EditSnapshotHeader(const std::string& path,
+                        const std::function<void(Json*)>& edit) {
+  // The layout of docs/format.md: {"statelog_snapshot":HEADER,\n"state":...
+  const std::string prefix = "{\"statelog_snapshot\":";
+  const std::string state_key = ",\n\"state\":";
+  std::string bytes = ReadFileOrDie(path);
+  const size_t end = bytes.find(state_key);
+  if (bytes.rfind(prefix, 0) != 0 || end == std::string::npos) {
+    throw std::runtime_error("not a snapshot: " + path);
+  }
+  Json header = Json::parse(bytes.substr(prefix.size(), end - prefix.size()));
+  edit(&header);
+  header.erase("header_xxh3");
+  const uint64_t sum = internal::Checksum(*internal::DumpJson(header));
+  header["header_xxh3"] = internal::ChecksumHex(sum);
+  bytes.replace(prefix.size(), end - prefix.size(),
+                *internal::DumpJson(header));
+  WriteFileOrDie(path, bytes);
 }
 
 std::unique_ptr<Store> OpenOrDie(const std::string& dir, const Options& o) {

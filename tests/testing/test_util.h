@@ -6,6 +6,7 @@
 #ifndef STATELOG_TESTS_TESTING_TEST_UTIL_H_
 #define STATELOG_TESTS_TESTING_TEST_UTIL_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,12 @@ std::unique_ptr<Store> OpenOrDie(const std::string& dir, const Options& o);
 
 std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& data);
+
+// Changes the header of the snapshot file at `path` with `edit` and seals it
+// again (header_xxh3 recomputed), as a writer that means the change would:
+// a newer format's snapshot, say, as opposed to damage.
+void EditSnapshotHeader(const std::string& path,
+                        const std::function<void(Json*)>& edit);
 
 }  // namespace statelog::testing
 
