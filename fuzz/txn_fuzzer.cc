@@ -225,7 +225,8 @@ void CheckTransaction(absl::string_view state_text, const Json& state,
   // a validated one-operation transaction on one whole member: the same
   // outcome, with the values copied or moved.
   for (const internal::Values values :
-       {internal::Values::kCopy, internal::Values::kMove}) {
+       {internal::Values::kCopy, internal::Values::kMove,
+        internal::Values::kMoveWithMerges}) {
     Json tree = state;
     Transaction mine = *txn;
     internal::RootIndex index;

@@ -364,7 +364,7 @@ absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
   // is dropped afterwards, so its values move into the state.
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
   return Applied(ApplyTransaction(txn, state, Validation::kAlreadyValidated,
-                                  Values::kMove),
+                                  Values::kMoveWithMerges),
                  &txn);
 }
 
@@ -383,7 +383,8 @@ absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state) {
   }
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
   return Applied(
-      state->Apply(txn, Validation::kAlreadyValidated, Values::kMove), &txn);
+      state->Apply(txn, Validation::kAlreadyValidated, Values::kMoveWithMerges),
+      &txn);
 }
 
 absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,

@@ -168,7 +168,7 @@ RootIndex::Shortcut RootIndex::ApplyWholeMember(const Operation& op,
   Json copy;
   try {
     if (values == Values::kCopy) copy = op.value;
-    Json& value = values == Values::kMove ? const_cast<Json&>(op.value) : copy;
+    Json& value = values != Values::kCopy ? const_cast<Json&>(op.value) : copy;
     if (exists) {
       if (built_) {
         AssignInPlace(&at->second, &value);

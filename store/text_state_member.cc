@@ -88,7 +88,7 @@ bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
     if (!slot.is_parsed) {
       slot.parsed = parsed_.emplace_hint(slot.parsed, key, Json());
     }
-    slot.parsed->second = values == Values::kMove
+    slot.parsed->second = values != Values::kCopy
                               ? std::move(const_cast<Json&>(op.value))
                               : std::move(copy);
     if (slot.changed != changed_text_.end()) changed_text_.erase(slot.changed);

@@ -225,11 +225,11 @@ absl::Status ApplyOperation(const Operation& op, Values values, Json* state,
   // The value to put into the state. With kMove the caller owns the
   // transaction, which is therefore not const, and gives its values up.
   auto value = [&op, values]() -> Json {
-    if (values == Values::kMove) return std::move(const_cast<Json&>(op.value));
+    if (values != Values::kCopy) return std::move(const_cast<Json&>(op.value));
     return op.value;
   };
   if (op.kind == OpKind::kMerge) {
-    ApplyMergePatch(op.value, values == Values::kMove, state, undo);
+    ApplyMergePatch(op.value, values == Values::kMoveWithMerges, state, undo);
     return absl::OkStatus();
   }
   STATELOG_ASSIGN_OR_RETURN(Tokens path, SplitPointer(op.path));

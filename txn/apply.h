@@ -27,10 +27,18 @@ namespace statelog::internal {
 //
 // The values that operations put into the state are copies of the
 // transaction's, unless the caller says it owns the transaction and is
-// done with it: kMove moves them instead (replay, which decodes each
-// record into a transaction of its own, then drops it). With kMove the
-// transaction's values are unspecified afterwards, whatever the outcome,
-// and it must not be a const object.
+// done with it: kMove moves them instead, except a merge patch's, which
+// are still copied; kMoveWithMerges moves those too (replay, which decodes
+// each record into a transaction of its own, then drops it). With either,
+// the transaction's values are unspecified afterwards, whatever the
+// outcome, and it must not be a const object. Why merge patches differ: a
+// copy lays the values out anew, one after another, and a tree a caller
+// built by hand is often scattered among its temporaries; the store's
+// benchmark moved its 100,000-member merge in instead of copying it, and
+// every later transaction on that state ran about 6% slower
+// (store_benchmark, BM_StoreApplyNone/100000). A decoded record's tree is
+// laid out by the parser in one run and gains nothing from a copy, and
+// near a memory limit a copy of a large patch is what fails.
 //
 // What the last operation does with a value it replaces (it keeps no undo
 // entry: if it fails it has changed nothing): kFree destroys it; kOverwrite
@@ -41,7 +49,7 @@ namespace statelog::internal {
 // of many members: store/root_index.h asks for it) and costs where they
 // are warm (a replay onto a 1,000-key state ran 12% slower with it).
 enum class Validation { kValidate, kAlreadyValidated };
-enum class Values { kCopy, kMove };
+enum class Values { kCopy, kMove, kMoveWithMerges };
 enum class Replaced { kFree, kOverwrite };
 [[nodiscard]] absl::Status ApplyTransaction(
     const Transaction& txn, Json* state,

@@ -81,7 +81,7 @@ TEST(OutOfMemoryParseTest, ARecordWithLargeValuesFailsToDecodeWithoutAborting) {
   EXPECT_EQ(txn->ops().size(), 2u);
 }
 
-// A merge patch applied with Values::kMove (replay, Update) moves its
+// A merge patch applied with Values::kMoveWithMerges (replay) moves its
 // values into the state: a copy of a large array needs one allocation of
 // its size, which near a memory limit fails.
 TEST(OutOfMemoryParseTest, AMergePatchGivenUpIsMovedNotCopied) {
@@ -92,7 +92,7 @@ TEST(OutOfMemoryParseTest, AMergePatchGivenUpIsMovedNotCopied) {
   Json state = {{"gone", 1}, {"kept", 2}};
   FailAllocationsOver(4096);  // the array's 320 KB could not be copied
   const absl::Status applied = ApplyTransaction(
-      txn, &state, Validation::kAlreadyValidated, Values::kMove);
+      txn, &state, Validation::kAlreadyValidated, Values::kMoveWithMerges);
   FailAllocationsOver(0);
   ASSERT_OK(applied);
   EXPECT_EQ(state, (Json{{"big", big}, {"kept", 2}, {"o", Json::object()}}));
