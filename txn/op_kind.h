@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <optional>
 
 #include "absl/strings/string_view.h"
@@ -23,6 +24,13 @@ inline constexpr OpKind kAllOpKinds[] = {
 // The journal form puts every value inside three containers:
 // {"ops":[{"value":...}]}.
 inline constexpr size_t kJournalFormDepth = 3;
+
+// Whether `kind` is one of kAllOpKinds (an Operation built by hand may hold
+// any number).
+inline bool IsKnownKind(OpKind kind) {
+  return std::find(std::begin(kAllOpKinds), std::end(kAllOpKinds), kind) !=
+         std::end(kAllOpKinds);
+}
 
 inline bool HasPath(OpKind kind) { return kind != OpKind::kMerge; }
 

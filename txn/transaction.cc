@@ -6,7 +6,6 @@
 #include "statelog/transaction.h"
 
 #include <optional>
-#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +23,7 @@ namespace {
 using internal::HasFrom;
 using internal::HasPath;
 using internal::HasValue;
+using internal::IsKnownKind;
 using internal::KindNamed;
 
 Operation MakeOperation(OpKind kind, std::string path, std::string from,
@@ -32,8 +32,7 @@ Operation MakeOperation(OpKind kind, std::string path, std::string from,
 }
 
 absl::Status ValidateOperation(const Operation& op) {
-  // An Operation built by hand (Append) may hold any number.
-  if (std::string_view(OpKindName(op.kind)) == "unknown") {
+  if (!IsKnownKind(op.kind)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown operation kind ", static_cast<int>(op.kind)));
   }
