@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "store/store_impl.h"
+#include "util/status_macros.h"
 
 namespace statelog {
 namespace {
@@ -45,6 +46,15 @@ absl::Status Reentered(const char* method) {
       "Update, the transaction it fills in)"));
 }
 
+// Why a call to `method` of `store` may not go ahead here, if it may not:
+// in a process forked from the one that opened it, or from inside one of
+// its callbacks on this thread (its lock held).
+absl::Status Refused(const internal::StoreImpl* store, const char* method) {
+  if (store->Forked()) return store->ForkedError(method);
+  if (CallbackScope::Inside(store)) return Reentered(method);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Store::Store(std::unique_ptr<internal::StoreImpl> impl)
@@ -58,21 +68,18 @@ Store::~Store() {
 }
 
 absl::StatusOr<uint64_t> Store::Apply(const Transaction& txn) {
-  if (impl_->Forked()) return impl_->ForkedError("Apply");
-  if (CallbackScope::Inside(impl_.get())) return Reentered("Apply");
+  STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Apply"));
   return impl_->Apply(txn, internal::Values::kCopy);
 }
 
 absl::StatusOr<uint64_t> Store::Apply(Transaction&& txn) {
-  if (impl_->Forked()) return impl_->ForkedError("Apply");
-  if (CallbackScope::Inside(impl_.get())) return Reentered("Apply");
+  STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Apply"));
   return impl_->Apply(txn, internal::Values::kMove);
 }
 
 absl::StatusOr<uint64_t> Store::Update(
     const std::function<absl::Status(const Json&, Transaction*)>& fn) {
-  if (impl_->Forked()) return impl_->ForkedError("Update");
-  if (CallbackScope::Inside(impl_.get())) return Reentered("Update");
+  STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Update"));
   return impl_->Update([&](const Json& state, Transaction* txn) {
     CallbackScope scope(impl_.get());
     return fn(state, txn);
@@ -80,15 +87,13 @@ absl::StatusOr<uint64_t> Store::Update(
 }
 
 absl::StatusOr<Json> Store::Get(const std::string& pointer) const {
-  if (impl_->Forked()) return impl_->ForkedError("Get");
-  if (CallbackScope::Inside(impl_.get())) return Reentered("Get");
+  STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Get"));
   return impl_->Get(pointer);
 }
 
 absl::Status Store::Read(
     const std::function<void(const Json&, uint64_t)>& fn) const {
-  if (impl_->Forked()) return impl_->ForkedError("Read");
-  if (CallbackScope::Inside(impl_.get())) return Reentered("Read");
+  STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Read"));
   return impl_->Read([&](const Json& state, uint64_t seq) {
     CallbackScope scope(impl_.get());
     fn(state, seq);
@@ -96,14 +101,12 @@ absl::Status Store::Read(
 }
 
 absl::Status Store::Sync() {
-  if (impl_->Forked()) return impl_->ForkedError("Sync");
-  if (CallbackScope::Inside(impl_.get())) return Reentered("Sync");
+  STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Sync"));
   return impl_->Sync();
 }
 
 absl::Status Store::Compact() {
-  if (impl_->Forked()) return impl_->ForkedError("Compact");
-  if (CallbackScope::Inside(impl_.get())) return Reentered("Compact");
+  STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Compact"));
   return impl_->Compact();
 }
 
