@@ -62,6 +62,8 @@ bool AnyPassedOver(const std::vector<SnapshotAttempt>& attempts);
 absl::Status WriteReport(Env* env, const std::string& dir,
                          const RecoveryReport& report);
 
+// Record payloads (recovery/record_payload.cc).
+//
 // Parses a transaction record's payload: InvalidArgument unless it is a
 // transaction of at least one operation, as Transaction::FromJson checks.
 absl::StatusOr<Transaction> DecodeRecordPayload(absl::string_view payload);
