@@ -5,6 +5,7 @@
 #include "cli/store_flags.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -73,14 +74,18 @@ void AddWaitFlag(CLI::App* command, double* seconds) {
 absl::StatusOr<OpenResult> OpenWaitingForLock(const std::string& dir,
                                               const Options& options,
                                               double wait_seconds) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(wait_seconds);
+  // On the monotonic clock: a step of the wall clock must neither cut the
+  // wait short nor stretch it.
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point deadline =
+      Clock::now() + absl::ToChronoNanoseconds(absl::Seconds(wait_seconds));
   absl::Duration pause = absl::Milliseconds(1);
   for (;;) {
     absl::StatusOr<OpenResult> opened = Store::Open(dir, options);
     // Nothing but another opener's lock is worth waiting for.
-    const absl::Time now = absl::Now();
+    const Clock::time_point now = Clock::now();
     if (!IsLockedError(opened.status()) || now >= deadline) return opened;
-    absl::SleepFor(std::min(pause, deadline - now));
+    absl::SleepFor(std::min(pause, absl::FromChrono(deadline - now)));
     pause = std::min(pause * 2, absl::Milliseconds(50));
   }
 }

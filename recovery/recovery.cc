@@ -3,6 +3,7 @@
 #include "recovery/recovery.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -302,6 +303,8 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
   RecoveryReport& report = out.report;
   report.created = created;
   report.started_at = absl::Now();
+  // The wall clock may step meanwhile; the time taken is the monotonic one.
+  const auto started = std::chrono::steady_clock::now();
   report.mode = options.recovery_mode;
   report.read_only = options.read_only;
 
@@ -349,7 +352,7 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
   if (out.journal.damage) {
     STATELOG_RETURN_IF_ERROR(HandleDamage(env, dir, options, &out));
   }
-  report.elapsed = absl::Now() - report.started_at;
+  report.elapsed = absl::FromChrono(std::chrono::steady_clock::now() - started);
   if (!options.read_only) {
     STATELOG_RETURN_IF_ERROR(WriteReport(env, dir, report));
   }

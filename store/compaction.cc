@@ -8,6 +8,7 @@
 // docs/tuning.md).
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -41,7 +42,10 @@ struct CommitActivity {
 // included) or a commit is waiting for the disk now. Writers that commit
 // at all keep every piece paced, however long each of their commits
 // takes: one whose fdatasync outlasts the whole compaction frames nothing
-// meanwhile, but is waiting (Options::compaction_write_rate).
+// meanwhile, but is waiting (Options::compaction_write_rate). Timed on the
+// monotonic clock: with the wall clock, a step back of an hour during a
+// piece made the pacer sleep an hour, and closing the store waited for it
+// (tests/clock/clock_step_test.cc).
 class WritePacer {
  public:
   WritePacer(uint64_t rate, std::function<CommitActivity()> activity)
@@ -54,18 +58,20 @@ class WritePacer {
     if (now.last_seq != seen_ || now.waiting) {
       const absl::Duration share = absl::Seconds(static_cast<double>(bytes) /
                                                  static_cast<double>(rate_));
-      const absl::Duration spent = absl::Now() - piece_start_;
+      const absl::Duration spent =
+          absl::FromChrono(Clock::now() - piece_start_);
       if (spent < share) absl::SleepFor(share - spent);
     }
     seen_ = now.last_seq;
-    piece_start_ = absl::Now();
+    piece_start_ = Clock::now();
   }
 
  private:
   const uint64_t rate_;
   const std::function<CommitActivity()> activity_;
+  using Clock = std::chrono::steady_clock;
   uint64_t seen_;
-  absl::Time piece_start_ = absl::Now();
+  Clock::time_point piece_start_ = Clock::now();
 };
 
 }  // namespace

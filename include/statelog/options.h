@@ -81,8 +81,10 @@ struct Options {
   // wait is also at most half the last fdatasync, ends as soon as they are
   // all in, and is skipped after one that timed out. A single writer never
   // waits. Zero disables it; at most 1 s. This wait is timed against the
-  // system clock (Abseil's timed waits, as Debian builds them): a step of
-  // that clock back during the wait lengthens it by the step, once.
+  // system clock (Abseil's timed waits, as Debian builds them, give the
+  // kernel a wall-clock deadline): a step of that clock back during the
+  // wait lengthens it by the step, once. Every other wait and pace of the
+  // store is on the monotonic clock (docs/recovery.md).
   absl::Duration max_group_commit_wait = absl::Milliseconds(1);
 
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
@@ -140,6 +142,7 @@ struct Options {
   // or a commit is waiting for the disk, so a compaction of an idle store
   // runs at full speed. Other
   // policies' writers do not wait for the disk and are never paced for.
+  // Timed on the monotonic clock.
   uint64_t compaction_write_rate = 32 << 20;
 
   // Open without building the in-memory state. Recovery still verifies the
