@@ -58,8 +58,14 @@ absl::Status CheckOptions(const Options& o) {
         absl::StrCat("Options.max_record_bytes must be in [64, 2^30], got ",
                      o.max_record_bytes));
   }
-  if (o.sync_interval <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("Options.sync_interval must be positive");
+  // Below a millisecond the sync thread only polls (an fdatasync takes
+  // longer); past a day the deadline is meaningless, and one that
+  // overflowed the clock made the thread spin.
+  if (o.sync_interval < absl::Milliseconds(1) ||
+      o.sync_interval > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Options.sync_interval must be in [1ms, 24h], got ",
+                     absl::FormatDuration(o.sync_interval)));
   }
   if (o.max_group_commit_wait < absl::ZeroDuration() ||
       o.max_group_commit_wait > absl::Seconds(1)) {

@@ -70,9 +70,9 @@ struct Options {
   bool read_only = false;
 
   Durability durability = Durability::kSync;
-  // For Durability::kInterval. Must be positive (checked under every
-  // policy). Timed on the monotonic clock: a step of the system clock
-  // changes no interval.
+  // For Durability::kInterval. From 1 ms to 24 h (checked under every
+  // policy; InvalidArgument otherwise). Timed on the monotonic clock: a
+  // step of the system clock changes no interval.
   absl::Duration sync_interval = absl::Milliseconds(100);
   // For Durability::kSync with concurrent writers (group commit): the
   // longest a writer about to write and fdatasync a batch waits for the

@@ -634,6 +634,37 @@ TEST(StoreTest, RejectsAGroupCommitWaitOutOfRange) {
                        HasSubstr("max_group_commit_wait")));
 }
 
+// An interval of a year or more overflowed the sync thread's deadline,
+// and the thread spun on a processor (found by the headers audit, stop
+// 23); a nanosecond made it poll. Both are refused, under every policy.
+TEST(StoreTest, RejectsASyncIntervalOutOfRange) {
+  ScratchDir tmp;
+  for (const absl::Duration bad :
+       {absl::ZeroDuration(), absl::Nanoseconds(1), absl::Microseconds(999),
+        absl::Hours(24) + absl::Nanoseconds(1), absl::Hours(24 * 366 * 300),
+        absl::InfiniteDuration(), -absl::InfiniteDuration()}) {
+    for (const Durability durability :
+         {Durability::kInterval, Durability::kSync}) {
+      Options o = Create();
+      o.durability = durability;
+      o.sync_interval = bad;
+      EXPECT_THAT(Store::Open(tmp.Sub("s"), o),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           HasSubstr("sync_interval must be in [1ms, 24h]")))
+          << absl::FormatDuration(bad);
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp.Sub("s")));
+  Options o = Create();
+  o.durability = Durability::kInterval;
+  for (const absl::Duration good : {absl::Milliseconds(1), absl::Hours(24)}) {
+    o.sync_interval = good;
+    auto store = OpenOrDie(tmp.Sub("s"), o);
+    ASSERT_NE(store, nullptr);
+    EXPECT_OK(store->Apply(Transaction().Set("/x", 1)));
+  }
+}
+
 TEST(StoreTest, ConcurrentUpdatesNeverLoseAnIncrement) {
   ScratchDir tmp;
   auto store = OpenOrDie(tmp.Sub("s"), Create());
