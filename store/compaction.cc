@@ -163,6 +163,12 @@ absl::Status StoreImpl::Compact() {
     if (status.ok() && AnyPassedOver(tried)) {
       absl::MutexLock lock(&mu_);
       ForgetSnapshotsLocked(tried);
+      // A store opened lazily that has not built its state knows of the
+      // newest snapshot only its header: the report learns here, as it
+      // would from the first Get, which snapshot served instead.
+      if (state.ok() && !state_loaded_.load(std::memory_order_relaxed)) {
+        status = ReportLateFallbackLocked(tried);
+      }
     }
     if (status.ok()) status = state.status();
     if (status.ok()) status = PublishSnapshot(header, std::move(*state));

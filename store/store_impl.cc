@@ -147,14 +147,15 @@ absl::Status StoreImpl::EnsureStateLocked() {
         BuildState(env_, dir_, store_id_, snapshots_, last_seq_, last_chain_,
                    &tried, /*held=*/nullptr, ChangedMembers::kTrees);
     ForgetSnapshotsLocked(tried);
-    absl::Status reported = ReportLateFallbackLocked(tried);
     if (!state.ok()) {
+      // The report keeps what the open found: no state was built from the
+      // snapshot `tried` would name as used.
       return absl::Status(
           state.status().code(),
           absl::StrCat("building the state of ", dir_,
                        " (opened lazily): ", state.status().message()));
     }
-    STATELOG_RETURN_IF_ERROR(reported);
+    STATELOG_RETURN_IF_ERROR(ReportLateFallbackLocked(tried));
     state_ = std::move(*state);
     state_loaded_.store(true, std::memory_order_release);
   }

@@ -156,10 +156,11 @@ class Store {
   absl::Status status() const;
   // The report Open returned, kept up to date. With
   // Options::load_state_lazily, Open checks only the newest snapshot's
-  // header; if building the state later finds that snapshot's state
-  // damaged, it is passed over as in an eager open, and this report (and
-  // recovery-report.json, unless read-only) then names it with its error
-  // and the snapshot used instead.
+  // header; if building the state later (or a compaction before that)
+  // finds that snapshot's state damaged, it is passed over as in an eager
+  // open, and this report (and recovery-report.json, unless read-only)
+  // then names it with its error and the snapshot used instead. A build
+  // that fails leaves the report as it was.
   RecoveryReport recovery_report() const;
   const std::string& dir() const;
 

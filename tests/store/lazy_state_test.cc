@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "statelog/store.h"
 #include "tests/testing/mem_env.h"
@@ -287,6 +288,94 @@ TEST(LazyStateTest, DamagedNewestSnapshotFallsBackWhenTheStateIsBuilt) {
     }
   }
   EXPECT_TRUE(kept) << "the damaged snapshot is not in quarantine/";
+}
+
+// The same damage found by a compaction before any read (found by the
+// headers audit, stop 23): the compaction passed over the damaged snapshot
+// and moved it to quarantine/, but the report went on naming it as used.
+TEST(LazyStateTest, ACompactionBeforeTheFirstReadReportsTheFallback) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeHistory(dir);
+  const Json expected = StateOf(dir);
+  const std::string newest = dir + "/snapshot-00000000000000000021.json";
+  std::string data = ReadFileOrDie(newest);
+  data[data.size() - 8] ^= 0x01;  // inside the state
+  WriteFileOrDie(newest, data);
+
+  absl::StatusOr<OpenResult> r = Store::Open(dir, Lazy());
+  ASSERT_OK(r);
+  EXPECT_EQ(r->report.snapshot_seq, 21u);  // its header is fine
+  ASSERT_OK(r->store->Compact());
+  const RecoveryReport report = r->store->recovery_report();
+  EXPECT_EQ(report.snapshot_used, "snapshot-00000000000000000011.json");
+  EXPECT_EQ(report.snapshot_seq, 11u);
+  ASSERT_EQ(report.snapshots_tried.size(), 2u);
+  EXPECT_FALSE(report.snapshots_tried[0].used);
+  EXPECT_THAT(report.snapshots_tried[0].error,
+              HasSubstr("snapshot-00000000000000000021.json"));
+  EXPECT_TRUE(report.snapshots_tried[1].used);
+  EXPECT_EQ(Json::parse(ReadFileOrDie(dir + "/recovery-report.json")),
+            report.ToJson());
+  // The state is built from the compaction's snapshot, and the report
+  // stays as it is.
+  EXPECT_EQ(*r->store->Get(""), expected);
+  EXPECT_EQ(r->store->recovery_report().ToJson(), report.ToJson());
+}
+
+// Building the state fails when the older snapshot's journal is damaged
+// too. The report (found by the forensics audit, stop 23) then said the
+// state had been built from the older snapshot, with no damage, and
+// `statelog apply` printed so beside the DataLoss. It now keeps what the
+// open found, and the caller has the error.
+TEST(LazyStateTest, AFailedBuildLeavesTheReportAsTheOpenWroteIt) {
+  ScratchDir tmp;
+  const std::string dir = tmp.Sub("s");
+  Options o = Eager();
+  o.segment_bytes = 4096;
+  {
+    auto store = OpenOrDie(dir, o);
+    ASSERT_NE(store, nullptr);
+    for (int i = 1; i <= 200; ++i) {
+      ASSERT_OK(store->Apply(Transaction().Set(absl::StrCat("/k", i % 7), i)));
+      if (i == 50 || i == 151) {
+        ASSERT_OK(store->Compact());
+      }
+    }
+  }
+  // The newest snapshot's state, and a record of the segment that holds
+  // seq 100 (between the two snapshots, before the segment the lazy open
+  // reads from).
+  const std::string newest = dir + "/snapshot-00000000000000000151.json";
+  std::string data = ReadFileOrDie(newest);
+  data[data.size() - 8] ^= 0x01;
+  WriteFileOrDie(newest, data);
+  uint64_t first = 0;
+  std::string segment;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    uint64_t seq = 0;
+    if (absl::StartsWith(name, "wal-") &&
+        absl::SimpleAtoi(name.substr(4, 20), &seq) && seq <= 100 &&
+        seq > first) {
+      first = seq;
+      segment = entry.path().string();
+    }
+  }
+  ASSERT_GT(first, 50u) << "the damaged segment must follow the old snapshot";
+  std::string wal = ReadFileOrDie(segment);
+  wal[64 + 60] ^= 0x01;  // in its first record
+  WriteFileOrDie(segment, wal);
+
+  absl::StatusOr<OpenResult> r = Store::Open(dir, Lazy());
+  ASSERT_OK(r);
+  const Json opened = r->report.ToJson();
+  EXPECT_EQ(r->report.snapshot_seq, 151u);
+  ASSERT_OK(r->store->Apply(Transaction().Merge({{"blind", true}})));
+  EXPECT_THAT(r->store->Get("/k1"),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("lazily")));
+  EXPECT_EQ(r->store->recovery_report().ToJson(), opened);
+  EXPECT_EQ(Json::parse(ReadFileOrDie(dir + "/recovery-report.json")), opened);
 }
 
 TEST(LazyStateTest, ReadOnlyLazyStoreReads) {
