@@ -166,9 +166,9 @@ absl::StatusOr<JournalReadResult> ReadJournal(
           ChecksumHex(chain), ")");
     } else if (i == first && header->first_seq == start_seq + 1 &&
                header->chain_in != start_chain) {
-      return absl::DataLossError(absl::StrCat(
-          name, ": chain value does not match the snapshot at seq ",
-          start_seq));
+      return absl::DataLossError(
+          absl::StrCat(name, ": the chain its header starts from ",
+                       kContradictsTheSnapshot, " at seq ", start_seq));
     }
     if (!damage.reason.empty()) {
       damage.offset = 0;
@@ -245,9 +245,9 @@ absl::StatusOr<JournalReadResult> ReadJournal(
       } else if (h.seq == start_seq) {
         ++result.records_skipped;
         if (h.checksum != start_chain) {
-          return absl::DataLossError(absl::StrCat(
-              name, " offset ", offset, " seq ", h.seq,
-              ": record does not match the chain value of the snapshot"));
+          return absl::DataLossError(absl::StrCat(name, " offset ", offset,
+                                                  " seq ", h.seq, ": record ",
+                                                  kContradictsTheSnapshot));
         }
       } else {
         if (known) {

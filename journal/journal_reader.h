@@ -82,6 +82,11 @@ struct JournalReadResult {
   std::vector<std::string> files_after_damage;
 };
 
+// In the message of a chain that contradicts the snapshot the read starts
+// from: callers that know the snapshot's file add it.
+inline constexpr absl::string_view kContradictsTheSnapshot =
+    "does not match the chain value of the snapshot";
+
 using RecordFn = std::function<absl::Status(const RecordHeader& header,
                                             absl::string_view payload)>;
 

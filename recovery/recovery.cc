@@ -317,17 +317,24 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
 
   const uint64_t snapshot_seq = out.last_seq;
   uint64_t replayed = 0;
-  STATELOG_ASSIGN_OR_RETURN(
-      out.journal,
-      ReadJournal(env, dir, store_id, out.last_seq, out.last_chain,
-                  kMaxRecordPayloadBytes,
-                  [&](const RecordHeader&, absl::string_view payload) {
-                    ++replayed;
-                    if (!out.state_loaded) {
-                      return CheckRecordPayload(payload);
-                    }
-                    return ApplyRecordPayload(payload, &out.state);
-                  }));
+  absl::StatusOr<JournalReadResult> journal = ReadJournal(
+      env, dir, store_id, out.last_seq, out.last_chain, kMaxRecordPayloadBytes,
+      [&](const RecordHeader&, absl::string_view payload) {
+        ++replayed;
+        if (!out.state_loaded) {
+          return CheckRecordPayload(payload);
+        }
+        return ApplyRecordPayload(payload, &out.state);
+      });
+  if (!journal.ok() &&
+      absl::StrContains(journal.status().message(), kContradictsTheSnapshot)) {
+    return absl::DataLossError(absl::StrCat(
+        journal.status().message(), " (", report.snapshot_used,
+        "): the two are not one history (a file from a copy of the store "
+        "that went its own way?). Nothing was changed. Moving that "
+        "snapshot out of the store lets an open start from an older one"));
+  }
+  STATELOG_ASSIGN_OR_RETURN(out.journal, std::move(journal));
   out.last_seq = out.journal.last_seq;
   out.last_chain = out.journal.last_chain;
   report.segments_read = out.journal.segments_read;

@@ -2,7 +2,10 @@
 
 #include "recovery/verify.h"
 
+#include <map>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +17,7 @@
 #include "recovery/recovery.h"
 #include "snapshot/snapshot_file.h"
 #include "store/identity.h"
+#include "util/checksum.h"
 #include "util/file_names.h"
 #include "util/hex.h"
 #include "util/json_scan.h"
@@ -69,6 +73,9 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
   // no checksum) is the likelier damage.
   size_t foreign = 0;
   std::optional<uint64_t> newest_verified;  // seq
+  // The chain value of each snapshot that verifies, by seq: the journal's
+  // record at that seq must end with it, or no open accepts the snapshot.
+  std::map<uint64_t, std::pair<std::string, uint64_t>> chains;
   bool journal_read_whole = true;  // false once a problem stops the read
   auto is_foreign = [](const absl::Status& status) {
     return absl::EndsWith(status.message(), kOfAnotherStore);
@@ -81,6 +88,7 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
     if (CouldNotRead(state)) return state;
     Json entry = {{"file", name.file}, {"seq", name.seq}, {"ok", state.ok()}};
     if (state.ok() && !newest_verified.has_value()) newest_verified = name.seq;
+    if (state.ok()) chains[name.seq] = {name.file, snap->header.chain};
     if (!state.ok()) {
       if (is_foreign(state)) ++foreign;
       entry["error"] = std::string(state.message());
@@ -123,6 +131,17 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
       problems.push_back(std::string(header.status().message()));
     } else {
       first_seq = header->first_seq;
+      auto contradicts = [&](uint64_t seq, uint64_t chain) {
+        auto it = chains.find(seq);
+        if (it == chains.end() || it->second.second == chain) return;
+        problems.push_back(absl::StrCat(
+            it->second.first, ": its chain value (",
+            ChecksumHex(it->second.second), ") is not the journal's at seq ",
+            seq, " (", ChecksumHex(chain),
+            "): the snapshot and the journal are not one history, and every "
+            "open that starts from this snapshot fails"));
+      };
+      contradicts(first_seq - 1, header->chain_in);
       absl::StatusOr<JournalReadResult> journal =
           ReadJournal(env, dir, identity->store_id, header->first_seq - 1,
                       header->chain_in, kMaxRecordPayloadBytes,
@@ -130,6 +149,7 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
                           absl::string_view payload) -> absl::Status {
                         ++records;
                         last_seq = h.seq;
+                        contradicts(h.seq, h.checksum);
                         return CheckRecordPayload(payload);
                       });
       if (CouldNotRead(journal.status())) return journal.status();

@@ -711,6 +711,52 @@ TEST(VerifyTest, AStrayFileIsOneProblemNotAShortJournalToo) {
   }
 }
 
+// A snapshot from a copy of the store that went its own way (same store
+// id, same sequence numbers, other records): every open refused the store,
+// naming only the journal, while verify said "ok" (found by the forensics
+// audit, stop 23). verify now names the snapshot, and the open's error
+// names it too and says how to start from an older one.
+TEST(VerifyTest, ASnapshotOfAnotherHistoryIsAProblem) {
+  ScratchDir tmp;
+  const std::string a = tmp.Sub("a");
+  const std::string b = tmp.Sub("b");
+  MakeStore(a);
+  fs::copy(a, b, fs::copy_options::recursive);
+  Options o;
+  for (const auto& [dir, value] : {std::pair(a, "A"), std::pair(b, "B")}) {
+    auto store = testing::OpenOrDie(dir, o);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(store->Apply(Transaction().Set("/side", value)));
+    if (dir == b) {
+      ASSERT_OK(store->Compact());
+    }
+  }
+  const std::string file = internal::SnapshotFileName(kRecords + 1);
+  ASSERT_TRUE(fs::exists(b + "/" + file));
+  fs::copy_file(b + "/" + file, a + "/" + file);
+
+  absl::StatusOr<Json> verified = internal::VerifyStore(a, Env::Default());
+  ASSERT_OK(verified);
+  EXPECT_FALSE((*verified)["ok"].get<bool>()) << verified->dump();
+  ASSERT_EQ((*verified)["problems"].size(), 1u) << verified->dump();
+  EXPECT_THAT((*verified)["problems"][0].get<std::string>(),
+              AllOf(HasSubstr(file), HasSubstr("not one history")));
+  EXPECT_THAT(Reopen(a).status(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr(file), HasSubstr("Nothing was changed"),
+                             HasSubstr("older one"))));
+  // As the message says: without that snapshot, the store opens.
+  fs::rename(a + "/" + file, tmp.Sub("aside.json"));
+  absl::StatusOr<OpenResult> reopened = Reopen(a);
+  ASSERT_OK(reopened);
+  EXPECT_EQ(*reopened->store->Get("/side"), "A");
+  // And the copy that made the snapshot verifies as it is.
+  reopened->store.reset();
+  verified = internal::VerifyStore(b, Env::Default());
+  ASSERT_OK(verified);
+  EXPECT_TRUE((*verified)["ok"].get<bool>()) << verified->dump();
+}
+
 TEST(VerifyTest, NamesADamagedSnapshotOnce) {
   testing::MemEnv env;
   MakeMemStore(&env, /*compact=*/true);
