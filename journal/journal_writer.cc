@@ -120,12 +120,14 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
 
   // Zeros under a name recovery removes (the spare's, or one made now),
   // then the header, published by the rename.
-  std::string temp = JoinPath(dir_, kSpareSegmentName);
+  std::string temp_name = kSpareSegmentName;
   std::unique_ptr<File> file = TakeSpare(capacity);
   if (file == nullptr) {
-    temp = path + kTempSuffix;
-    STATELOG_ASSIGN_OR_RETURN(file, CreateZeroed(env_, temp, capacity));
+    temp_name = name + kTempSuffix;
+    STATELOG_ASSIGN_OR_RETURN(
+        file, CreateZeroed(env_, JoinPath(dir_, temp_name), capacity));
   }
+  const std::string temp = JoinPath(dir_, temp_name);
   STATELOG_RETURN_IF_ERROR(file->Write(0, header));
   STATELOG_RETURN_IF_ERROR(file->Sync());
   KillPoint("segment.filled");
@@ -137,6 +139,7 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
   spare_tried_ = false;
   if (options_.map_writes) file_->MapWrites(capacity);
   file_name_ = name;
+  opened_as_ = temp_name;
   offset_ = kSegmentHeaderSize;
   capacity_ = capacity;
   dirty_ = false;
@@ -185,7 +188,7 @@ JournalWriter::~JournalWriter() {
 
 absl::Status JournalWriter::WriteRun(absl::string_view run) {
   if (run.empty()) return absl::OkStatus();
-  STATELOG_RETURN_IF_ERROR(file_->Write(offset_, run));
+  STATELOG_RETURN_IF_ERROR(NameSegment(file_->Write(offset_, run)));
   KillPoint("journal.written");
   offset_ += run.size();
   bytes_written_ += run.size();
@@ -225,10 +228,17 @@ absl::Status JournalWriter::Write(absl::string_view records) {
 
 absl::Status JournalWriter::Sync() {
   if (!dirty_) return absl::OkStatus();
-  STATELOG_RETURN_IF_ERROR(file_->Sync());
+  STATELOG_RETURN_IF_ERROR(NameSegment(file_->Sync()));
   KillPoint("journal.synced");
   dirty_ = false;
   return absl::OkStatus();
+}
+
+absl::Status JournalWriter::NameSegment(absl::Status status) const {
+  if (status.ok() || opened_as_.empty()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(file_name_, " (made as ", opened_as_,
+                                   " and renamed): ", status.message()));
 }
 
 absl::Status JournalWriter::Rotate(uint64_t next_seq, uint64_t chain_in) {

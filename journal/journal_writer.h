@@ -107,6 +107,10 @@ class JournalWriter {
   // per segment.
   void PrepareSpare();
   absl::Status WriteRun(absl::string_view run);
+  // An error of file_ names the file by the name it was opened under; for
+  // a segment made under a temporary name (the spare's) and renamed, the
+  // error says which segment that is now.
+  absl::Status NameSegment(absl::Status status) const;
 
   Env* env_;
   std::string dir_;
@@ -114,6 +118,7 @@ class JournalWriter {
   JournalWriterOptions options_;
   std::unique_ptr<File> file_;
   std::string file_name_;
+  std::string opened_as_;  // file_'s name when opened, if not file_name_
   uint64_t offset_ = 0;
   uint64_t capacity_ = 0;
   bool dirty_ = false;

@@ -803,6 +803,52 @@ TEST(StoreTest, WriteErrorUnderNoSyncPoisonsTheStore) {
   ExpectJournalFailurePoisonsUntilReopened(Durability::kNone, "write");
 }
 
+// A segment is made under a temporary name (the spare's, prepared ahead)
+// and renamed; an error of a later write or sync named only that name,
+// which no longer exists (headers audit, stop 23). It now names the
+// segment too.
+TEST(StoreTest, AnErrorInASegmentMadeAsTheSpareNamesTheSegment) {
+  MemEnv env;
+  Options o = Create();
+  o.env = &env;
+  o.segment_bytes = 4096;
+  o.compact_after_records = 0;
+  o.compact_after_bytes = 0;
+  o.compact_in_background = false;  // the spare is made by the write
+  auto store = OpenOrDie("/s", o);
+  ASSERT_NE(store, nullptr);
+  auto segments = [&] {
+    std::vector<std::string> names;
+    const absl::StatusOr<std::vector<std::string>> listed = env.ListDir("/s");
+    EXPECT_OK(listed);
+    if (!listed.ok()) return names;
+    for (const std::string& name : *listed) {
+      if (absl::StartsWith(name, "wal-") && absl::EndsWith(name, ".log")) {
+        names.push_back(name);
+      }
+    }
+    return names;
+  };
+  // Into the second segment, made from the spare the first one's second
+  // half prepared; its own spare comes only once it is half full.
+  int i = 0;
+  while (segments().size() < 2) {
+    ASSERT_OK(store->Apply(
+        Transaction().Set("/k", std::string(100, 'a' + i++ % 26))));
+  }
+  const std::string current = segments().back();
+  env.set_fault_hook([](const std::string& op, const std::string& path) {
+    if (op == "sync" && absl::EndsWith(path, "wal-spare.tmp")) {
+      return absl::InternalError("injected EIO on " + path);
+    }
+    return absl::OkStatus();
+  });
+  EXPECT_THAT(
+      store->Apply(Transaction().Set("/k", 0)),
+      StatusIs(absl::StatusCode::kInternal,
+               HasSubstr(current + " (made as wal-spare.tmp and renamed)")));
+}
+
 // Power cut after every acknowledgement: recovery from only what was
 // fsynced must hold every acknowledged transaction, and nothing more.
 void CrashAfterEveryAck(Durability durability) {
