@@ -212,6 +212,9 @@ absl::StatusOr<JournalReadResult> ReadJournal(
           damage.offset = offset;
           damage.expected_seq = expected;
           result.covered_damage = damage.Describe();
+          result.covered_file = name;
+          result.covered_offset = offset;
+          result.covered_end = *edge;
           damage.reason.clear();
           offset = *edge;
           expected = after_snapshot ? start_seq + 1 : start_seq;

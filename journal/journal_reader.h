@@ -75,8 +75,12 @@ struct JournalReadResult {
   uint64_t tail_dirty_end = 0;
   std::optional<JournalDamage> damage;
   // Damage in records the snapshot covers, read past to the snapshot's
-  // edge (JournalDamage::Describe()); empty if none.
+  // edge (JournalDamage::Describe()); empty if none. The bytes read past
+  // are [covered_offset, covered_end) of covered_file.
   std::string covered_damage;
+  std::string covered_file;
+  uint64_t covered_offset = 0;
+  uint64_t covered_end = 0;
   // Whole segment files that hold nothing usable: a segment whose header is
   // damaged, and every segment after the damage.
   std::vector<std::string> files_after_damage;

@@ -15,6 +15,14 @@
 
 namespace statelog::internal {
 
+// Copies bytes [offset, end) of `dir/file` to a new file in quarantine/
+// (durably) and leaves the file as it is.
+absl::StatusOr<QuarantineEntry> CopyToQuarantine(Env* env,
+                                                 const std::string& dir,
+                                                 const std::string& file,
+                                                 uint64_t offset, uint64_t end,
+                                                 const std::string& reason);
+
 // Copies bytes [offset, end) of `dir/file` to a new file in quarantine/,
 // then overwrites them with zeros in place and fdatasyncs. The zeros turn
 // the region into end-of-log, so the segment stays preallocated and the
@@ -29,6 +37,20 @@ absl::StatusOr<QuarantineEntry> QuarantineRange(Env* env,
 absl::StatusOr<QuarantineEntry> QuarantineFile(Env* env, const std::string& dir,
                                                const std::string& file,
                                                const std::string& reason);
+
+// A recovery that is about to change the journal (zero a torn tail, move
+// segments) first leaves its report in quarantine/, as
+// recovery-report.<unix nanos>.json, with "complete": false; once done it
+// writes the final report there under the same name, with "complete":
+// true. recovery-report.json is rewritten by the next open, and a
+// recovery killed part way never wrote it at all; the note keeps what the
+// recovery found and why, for good. Returns the note's name (`name`, or a
+// new one if empty).
+absl::StatusOr<std::string> WriteQuarantineNote(Env* env,
+                                                const std::string& dir,
+                                                const RecoveryReport& report,
+                                                bool complete,
+                                                const std::string& name);
 
 }  // namespace statelog::internal
 

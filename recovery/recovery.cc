@@ -176,8 +176,15 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
                          damage.Describe())
           : absl::StrCat("torn tail: ", damage.Describe());
   const JournalReadResult& journal = out->journal;
-  if (damage.file == journal.tail_file &&
-      journal.tail_dirty_end > damage.offset) {
+  const bool zeroes_tail = damage.file == journal.tail_file &&
+                           journal.tail_dirty_end > damage.offset;
+  if (!options.read_only && out->quarantine_note.empty() &&
+      (zeroes_tail || !journal.files_after_damage.empty())) {
+    STATELOG_ASSIGN_OR_RETURN(
+        out->quarantine_note,
+        WriteQuarantineNote(env, dir, report, /*complete=*/false, ""));
+  }
+  if (zeroes_tail) {
     if (options.read_only) {
       report.quarantined.push_back(
           QuarantineEntry{"", damage.file, damage.offset,
@@ -288,6 +295,11 @@ absl::Status HandleShortJournal(Env* env, const std::string& dir,
       "on from it in a new segment");
   for (const SegmentFile& segment : segments) {
     if (segment.first_seq > snapshot_seq) break;
+    if (!options.read_only && out->quarantine_note.empty()) {
+      STATELOG_ASSIGN_OR_RETURN(
+          out->quarantine_note,
+          WriteQuarantineNote(env, dir, out->report, /*complete=*/false, ""));
+    }
     STATELOG_RETURN_IF_ERROR(QuarantineSegment(env, dir, options, segment.name,
                                                reason, &out->report));
   }
@@ -352,6 +364,24 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
         " covers. Nothing was changed. Open with RecoveryMode::kPointInTime "
         "to read past it: every record after the snapshot is kept."));
   }
+  if (!out.journal.covered_damage.empty() && !options.read_only) {
+    // Read past, it stays where it is, but retention deletes the segment
+    // once no snapshot needs it: the bytes are kept in quarantine/ now.
+    STATELOG_ASSIGN_OR_RETURN(
+        out.quarantine_note,
+        WriteQuarantineNote(env, dir, report, /*complete=*/false, ""));
+    STATELOG_ASSIGN_OR_RETURN(
+        QuarantineEntry copy,
+        CopyToQuarantine(
+            env, dir, out.journal.covered_file, out.journal.covered_offset,
+            out.journal.covered_end,
+            absl::StrCat("point-in-time recovery read past damage the "
+                         "snapshot covers: ",
+                         out.journal.covered_damage,
+                         " (a copy: the bytes stay in the segment until "
+                         "retention removes it)")));
+    report.quarantined.push_back(std::move(copy));
+  }
   if (!out.journal.damage && out.journal.journal_next_seq <= snapshot_seq) {
     STATELOG_RETURN_IF_ERROR(
         HandleShortJournal(env, dir, options, snapshot_seq, &out));
@@ -361,6 +391,12 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
   }
   report.elapsed = absl::FromChrono(std::chrono::steady_clock::now() - started);
   if (!options.read_only) {
+    if (!out.quarantine_note.empty()) {
+      STATELOG_RETURN_IF_ERROR(WriteQuarantineNote(env, dir, report,
+                                                   /*complete=*/true,
+                                                   out.quarantine_note)
+                                   .status());
+    }
     STATELOG_RETURN_IF_ERROR(WriteReport(env, dir, report));
   }
   return out;

@@ -40,6 +40,9 @@ struct RecoveredState {
   // Where the journal continues (see JournalReadResult).
   JournalReadResult journal;
   RecoveryReport report;
+  // The report this recovery left in quarantine/ before it changed the
+  // journal (WriteQuarantineNote); empty if it changed nothing there.
+  std::string quarantine_note;
 };
 
 // Recovers `dir`, whose identity is `store_id`. With `options.read_only`

@@ -331,7 +331,17 @@ TEST(RecoveryTest,
     EXPECT_EQ(r->report.damage, "");
     EXPECT_THAT(r->report.covered_damage, HasSubstr("expected seq 2"));
     EXPECT_EQ(r->report.records_lost, 0u);
-    EXPECT_TRUE(r->report.quarantined.empty());
+    // The damaged bytes stay where they are, and a copy of them is kept in
+    // quarantine/, for retention deletes the segment once no snapshot
+    // needs it (the forensics audit, stop 23, found them gone for good).
+    ASSERT_EQ(r->report.quarantined.size(), 1u);
+    const QuarantineEntry& copy = r->report.quarantined[0];
+    EXPECT_EQ(copy.offset, offsets[1]);
+    EXPECT_EQ(ReadFileOrDie(dir + "/" + copy.file),
+              segment.substr(offsets[1], copy.bytes));
+    EXPECT_THAT(copy.reason, HasSubstr("a copy"));
+    EXPECT_EQ(ReadFileOrDie(SegmentPath(dir)).substr(0, offsets.back()),
+              segment.substr(0, offsets.back()));
     ASSERT_OK(r->store->Apply(Transaction().Set("/after", 6)));
   }
   // That open compacted: later opens, in the default mode too, start from
@@ -651,7 +661,80 @@ TEST(RecoveryTest, AFailedQuarantineCopyLeavesNoPartialFile) {
   ASSERT_EQ(reopened->report.quarantined.size(), 1u);
   left = env.ListDir("/s/quarantine");
   ASSERT_OK(left);
-  EXPECT_EQ(left->size(), 1u);
+  // The copy of the tail, and the recovery's note.
+  EXPECT_EQ(left->size(), 2u);
+}
+
+// A recovery that changes the journal leaves its report in quarantine/
+// first: recovery-report.json was written only at the end, so a recovery
+// killed part way left no account of the damage it had found, and the
+// next open's report described what the first one had half done (the
+// forensics audit, stop 23); a clean open later overwrote even that.
+TEST(RecoveryTest, AnInterruptedRecoveryLeavesItsFindingsInQuarantine) {
+  testing::MemEnv env;
+  MakeMemStore(&env, /*compact=*/false);
+  const std::string segment = "/s/" + internal::SegmentFileName(1);
+  std::string bytes;
+  ASSERT_TRUE(env.GetFile(segment, &bytes));
+  const size_t last = bytes.find_last_not_of('\0');
+  ASSERT_NE(last, std::string::npos);
+  bytes[last] ^= 0x01;  // a torn tail
+  env.PutFile(segment, bytes);
+  // The recovery copies the tail to quarantine/, then fails to zero it:
+  // as if it had been killed there.
+  env.set_fault_hook([&](const std::string& op, const std::string& path) {
+    if (op == "write" && path == segment) {
+      return absl::InternalError("injected EIO");
+    }
+    return absl::OkStatus();
+  });
+  Options options;
+  options.env = &env;
+  EXPECT_THAT(Store::Open("/s", options).status(),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("injected")));
+  auto notes = [&] {
+    std::vector<Json> found;
+    absl::StatusOr<std::vector<std::string>> names =
+        env.ListDir("/s/quarantine");
+    EXPECT_OK(names);
+    if (!names.ok()) return found;
+    for (const std::string& name : *names) {
+      if (!absl::StartsWith(name, "recovery-report.")) continue;
+      std::string text;
+      EXPECT_TRUE(env.GetFile("/s/quarantine/" + name, &text));
+      found.push_back(Json::parse(text));
+    }
+    return found;
+  };
+  std::vector<Json> found = notes();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_FALSE(found[0]["complete"].get<bool>());
+  EXPECT_THAT(found[0]["damage"].get<std::string>(),
+              HasSubstr(internal::SegmentFileName(1)));
+  EXPECT_THAT(found[0]["note"].get<std::string>(), HasSubstr("interrupted"));
+
+  env.set_fault_hook(nullptr);
+  absl::StatusOr<OpenResult> reopened = Store::Open("/s", options);
+  ASSERT_OK(reopened);
+  found = notes();
+  ASSERT_EQ(found.size(), 2u);
+  int complete = 0;
+  for (const Json& note : found) {
+    EXPECT_THAT(note["damage"].get<std::string>(),
+                HasSubstr(internal::SegmentFileName(1)));
+    if (note["complete"].get<bool>()) {
+      ++complete;
+      EXPECT_EQ(note["quarantined"], reopened->report.ToJson()["quarantined"]);
+    }
+  }
+  EXPECT_EQ(complete, 1);
+  // A clean open rewrites recovery-report.json; the notes stay.
+  reopened->store.reset();
+  ASSERT_OK(Store::Open("/s", options));
+  std::string report;
+  ASSERT_TRUE(env.GetFile("/s/recovery-report.json", &report));
+  EXPECT_EQ(Json::parse(report)["damage"], "");
+  EXPECT_EQ(notes().size(), 2u);
 }
 
 // A record of a type this build may ignore (a later version's) counts as
