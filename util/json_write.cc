@@ -156,8 +156,10 @@ absl::Status ValidateValue(const Json& value, int base_depth,
         static_cast<size_t>(kMaxNestingDepth)) {
       return absl::InvalidArgumentError(absl::StrCat(
           what, ": nesting deeper than ", kMaxNestingDepth, " levels",
-          base > 0 ? absl::StrCat(" (counting ", base, " levels above it)")
-                   : ""));
+          base > kMaxNestingDepth
+              ? std::string(" (its pointer alone is deeper than that)")
+          : base > 0 ? absl::StrCat(" (counting ", base, " levels above it)")
+                     : ""));
     }
     const char* problem = nullptr;
     switch (v.type()) {

@@ -129,7 +129,8 @@ class Env {
   // Creates `dir` (0700). OK if it exists as a directory; FailedPrecondition
   // if it is a symlink or not a directory.
   [[nodiscard]] virtual absl::Status CreateDir(const std::string& dir) = 0;
-  // NotFound if absent, FailedPrecondition if a symlink, else OK.
+  // NotFound if absent, FailedPrecondition if a symlink or not a
+  // directory, else OK.
   [[nodiscard]] virtual absl::Status CheckDir(const std::string& dir) = 0;
   // OK if `path` is a regular file, NotFound if absent, FailedPrecondition
   // for a symlink or anything else.

@@ -151,6 +151,9 @@ class Store {
   [[nodiscard]] absl::Status Compact();
 
   // Sequence number of the newest applied transaction (0 for a new store).
+  // Once the store is poisoned it may count a transaction whose record
+  // never reached the journal (its Apply failed); the reopened store gives
+  // that number again.
   uint64_t LastSeq() const;
   // OK, or the error that poisoned the writer.
   absl::Status status() const;

@@ -5,7 +5,16 @@
 //
 // Operations: the six of RFC 6902 JSON Patch (add, remove, replace, move,
 // copy, test), an RFC 7386 merge patch, and two shorthands: `Set` (add or
-// replace, creating missing parent objects) and `Unset` (remove if present).
+// replace, creating missing parent objects) and `Unset` (remove if present:
+// a path that names nothing, such as "/arr/x" in an array, is no change,
+// where the other operations refuse a step into an array that is not an
+// index).
+//
+// `test` compares numbers as nlohmann/json does: integers exactly with
+// integers, and an integer with a floating-point number after converting
+// the integer to double, so 9007199254740993 tests equal to
+// 9007199254740992.0. Journals hold the operations, and replay must decide
+// every test as it was decided when written, so this stays as it is.
 //
 // Example:
 //

@@ -270,6 +270,23 @@ TEST(TransactionTest, ValueDepthCountsThePointerTokens) {
                        "levels (counting 4 levels above it)"));
 }
 
+// A pointer of more tokens than the limit said "counting 257 levels above
+// it" whatever its length (headers audit, stop 23).
+TEST(TransactionTest, APointerDeeperThanTheLimitIsSaidToBeSo) {
+  std::string path;
+  for (int i = 0; i < 300; ++i) path += "/a";
+  EXPECT_THAT(Transaction().Set(path, 1).Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("nesting deeper than 256 levels (its pointer "
+                                 "alone is deeper than that)")));
+  // A pointer of exactly 256 tokens takes a scalar, not a container.
+  path.resize(2 * 256);
+  EXPECT_OK(Transaction().Set(path, 1).Validate());
+  EXPECT_THAT(Transaction().Set(path, Json::object()).Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("counting 256 levels above it")));
+}
+
 TEST(TransactionTest, ValueDepthCountsTheJournalRecordAroundIt) {
   // {"ops":[{"value": ...}]} puts every value three levels down, so a value
   // at a shallower pointer is held to the same limit as one three deep.
