@@ -42,6 +42,10 @@ struct RecoveryReport {
   uint64_t snapshot_seq = 0;
   std::vector<SnapshotAttempt> snapshots_tried;  // newest first
 
+  // Of the open. With Options::load_state_lazily the open checks and
+  // parses the records after the snapshot without applying them (they are
+  // counted in records_replayed all the same), and a later fallback to an
+  // older snapshot updates the counts of records, not segments_read.
   uint64_t segments_read = 0;
   uint64_t records_replayed = 0;  // applied on top of the snapshot
   uint64_t records_skipped = 0;   // already covered by the snapshot
