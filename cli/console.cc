@@ -138,11 +138,16 @@ void NoteRecovery(absl::string_view command, const RecoveryReport& report) {
                                   report.damage.empty() ? "no damage in the "
                                                           "journal"
                                                         : report.damage);
+  if (!report.covered_damage.empty()) {
+    absl::StrAppend(&line, "; read past damage the snapshot covers: ",
+                    report.covered_damage);
+  }
   if (quarantined > 0) {
-    // A read-only open changes nothing; its report says what a writer does.
+    // A read-only open changes nothing; its report says what a writer
+    // does. Kept, not moved: damage the snapshot covers is copied.
     absl::StrAppend(&line, "; ", quarantined, " byte(s) ",
-                    report.read_only ? "would be moved" : "moved",
-                    " to quarantine/");
+                    report.read_only ? "would be kept" : "kept",
+                    " in quarantine/");
   }
   if (report.records_lost > 0) {
     absl::StrAppend(&line, "; ", report.records_lost,

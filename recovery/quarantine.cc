@@ -83,11 +83,10 @@ absl::StatusOr<QuarantineEntry> QuarantineRange(Env* env,
   return entry;
 }
 
-absl::StatusOr<std::string> WriteQuarantineNote(Env* env,
-                                                const std::string& dir,
-                                                const RecoveryReport& report,
-                                                bool complete,
-                                                const std::string& name) {
+absl::StatusOr<std::string> WriteQuarantineNote(
+    Env* env, const std::string& dir, const RecoveryReport& report,
+    bool complete, const std::string& name,
+    const std::vector<PlannedQuarantine>& planned) {
   const std::string qdir = JoinPath(dir, kQuarantineDirName);
   STATELOG_RETURN_IF_ERROR(env->CreateDir(qdir));
   const std::string note =
@@ -97,6 +96,16 @@ absl::StatusOr<std::string> WriteQuarantineNote(Env* env,
   Json json = report.ToJson();
   json["complete"] = complete;
   if (!complete) {
+    Json plan = Json::array();
+    for (const PlannedQuarantine& p : planned) {
+      plan.push_back(p.bytes == 0
+                         ? Json{{"source", p.source}, {"action", "move"}}
+                         : Json{{"source", p.source},
+                                {"offset", p.offset},
+                                {"bytes", p.bytes},
+                                {"action", "copy"}});
+    }
+    json["planned"] = std::move(plan);
     json["note"] =
         "written before the recovery changed any file; rewritten with "
         "\"complete\": true once it was done. Left like this, the recovery "

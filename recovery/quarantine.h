@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "statelog/env.h"
@@ -44,13 +45,20 @@ absl::StatusOr<QuarantineEntry> QuarantineFile(Env* env, const std::string& dir,
 // writes the final report there under the same name, with "complete":
 // true. recovery-report.json is rewritten by the next open, and a
 // recovery killed part way never wrote it at all; the note keeps what the
-// recovery found and why, for good. Returns the note's name (`name`, or a
+// recovery found and why, for good. The first note also lists what the
+// recovery is about to do (`planned`: a range to copy and zero, or a whole
+// file to move, bytes 0), so that it tells everything even if the recovery
+// is killed after its last change. Returns the note's name (`name`, or a
 // new one if empty).
-absl::StatusOr<std::string> WriteQuarantineNote(Env* env,
-                                                const std::string& dir,
-                                                const RecoveryReport& report,
-                                                bool complete,
-                                                const std::string& name);
+struct PlannedQuarantine {
+  std::string source;
+  uint64_t offset = 0;
+  uint64_t bytes = 0;  // 0: the whole file
+};
+absl::StatusOr<std::string> WriteQuarantineNote(
+    Env* env, const std::string& dir, const RecoveryReport& report,
+    bool complete, const std::string& name,
+    const std::vector<PlannedQuarantine>& planned = {});
 
 }  // namespace statelog::internal
 

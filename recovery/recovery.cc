@@ -180,9 +180,18 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
                            journal.tail_dirty_end > damage.offset;
   if (!options.read_only && out->quarantine_note.empty() &&
       (zeroes_tail || !journal.files_after_damage.empty())) {
+    std::vector<PlannedQuarantine> planned;
+    if (zeroes_tail) {
+      planned.push_back(
+          {damage.file, damage.offset, journal.tail_dirty_end - damage.offset});
+    }
+    for (const std::string& file : journal.files_after_damage) {
+      planned.push_back({file, 0, 0});
+    }
     STATELOG_ASSIGN_OR_RETURN(
         out->quarantine_note,
-        WriteQuarantineNote(env, dir, report, /*complete=*/false, ""));
+        WriteQuarantineNote(env, dir, report,
+                            /*complete=*/false, "", planned));
   }
   if (zeroes_tail) {
     if (options.read_only) {
@@ -293,15 +302,20 @@ absl::Status HandleShortJournal(Env* env, const std::string& dir,
       "point-in-time recovery: ", what,
       "; every record here is covered by the snapshot, and the journal goes "
       "on from it in a new segment");
+  std::vector<PlannedQuarantine> planned;
   for (const SegmentFile& segment : segments) {
     if (segment.first_seq > snapshot_seq) break;
-    if (!options.read_only && out->quarantine_note.empty()) {
-      STATELOG_ASSIGN_OR_RETURN(
-          out->quarantine_note,
-          WriteQuarantineNote(env, dir, out->report, /*complete=*/false, ""));
-    }
-    STATELOG_RETURN_IF_ERROR(QuarantineSegment(env, dir, options, segment.name,
-                                               reason, &out->report));
+    planned.push_back({segment.name, 0, 0});
+  }
+  if (!options.read_only && !planned.empty() && out->quarantine_note.empty()) {
+    STATELOG_ASSIGN_OR_RETURN(
+        out->quarantine_note,
+        WriteQuarantineNote(env, dir, out->report,
+                            /*complete=*/false, "", planned));
+  }
+  for (const PlannedQuarantine& segment : planned) {
+    STATELOG_RETURN_IF_ERROR(QuarantineSegment(
+        env, dir, options, segment.source, reason, &out->report));
   }
   return absl::OkStatus();
 }
@@ -369,7 +383,10 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
     // once no snapshot needs it: the bytes are kept in quarantine/ now.
     STATELOG_ASSIGN_OR_RETURN(
         out.quarantine_note,
-        WriteQuarantineNote(env, dir, report, /*complete=*/false, ""));
+        WriteQuarantineNote(
+            env, dir, report, /*complete=*/false, "",
+            {{out.journal.covered_file, out.journal.covered_offset,
+              out.journal.covered_end - out.journal.covered_offset}}));
     STATELOG_ASSIGN_OR_RETURN(
         QuarantineEntry copy,
         CopyToQuarantine(

@@ -513,6 +513,28 @@ void FlipByteOfFirstRecord(const std::string& segment) {
   testing::WriteFileOrDie(segment, bytes);
 }
 
+// Damage in records a snapshot covers: point-in-time recovery reads past
+// it and keeps a copy of its bytes. The line said "no damage in the
+// journal; 725 byte(s) moved to quarantine/" (the re-check of the stop-23
+// audits): nothing was moved, and the damage read past went unnamed.
+TEST_F(CliTest, PointInTimeSaysWhatDamageItReadPast) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(5)).exit_code, 0);
+  ASSERT_EQ(Run({"compact", dir}).exit_code, 0);
+  ASSERT_EQ(Run({"apply", dir}, "{\"merge\":{\"after\":1}}\n").exit_code, 0);
+  FlipByteOfFirstRecord(dir + "/wal-00000000000000000001.log");
+  EXPECT_EQ(Run({"apply", dir}, "").exit_code, 3);
+  CliResult pit = Run({"apply", dir, "--recovery-mode", "point-in-time"}, "");
+  EXPECT_EQ(pit.exit_code, 0) << pit.err;
+  EXPECT_THAT(Lines(pit.err),
+              ElementsAre(AllOf(
+                  StartsWith("statelog apply: recovery: no damage in the "
+                             "journal; read past damage the snapshot covers: "
+                             "wal-00000000000000000001.log offset 64"),
+                  HasSubstr(" byte(s) kept in quarantine/"))));
+  EXPECT_EQ(GetState(dir)["after"], 1);
+}
+
 // `apply` opens lazily and builds the state only for a transaction that
 // needs it; if the newest snapshot's state turns out damaged then, the
 // command says so as an eager open's recovery note would.

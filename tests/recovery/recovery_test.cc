@@ -632,16 +632,23 @@ TEST(VerifyTest, AChangedStoreIdIsBlamedOnTheStoreFile) {
 // A quarantine copy that cannot be written whole (a full disk) is removed:
 // the bytes are still in the segment, and a partial copy would stay in
 // quarantine/ for good beside the whole one the next recovery makes.
-TEST(RecoveryTest, AFailedQuarantineCopyLeavesNoPartialFile) {
-  testing::MemEnv env;
-  MakeMemStore(&env, /*compact=*/false);
+// MakeMemStore's store (not compacted) with its last record's payload
+// damaged: a torn tail. Returns the segment's path.
+std::string MakeMemStoreWithTornTail(testing::MemEnv* env) {
+  MakeMemStore(env, /*compact=*/false);
   const std::string segment = "/s/" + internal::SegmentFileName(1);
   std::string bytes;
-  ASSERT_TRUE(env.GetFile(segment, &bytes));
+  EXPECT_TRUE(env->GetFile(segment, &bytes));
   const size_t last = bytes.find_last_not_of('\0');
-  ASSERT_NE(last, std::string::npos);
-  bytes[last] ^= 0x01;  // the last record's payload: a torn tail
-  env.PutFile(segment, bytes);
+  EXPECT_NE(last, std::string::npos);
+  if (last != std::string::npos) bytes[last] ^= 0x01;
+  env->PutFile(segment, bytes);
+  return segment;
+}
+
+TEST(RecoveryTest, AFailedQuarantineCopyLeavesNoPartialFile) {
+  testing::MemEnv env;
+  MakeMemStoreWithTornTail(&env);
   env.set_fault_hook([](const std::string& op, const std::string& path) {
     if (op == "write" && absl::StrContains(path, "/quarantine/")) {
       return absl::ResourceExhaustedError("no space left (injected)");
@@ -672,14 +679,7 @@ TEST(RecoveryTest, AFailedQuarantineCopyLeavesNoPartialFile) {
 // forensics audit, stop 23); a clean open later overwrote even that.
 TEST(RecoveryTest, AnInterruptedRecoveryLeavesItsFindingsInQuarantine) {
   testing::MemEnv env;
-  MakeMemStore(&env, /*compact=*/false);
-  const std::string segment = "/s/" + internal::SegmentFileName(1);
-  std::string bytes;
-  ASSERT_TRUE(env.GetFile(segment, &bytes));
-  const size_t last = bytes.find_last_not_of('\0');
-  ASSERT_NE(last, std::string::npos);
-  bytes[last] ^= 0x01;  // a torn tail
-  env.PutFile(segment, bytes);
+  const std::string segment = MakeMemStoreWithTornTail(&env);
   // The recovery copies the tail to quarantine/, then fails to zero it:
   // as if it had been killed there.
   env.set_fault_hook([&](const std::string& op, const std::string& path) {
@@ -712,6 +712,10 @@ TEST(RecoveryTest, AnInterruptedRecoveryLeavesItsFindingsInQuarantine) {
   EXPECT_THAT(found[0]["damage"].get<std::string>(),
               HasSubstr(internal::SegmentFileName(1)));
   EXPECT_THAT(found[0]["note"].get<std::string>(), HasSubstr("interrupted"));
+  // What it was about to do, in case it dies after its last change.
+  ASSERT_EQ(found[0]["planned"].size(), 1u) << found[0].dump();
+  EXPECT_EQ(found[0]["planned"][0]["source"], internal::SegmentFileName(1));
+  EXPECT_EQ(found[0]["planned"][0]["action"], "copy");
 
   env.set_fault_hook(nullptr);
   absl::StatusOr<OpenResult> reopened = Store::Open("/s", options);

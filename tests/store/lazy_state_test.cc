@@ -222,15 +222,22 @@ TEST(LazyStateTest, ConcurrentMergesAndFirstReads) {
 // out damaged when the state is built, the older snapshot and the journal
 // after it serve, as they would for an eager open, and compaction passes
 // over it too.
+// Flips a byte inside the state of MakeHistory's newest snapshot, whose
+// header stays good; returns the damaged file's bytes.
+std::string DamageNewestState(const std::string& newest) {
+  std::string data = ReadFileOrDie(newest);
+  data[data.size() - 8] ^= 0x01;
+  WriteFileOrDie(newest, data);
+  return data;
+}
+
 TEST(LazyStateTest, DamagedNewestSnapshotFallsBackWhenTheStateIsBuilt) {
   ScratchDir tmp;
   const std::string dir = tmp.Sub("s");
   MakeHistory(dir);
   const Json expected = StateOf(dir);
   const std::string newest = dir + "/snapshot-00000000000000000021.json";
-  std::string data = ReadFileOrDie(newest);
-  data[data.size() - 8] ^= 0x01;  // inside the state
-  WriteFileOrDie(newest, data);
+  const std::string data = DamageNewestState(newest);
   // What an open that builds the state at once reports (read-only, so
   // nothing changes).
   Options read_only;
@@ -298,10 +305,7 @@ TEST(LazyStateTest, ACompactionBeforeTheFirstReadReportsTheFallback) {
   const std::string dir = tmp.Sub("s");
   MakeHistory(dir);
   const Json expected = StateOf(dir);
-  const std::string newest = dir + "/snapshot-00000000000000000021.json";
-  std::string data = ReadFileOrDie(newest);
-  data[data.size() - 8] ^= 0x01;  // inside the state
-  WriteFileOrDie(newest, data);
+  DamageNewestState(dir + "/snapshot-00000000000000000021.json");
 
   absl::StatusOr<OpenResult> r = Store::Open(dir, Lazy());
   ASSERT_OK(r);
@@ -346,10 +350,7 @@ TEST(LazyStateTest, AFailedBuildLeavesTheReportAsTheOpenWroteIt) {
   // The newest snapshot's state, and a record of the segment that holds
   // seq 100 (between the two snapshots, before the segment the lazy open
   // reads from).
-  const std::string newest = dir + "/snapshot-00000000000000000151.json";
-  std::string data = ReadFileOrDie(newest);
-  data[data.size() - 8] ^= 0x01;
-  WriteFileOrDie(newest, data);
+  DamageNewestState(dir + "/snapshot-00000000000000000151.json");
   uint64_t first = 0;
   std::string segment;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
