@@ -66,6 +66,20 @@ std::string VerifySummary(const Json& report, bool ok) {
     }
     absl::StrAppend(&line, "; problems: ", absl::StrJoin(texts, "; "));
   }
+  // Not a problem of the store, but what a reader of its history must know.
+  auto notes = report.find("quarantine_notes");
+  if (notes != report.end() && notes->is_array()) {
+    std::vector<std::string> interrupted;
+    for (const Json& note : *notes) {
+      if (note.is_object() && !note.value("complete", true)) {
+        interrupted.push_back(note.value("file", std::string("?")));
+      }
+    }
+    if (!interrupted.empty()) {
+      absl::StrAppend(&line, "; an interrupted recovery left its findings in ",
+                      absl::StrJoin(interrupted, ", "));
+    }
+  }
   return line + "\n";
 }
 

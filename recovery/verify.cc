@@ -2,6 +2,7 @@
 
 #include "recovery/verify.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,39 @@
 
 namespace statelog::internal {
 namespace {
+
+// Each quarantine/recovery-report.*.json: its name, whether the recovery
+// finished, and the damage it found. Read failures and notes that do not
+// parse are listed as such: they are no finding about the store.
+Json QuarantineNotes(Env* env, const std::string& dir) {
+  Json notes = Json::array();
+  const std::string qdir = JoinPath(dir, kQuarantineDirName);
+  if (!env->CheckDir(qdir).ok()) return notes;
+  absl::StatusOr<std::vector<std::string>> names = env->ListDir(qdir);
+  if (!names.ok()) return notes;
+  std::sort(names->begin(), names->end());
+  for (const std::string& name : *names) {
+    if (!absl::StartsWith(name, "recovery-report.") ||
+        !absl::EndsWith(name, ".json")) {
+      continue;
+    }
+    Json entry = {{"file", JoinPath(kQuarantineDirName, name)}};
+    absl::StatusOr<std::string> text =
+        ReadFileToString(env, JoinPath(qdir, name));
+    absl::StatusOr<Json> note =
+        text.ok() ? ParseJson(*text, name) : text.status();
+    if (note.ok() && note->is_object()) {
+      entry["complete"] = note->value("complete", false);
+      entry["damage"] = note->value("damage", std::string());
+      entry["covered_damage"] = note->value("covered_damage", std::string());
+    } else {
+      entry["error"] =
+          note.ok() ? "not an object" : std::string(note.status().message());
+    }
+    notes.push_back(std::move(entry));
+  }
+  return notes;
+}
 
 // Whether a snapshot's state text parses as ParseJson would parse it,
 // without building the tree (ScanJson); ParseJson only to say why not.
@@ -134,12 +168,19 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
       auto contradicts = [&](uint64_t seq, uint64_t chain) {
         auto it = chains.find(seq);
         if (it == chains.end() || it->second.second == chain) return;
-        problems.push_back(absl::StrCat(
+        const std::string problem = absl::StrCat(
             it->second.first, ": its chain value (",
             ChecksumHex(it->second.second), ") is not the journal's at seq ",
             seq, " (", ChecksumHex(chain),
             "): the snapshot and the journal are not one history, and every "
-            "open that starts from this snapshot fails"));
+            "open that starts from this snapshot fails");
+        for (Json& entry : out["snapshots"]) {
+          if (entry["file"] == it->second.first) {
+            entry["ok"] = false;
+            entry["error"] = problem;
+          }
+        }
+        problems.push_back(problem);
       };
       contradicts(first_seq - 1, header->chain_in);
       absl::StatusOr<JournalReadResult> journal =
@@ -187,6 +228,9 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
         "): if they share another one, STORE is the damaged file (it has no "
         "checksum), not they"));
   }
+  // Evidence, not damage: the notes recovery left in quarantine/
+  // (recovery/quarantine.h), an interrupted recovery's among them.
+  out["quarantine_notes"] = QuarantineNotes(env, dir);
   out["ok"] = problems.empty();
   out["problems"] = std::move(problems);
   return out;

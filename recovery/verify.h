@@ -19,12 +19,16 @@ namespace statelog::internal {
 //    "snapshots": [{"file":..., "seq":N, "ok":bool, "error":"..."}...],
 //    "segments": ["wal-...log", ...],
 //    "journal": {"first_seq":N, "last_seq":N, "records":N},
+//    "quarantine_notes": [{"file":..., "complete":bool, "damage":"...",
+//                          "covered_damage":"..."}...],
 //    "problems": ["..."]}
 // "ok" is false if any snapshot or record is damaged (including a torn
-// tail). A damaged STORE file gives {"ok": false, "problems": [...]} alone.
-// Errors only when `dir` is not a store (NotFound) or a file in it cannot be
-// read (PermissionDenied, Internal for an I/O error): those say nothing about
-// damage.
+// tail), or a snapshot's chain value contradicts the journal. The notes
+// recovery left in quarantine/ (recovery/quarantine.h) are evidence, not
+// damage: they do not make "ok" false. A damaged STORE file gives {"ok": false,
+// "problems": [...]} alone. Errors only when `dir` is not a store (NotFound) or
+// a file in it cannot be read (PermissionDenied, Internal for an I/O error):
+// those say nothing about damage.
 [[nodiscard]] absl::StatusOr<Json> VerifyStore(const std::string& dir,
                                                Env* env);
 

@@ -535,6 +535,29 @@ TEST_F(CliTest, PointInTimeSaysWhatDamageItReadPast) {
   EXPECT_EQ(GetState(dir)["after"], 1);
 }
 
+// verify's line names the notes of interrupted recoveries in quarantine/
+// (recovery.md): evidence a forensic reader must not miss, though not
+// damage of the store.
+TEST_F(CliTest, VerifyNamesTheNoteOfAnInterruptedRecovery) {
+  const std::string dir = InitStore();
+  ASSERT_EQ(Run({"apply", dir}, ManyTransactions(2)).exit_code, 0);
+  std::filesystem::create_directory(dir + "/quarantine");
+  testing::WriteFileOrDie(dir + "/quarantine/recovery-report.17.json",
+                          R"({"complete":false,"damage":"wal-x offset 9"})");
+  testing::WriteFileOrDie(dir + "/quarantine/recovery-report.18.json",
+                          R"({"complete":true,"damage":"wal-y offset 9"})");
+  CliResult verify = Run({"verify", dir, "--compact"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_THAT(verify.err,
+              AllOf(StartsWith("statelog verify: ok: "),
+                    HasSubstr("; an interrupted recovery left its findings in "
+                              "quarantine/recovery-report.17.json\n")));
+  EXPECT_THAT(verify.err, Not(HasSubstr("recovery-report.18")));
+  const Json report = Json::parse(verify.out);
+  ASSERT_EQ(report["quarantine_notes"].size(), 2u) << verify.out;
+  EXPECT_EQ(report["quarantine_notes"][0]["damage"], "wal-x offset 9");
+}
+
 // `apply` opens lazily and builds the state only for a transaction that
 // needs it; if the newest snapshot's state turns out damaged then, the
 // command says so as an eager open's recovery note would.

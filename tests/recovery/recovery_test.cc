@@ -716,6 +716,12 @@ TEST(RecoveryTest, AnInterruptedRecoveryLeavesItsFindingsInQuarantine) {
   ASSERT_EQ(found[0]["planned"].size(), 1u) << found[0].dump();
   EXPECT_EQ(found[0]["planned"][0]["source"], internal::SegmentFileName(1));
   EXPECT_EQ(found[0]["planned"][0]["action"], "copy");
+  // verify lists the note (evidence, not damage).
+  absl::StatusOr<Json> verified = internal::VerifyStore("/s", &env);
+  ASSERT_OK(verified);
+  ASSERT_EQ((*verified)["quarantine_notes"].size(), 1u) << verified->dump();
+  EXPECT_FALSE((*verified)["quarantine_notes"][0]["complete"].get<bool>());
+  EXPECT_EQ((*verified)["quarantine_notes"][0]["damage"], found[0]["damage"]);
 
   env.set_fault_hook(nullptr);
   absl::StatusOr<OpenResult> reopened = Store::Open("/s", options);
@@ -828,6 +834,16 @@ TEST(VerifyTest, ASnapshotOfAnotherHistoryIsAProblem) {
   ASSERT_EQ((*verified)["problems"].size(), 1u) << verified->dump();
   EXPECT_THAT((*verified)["problems"][0].get<std::string>(),
               AllOf(HasSubstr(file), HasSubstr("not one history")));
+  bool listed = false;
+  for (const Json& snapshot : (*verified)["snapshots"]) {
+    if (snapshot["file"] == file) {
+      listed = true;
+      EXPECT_FALSE(snapshot["ok"].get<bool>()) << snapshot.dump();
+      EXPECT_THAT(snapshot["error"].get<std::string>(),
+                  HasSubstr("not one history"));
+    }
+  }
+  EXPECT_TRUE(listed);
   EXPECT_THAT(Reopen(a).status(),
               StatusIs(absl::StatusCode::kDataLoss,
                        AllOf(HasSubstr(file), HasSubstr("Nothing was changed"),
