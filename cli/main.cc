@@ -16,14 +16,28 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "journal/format.h"
+#include "snapshot/snapshot_file.h"
 
 namespace statelog::cli {
 namespace {
 
-constexpr char kVersion[] = "statelog 0.1.0";
+// The release, the source it was built from (a git checkout's commit, as
+// of the build's configure), and the file formats it reads and writes:
+// what someone comparing a store's files with the build that wrote them
+// needs.
+std::string VersionText() {
+  const std::string source = STATELOG_SOURCE_ID;
+  return absl::StrCat(
+      "statelog ", STATELOG_VERSION,
+      source.empty() ? "" : absl::StrCat(" (source ", source, ")"),
+      "\njournal format ", internal::kJournalFormatVersion,
+      ", snapshot format ", internal::kSnapshotFormatVersion);
+}
 
 // Run with stdin, stdout or stderr closed (from a daemon, cron, `>&-`),
 // the first files opened would take those numbers, and what the command
@@ -48,7 +62,7 @@ int Main(int argc, char** argv) {
       "Run `statelog COMMAND --help` for a command's arguments and options.",
       "statelog");
   app.require_subcommand(1);
-  app.set_version_flag("--version", kVersion);
+  app.set_version_flag("--version", VersionText());
   app.footer(kExitCodeHelp);
 
   CommandRunner run;

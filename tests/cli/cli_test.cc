@@ -876,7 +876,9 @@ TEST_F(CliTest, EachCommandHasItsOwnHelp) {
 TEST_F(CliTest, VersionPrintsTheVersion) {
   CliResult version = Run({"--version"});
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_THAT(version.out, HasSubstr("statelog 0."));
+  EXPECT_THAT(version.out,
+              AllOf(StartsWith("statelog 0."),
+                    HasSubstr("\njournal format 1, snapshot format 1\n")));
 }
 
 TEST_F(CliTest, UsageErrorsExit1) {
