@@ -36,6 +36,37 @@ absl::Status QuarantineSegment(Env* env, const std::string& dir,
   return absl::OkStatus();
 }
 
+// Does what `planned` lists, for `reason`: a range is copied to quarantine/
+// and zeroed, a whole file (bytes 0) moved there. A read-write recovery
+// first leaves its note in quarantine/ (WriteQuarantineNote), unless it has
+// left one already; a read-only one only reports what it would do.
+absl::Status CarryOut(Env* env, const std::string& dir, const Options& options,
+                      const std::vector<PlannedQuarantine>& planned,
+                      const std::string& reason, RecoveredState* out) {
+  RecoveryReport& report = out->report;
+  if (!options.read_only && !planned.empty() && out->quarantine_note.empty()) {
+    STATELOG_ASSIGN_OR_RETURN(
+        out->quarantine_note,
+        WriteQuarantineNote(env, dir, report, /*complete=*/false, "", planned));
+  }
+  for (const PlannedQuarantine& p : planned) {
+    if (p.bytes == 0) {
+      STATELOG_RETURN_IF_ERROR(
+          QuarantineSegment(env, dir, options, p.source, reason, &report));
+    } else if (options.read_only) {
+      report.quarantined.push_back(
+          QuarantineEntry{"", p.source, p.offset, p.bytes,
+                          reason + " (read-only open: left in place)"});
+    } else {
+      STATELOG_ASSIGN_OR_RETURN(QuarantineEntry entry,
+                                QuarantineRange(env, dir, p.source, p.offset,
+                                                p.offset + p.bytes, reason));
+      report.quarantined.push_back(std::move(entry));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status HandleDamage(Env* env, const std::string& dir,
@@ -76,42 +107,16 @@ absl::Status HandleDamage(Env* env, const std::string& dir,
                          damage.Describe())
           : absl::StrCat("torn tail: ", damage.Describe());
   const JournalReadResult& journal = out->journal;
-  const bool zeroes_tail = damage.file == journal.tail_file &&
-                           journal.tail_dirty_end > damage.offset;
-  if (!options.read_only && out->quarantine_note.empty() &&
-      (zeroes_tail || !journal.files_after_damage.empty())) {
-    std::vector<PlannedQuarantine> planned;
-    if (zeroes_tail) {
-      planned.push_back(
-          {damage.file, damage.offset, journal.tail_dirty_end - damage.offset});
-    }
-    for (const std::string& file : journal.files_after_damage) {
-      planned.push_back({file, 0, 0});
-    }
-    STATELOG_ASSIGN_OR_RETURN(
-        out->quarantine_note,
-        WriteQuarantineNote(env, dir, report,
-                            /*complete=*/false, "", planned));
-  }
-  if (zeroes_tail) {
-    if (options.read_only) {
-      report.quarantined.push_back(
-          QuarantineEntry{"", damage.file, damage.offset,
-                          journal.tail_dirty_end - damage.offset,
-                          reason + " (read-only open: left in place)"});
-    } else {
-      STATELOG_ASSIGN_OR_RETURN(
-          QuarantineEntry entry,
-          QuarantineRange(env, dir, damage.file, damage.offset,
-                          journal.tail_dirty_end, reason));
-      report.quarantined.push_back(std::move(entry));
-    }
+  std::vector<PlannedQuarantine> planned;
+  if (damage.file == journal.tail_file &&
+      journal.tail_dirty_end > damage.offset) {
+    planned.push_back(
+        {damage.file, damage.offset, journal.tail_dirty_end - damage.offset});
   }
   for (const std::string& file : journal.files_after_damage) {
-    STATELOG_RETURN_IF_ERROR(
-        QuarantineSegment(env, dir, options, file, reason, &report));
+    planned.push_back({file, 0, 0});
   }
-  return absl::OkStatus();
+  return CarryOut(env, dir, options, planned, reason, out);
 }
 
 // The journal ends before the record the snapshot covers last, which every
@@ -152,17 +157,7 @@ absl::Status HandleShortJournal(Env* env, const std::string& dir,
     if (segment.first_seq > snapshot_seq) break;
     planned.push_back({segment.name, 0, 0});
   }
-  if (!options.read_only && !planned.empty() && out->quarantine_note.empty()) {
-    STATELOG_ASSIGN_OR_RETURN(
-        out->quarantine_note,
-        WriteQuarantineNote(env, dir, out->report,
-                            /*complete=*/false, "", planned));
-  }
-  for (const PlannedQuarantine& segment : planned) {
-    STATELOG_RETURN_IF_ERROR(QuarantineSegment(
-        env, dir, options, segment.source, reason, &out->report));
-  }
-  return absl::OkStatus();
+  return CarryOut(env, dir, options, planned, reason, out);
 }
 
 absl::Status KeepCoveredDamage(Env* env, const std::string& dir,
