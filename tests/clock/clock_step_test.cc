@@ -111,15 +111,7 @@ TEST_F(ClockStepTest, APacedCompactionIsNotStretchedByAStepBack) {
   }
   ASSERT_OK(store->Apply(fill));
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> committed{0};
-  std::thread writer([&] {
-    for (int i = 0; !stop.load(); ++i) {
-      ASSERT_OK(store->Apply(Transaction().Set("/w", i)));
-      committed.fetch_add(1);
-    }
-  });
-  while (committed.load() < 3) std::this_thread::yield();
+  testing::BackgroundWriter writer(store.get());
   // About 330 KB at 256 KiB/s: a second and more of paced pieces, and the
   // clock steps back a minute in the middle of them.
   armed = true;
@@ -127,8 +119,7 @@ TEST_F(ClockStepTest, APacedCompactionIsNotStretchedByAStepBack) {
   EXPECT_OK(store->Compact());
   const double took = SecondsSince(start);
   EXPECT_GT(snapshot_writes.load(), 3) << "the snapshot's pieces";
-  stop = true;
-  writer.join();
+  writer.Stop();
   EXPECT_LT(took, 30.0) << "a paced compaction across a step back of 60 s";
   EXPECT_GE(took, 0.5) << "the compaction was not paced at all";
   EXPECT_EQ(*store->Get("/m7"), std::string(1000, 'a' + 7));

@@ -55,25 +55,15 @@ struct Timed {
 };
 Timed CompactWhileWriting(
     Store* store, const std::function<void()>& after = [] {}) {
-  std::atomic<bool> stop{false};
-  std::atomic<int> committed{0};
-  std::thread writer([&] {
-    for (int i = 0; !stop.load(); ++i) {
-      ASSERT_OK(store->Apply(Transaction().Set("/w", i)));
-      committed.fetch_add(1);
-    }
-  });
-  // Let the writer get going, so that commits are seen from the start.
-  while (committed.load() < 3) std::this_thread::yield();
-  const int before = committed.load();
+  testing::BackgroundWriter writer(store);
+  const int before = writer.committed();
   const absl::Time start = absl::Now();
   EXPECT_OK(store->Compact());
   Timed timed;
   timed.compaction = absl::Now() - start;
-  timed.committed = committed.load() - before;
+  timed.committed = writer.committed() - before;
   after();
-  stop = true;
-  writer.join();
+  writer.Stop();
   return timed;
 }
 

@@ -69,4 +69,22 @@ std::unique_ptr<Store> OpenOrDie(const std::string& dir, const Options& o) {
   return std::move(r->store);
 }
 
+BackgroundWriter::BackgroundWriter(Store* store) {
+  thread_ = std::thread([this, store] {
+    for (int i = 0; !stop_.load(); ++i) {
+      const absl::Status s = store->Apply(Transaction().Set("/w", i)).status();
+      EXPECT_OK(s);
+      if (!s.ok()) break;
+      committed_.fetch_add(1);
+    }
+    stop_ = true;
+  });
+  while (committed_.load() < 3 && !stop_.load()) std::this_thread::yield();
+}
+
+void BackgroundWriter::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
 }  // namespace statelog::testing

@@ -6,9 +6,11 @@
 #ifndef STATELOG_TESTS_TESTING_TEST_UTIL_H_
 #define STATELOG_TESTS_TESTING_TEST_UTIL_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -50,6 +52,26 @@ void WriteFileOrDie(const std::string& path, const std::string& data);
 // a newer format's snapshot, say, as opposed to damage.
 void EditSnapshotHeader(const std::string& path,
                         const std::function<void(Json*)>& edit);
+
+// Commits Set("/w", i) for i = 0, 1, ... to `store` on a thread of its own,
+// as fast as the store takes them, until Stop() (or destruction). The
+// constructor returns once three have committed, so that what the test
+// does next meets commits from its start (compaction pacing). A failed
+// commit is a test failure and ends the thread.
+class BackgroundWriter {
+ public:
+  explicit BackgroundWriter(Store* store);
+  ~BackgroundWriter() { Stop(); }
+  BackgroundWriter(const BackgroundWriter&) = delete;
+  BackgroundWriter& operator=(const BackgroundWriter&) = delete;
+  int committed() const { return committed_.load(); }
+  void Stop();
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> committed_{0};
+  std::thread thread_;
+};
 
 }  // namespace statelog::testing
 
