@@ -54,8 +54,10 @@ inline CLI::Validator SecondsRange(double lo, double hi) {
 void AddInitCommand(CLI::App& app, CommandRunner* run);
 // apply DIR [FILE|-] [--durability POLICY] [--recovery-mode MODE]
 void AddApplyCommand(CLI::App& app, CommandRunner* run);
-// get DIR [POINTER] [--pretty] [--recovery-mode MODE]
+// get DIR [POINTER] [--pretty] [--recovery-mode MODE] [--at SEQ]
 void AddGetCommand(CLI::App& app, CommandRunner* run);
+// log DIR [--from SEQ] [--to SEQ] [--path POINTER]
+void AddLogCommand(CLI::App& app, CommandRunner* run);
 // verify DIR [--compact]
 void AddVerifyCommand(CLI::App& app, CommandRunner* run);
 // compact DIR [--recovery-mode MODE]

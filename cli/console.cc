@@ -181,11 +181,9 @@ void NoteLateFallback(absl::string_view command, const RecoveryReport& at_open,
       stderr);
 }
 
-namespace {
-
-// Writes `text` to stdout and flushes it. A write of more than stdio's
-// buffer goes straight to the file and fails in fwrite, not in the flush,
-// so both are checked, and the stream's error flag after them.
+// A write of more than stdio's buffer goes straight to the file and fails
+// in fwrite, not in the flush, so both are checked, and the stream's error
+// flag after them.
 absl::Status WriteStdout(const std::string& text) {
   errno = 0;
   const size_t written = std::fwrite(text.data(), 1, text.size(), stdout);
@@ -197,8 +195,6 @@ absl::Status WriteStdout(const std::string& text) {
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 absl::Status PrintJsonLine(const Json& value) {
   absl::StatusOr<std::string> text = internal::DumpJson(value);

@@ -69,6 +69,10 @@ void NoteRecovery(absl::string_view command, const RecoveryReport& report);
 void NoteLateFallback(absl::string_view command, const RecoveryReport& at_open,
                       const RecoveryReport& now);
 
+// Writes `text` to stdout and flushes it. Internal, with the system's
+// reason, if stdout cannot take it all.
+[[nodiscard]] absl::Status WriteStdout(const std::string& text);
+
 // Writes `value` compactly and a newline to stdout, then flushes stdout, so
 // a reader of the line sees it at once.
 [[nodiscard]] absl::Status PrintJsonLine(const Json& value);

@@ -69,6 +69,7 @@ int Main(int argc, char** argv) {
   AddInitCommand(app, &run);
   AddApplyCommand(app, &run);
   AddGetCommand(app, &run);
+  AddLogCommand(app, &run);
   AddVerifyCommand(app, &run);
   AddCompactCommand(app, &run);
   AddDemoCommand(app, &run);

@@ -112,7 +112,7 @@ absl::StatusOr<std::vector<SegmentFile>> ListSegments(Env* env,
 absl::StatusOr<JournalReadResult> ReadJournal(
     Env* env, const std::string& dir, absl::string_view store_id,
     uint64_t start_seq, uint64_t start_chain, uint64_t max_record_bytes,
-    const RecordFn& fn, uint64_t stop_after_seq) {
+    const RecordFn& fn, uint64_t stop_after_seq, RecordPlace* place) {
   STATELOG_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments,
                             ListSegments(env, dir));
   JournalReadResult result;
@@ -254,6 +254,10 @@ absl::StatusOr<JournalReadResult> ReadJournal(
         }
       } else {
         if (known) {
+          if (place != nullptr) {
+            if (place->segment != name) place->segment = name;
+            place->offset = offset;
+          }
           absl::Status applied =
               fn(h, rest.substr(kRecordHeaderSize, h.length));
           if (!applied.ok()) {

@@ -94,6 +94,13 @@ inline constexpr absl::string_view kContradictsTheSnapshot =
 using RecordFn = std::function<absl::Status(const RecordHeader& header,
                                             absl::string_view payload)>;
 
+// Where the record passed to a RecordFn sits, for readers that name it
+// (`statelog log`): its segment's file name and the offset of its header.
+struct RecordPlace {
+  std::string segment;
+  uint64_t offset = 0;
+};
+
 // Reads every valid record with seq > `start_seq` in order and passes it to
 // `fn`. `start_chain` is the checksum of record `start_seq` (the chain value
 // a snapshot stores), checked where the journal passes that point. Hard
@@ -104,11 +111,13 @@ using RecordFn = std::function<absl::Status(const RecordHeader& header,
 // result, for the caller's recovery mode to judge. With `stop_after_seq`,
 // reading ends right after that record (the tail fields of the result then
 // mean nothing): for reading a synced prefix while a writer appends.
+// With `place`, it says where each record is when `fn` gets it.
 absl::StatusOr<JournalReadResult> ReadJournal(
     Env* env, const std::string& dir, absl::string_view store_id,
     uint64_t start_seq, uint64_t start_chain, uint64_t max_record_bytes,
     const RecordFn& fn,
-    uint64_t stop_after_seq = std::numeric_limits<uint64_t>::max());
+    uint64_t stop_after_seq = std::numeric_limits<uint64_t>::max(),
+    RecordPlace* place = nullptr);
 
 }  // namespace statelog::internal
 

@@ -81,9 +81,13 @@ absl::Status ApplyRecordPayload(absl::string_view payload, Json* state) {
   // DecodeRecordPayload validated it (FromJson does), and the transaction
   // is dropped afterwards, so its values move into the state.
   STATELOG_ASSIGN_OR_RETURN(Transaction txn, DecodeRecordPayload(payload));
-  return Applied(ApplyTransaction(txn, state, Validation::kAlreadyValidated,
+  return ApplyDecodedRecord(&txn, state);
+}
+
+absl::Status ApplyDecodedRecord(Transaction* txn, Json* state) {
+  return Applied(ApplyTransaction(*txn, state, Validation::kAlreadyValidated,
                                   Values::kMoveWithMerges),
-                 &txn);
+                 txn);
 }
 
 absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state) {

@@ -83,6 +83,9 @@ absl::Status ReplayFailure(const absl::Status& applied);
 
 // Parses a transaction record's payload and applies it to `*state`.
 absl::Status ApplyRecordPayload(absl::string_view payload, Json* state);
+// Applies a record DecodeRecordPayload gave, as ApplyRecordPayload does
+// (its values move into the state).
+absl::Status ApplyDecodedRecord(Transaction* txn, Json* state);
 // The same on a state whose members may still be text.
 absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state);
 

@@ -77,18 +77,8 @@ absl::Status CheckStateText(absl::string_view text, absl::string_view what) {
 }
 
 absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
-  const absl::Status dir_status = env->CheckDir(dir);
-  if (absl::IsNotFound(dir_status)) {
-    // As Store::Open says it.
-    return absl::NotFoundError(absl::StrCat("no statelog store at ", dir,
-                                            ": directory does not exist"));
-  }
-  STATELOG_RETURN_IF_ERROR(dir_status);
-  absl::StatusOr<StoreIdentity> identity = ReadIdentity(env, dir);
-  if (absl::IsNotFound(identity.status())) {
-    return absl::NotFoundError(
-        absl::StrCat("no statelog store in ", dir, " (no STORE file)"));
-  }
+  absl::StatusOr<StoreIdentity> identity = ReadIdentityOfStore(env, dir);
+  if (absl::IsNotFound(identity.status())) return identity.status();
   if (absl::IsDataLoss(identity.status()) || IsNewerFormat(identity.status())) {
     // Without the store's identity nothing else can be checked against it;
     // the report says so instead of failing without one.

@@ -51,6 +51,22 @@ absl::StatusOr<StoreIdentity> ReadIdentity(Env* env, const std::string& dir) {
   return identity;
 }
 
+absl::StatusOr<StoreIdentity> ReadIdentityOfStore(Env* env,
+                                                  const std::string& dir) {
+  const absl::Status dir_status = env->CheckDir(dir);
+  if (absl::IsNotFound(dir_status)) {
+    return absl::NotFoundError(absl::StrCat("no statelog store at ", dir,
+                                            ": directory does not exist"));
+  }
+  STATELOG_RETURN_IF_ERROR(dir_status);
+  absl::StatusOr<StoreIdentity> identity = ReadIdentity(env, dir);
+  if (absl::IsNotFound(identity.status())) {
+    return absl::NotFoundError(
+        absl::StrCat("no statelog store in ", dir, " (no STORE file)"));
+  }
+  return identity;
+}
+
 absl::Status WriteIdentity(Env* env, const std::string& dir,
                            const StoreIdentity& identity) {
   Json json = {{"statelog", 1},

@@ -24,6 +24,12 @@ struct StoreIdentity {
 
 // NotFound if `dir/STORE` is absent; DataLoss if it is malformed.
 absl::StatusOr<StoreIdentity> ReadIdentity(Env* env, const std::string& dir);
+// The same for readers that take no lock (verify, history): first checks
+// `dir` (Env::CheckDir), and says NotFound as Store::Open does, naming the
+// directory ("no statelog store at DIR: directory does not exist", "no
+// statelog store in DIR (no STORE file)").
+absl::StatusOr<StoreIdentity> ReadIdentityOfStore(Env* env,
+                                                  const std::string& dir);
 absl::Status WriteIdentity(Env* env, const std::string& dir,
                            const StoreIdentity& identity);
 // A fresh identity with 128 random bits.

@@ -1,0 +1,360 @@
+// recovery/history.cc
+
+#include "recovery/history.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "io/errno_status.h"
+#include "journal/format.h"
+#include "journal/journal_reader.h"
+#include "journal/record.h"
+#include "recovery/beside_writer.h"
+#include "recovery/recovery.h"
+#include "snapshot/snapshot_file.h"
+#include "store/identity.h"
+#include "txn/pointer_tokens.h"
+#include "txn/slot.h"
+#include "util/file_names.h"
+#include "util/json_util.h"
+#include "util/status_macros.h"
+
+namespace statelog::internal {
+namespace {
+
+// Whether the pointers `a` and `b` (RFC 6901 text) name the same value or
+// one is inside the other. A token never holds an unescaped '/', so the
+// text's prefixes at a '/' are the value's ancestors.
+bool Related(absl::string_view a, absl::string_view b) {
+  if (a.size() > b.size()) std::swap(a, b);
+  return b.substr(0, a.size()) == a &&
+         (b.size() == a.size() || b[a.size()] == '/');
+}
+
+absl::string_view Parent(absl::string_view pointer) {
+  const size_t slash = pointer.rfind('/');
+  return slash == absl::string_view::npos ? absl::string_view()
+                                          : pointer.substr(0, slash);
+}
+
+// The value at `tokens` in `state`, or null if there is none.
+const Json* Find(const Json& state, const std::vector<std::string>& tokens) {
+  absl::StatusOr<Json*> found =
+      FindValue(const_cast<Json*>(&state), tokens, tokens.size());
+  return found.ok() ? *found : nullptr;
+}
+
+// Whether an operation that adds, replaces or removes the value at `path`
+// may change the value at `pointer`: it does if one is inside the other,
+// and, in an array, the elements after it move.
+bool MayTouch(absl::string_view path, absl::string_view pointer,
+              const Json& state) {
+  if (Related(path, pointer)) return true;
+  const absl::string_view parent = Parent(path);
+  if (path.empty() || !Related(parent, pointer)) return false;
+  absl::StatusOr<std::vector<std::string>> tokens =
+      SplitPointer(std::string(parent));
+  if (!tokens.ok()) return true;
+  const Json* container = Find(state, *tokens);
+  return container == nullptr || container->is_array();
+}
+
+// Whether the merge patch `patch` (RFC 7386, on the root of `state`) may
+// change the value at `tokens`: only if it has a member on the way there,
+// or puts an object where the way passes through something else (an
+// array, which the object replaces).
+bool MergeTouches(const Json& patch, const std::vector<std::string>& tokens,
+                  const Json& state) {
+  const Json* at = &patch;
+  const Json* target = &state;  // null once the way leaves the state
+  for (const std::string& token : tokens) {
+    if (!at->is_object()) return true;
+    if (target != nullptr && !target->is_object()) return true;
+    auto member = at->find(token);
+    if (member == at->end()) return false;
+    at = &*member;
+    if (target != nullptr) {
+      auto next = target->find(token);
+      target = next == target->end() ? nullptr : &*next;
+    }
+  }
+  return true;
+}
+
+// A filter that is never wrong by saying no: the caller compares the
+// value before and after whatever it lets through.
+bool MayChange(const Transaction& txn, const std::string& pointer,
+               const std::vector<std::string>& tokens, const Json& state) {
+  for (const Operation& op : txn.ops()) {
+    switch (op.kind) {
+      case OpKind::kTest:
+        break;
+      case OpKind::kMerge:
+        if (MergeTouches(op.value, tokens, state)) return true;
+        break;
+      case OpKind::kMove:
+        if (MayTouch(op.from, pointer, state)) return true;
+        [[fallthrough]];
+      default:
+        if (MayTouch(op.path, pointer, state)) return true;
+    }
+  }
+  return false;
+}
+
+std::optional<Json> CopyAt(const Json& state,
+                           const std::vector<std::string>& tokens) {
+  const Json* value = Find(state, tokens);
+  return value == nullptr ? std::nullopt : std::optional<Json>(*value);
+}
+
+// Where the journal starts: the first seq of its oldest segment and the
+// chain value its header continues from. Zero seq if there is no segment.
+struct JournalStart {
+  uint64_t first_seq = 0;
+  uint64_t chain_in = 0;
+};
+
+absl::StatusOr<JournalStart> FindJournalStart(Env* env,
+                                              const std::string& dir) {
+  STATELOG_ASSIGN_OR_RETURN(std::vector<SegmentFile> segments,
+                            ListSegments(env, dir));
+  if (segments.empty()) return JournalStart{};
+  const std::string& oldest = segments.front().name;
+  STATELOG_ASSIGN_OR_RETURN(std::unique_ptr<FileContents> contents,
+                            env->ReadWhole(JoinPath(dir, oldest)));
+  STATELOG_ASSIGN_OR_RETURN(SegmentHeader header,
+                            DecodeSegmentHeader(contents->data(), oldest));
+  return JournalStart{header.first_seq, header.chain_in};
+}
+
+// A snapshot's verified state, parsed.
+struct Base {
+  std::string file;
+  uint64_t seq = 0;
+  uint64_t chain = 0;
+  Json state;
+};
+
+// The first of `candidates` whose file verifies and parses; those that do
+// not are added to `passed_over`. A file that could not be read, or that a
+// newer statelog wrote, is an error, not damage to pass over. Nullopt if
+// none serves.
+absl::StatusOr<std::optional<Base>> FirstGoodSnapshot(
+    Env* env, const std::string& dir, const std::string& store_id,
+    const std::vector<SnapshotName>& candidates,
+    std::vector<SnapshotAttempt>* passed_over) {
+  for (const SnapshotName& name : candidates) {
+    absl::StatusOr<VerifiedSnapshot> snap =
+        ReadSnapshot(env, dir, name.file, store_id);
+    absl::StatusOr<Json> state = snap.ok()
+                                     ? ParseJson(snap->state_json, name.file)
+                                     : absl::StatusOr<Json>(snap.status());
+    if (CouldNotRead(state.status()) || IsNewerFormat(state.status())) {
+      return state.status();
+    }
+    if (!state.ok()) {
+      SnapshotAttempt attempt;
+      attempt.file = name.file;
+      attempt.seq = name.seq;
+      attempt.error = std::string(state.status().message());
+      passed_over->push_back(std::move(attempt));
+      continue;
+    }
+    return std::optional<Base>(Base{name.file, snap->header.seq,
+                                    snap->header.chain, *std::move(state)});
+  }
+  return std::optional<Base>();
+}
+
+std::string PassedOverText(const std::vector<SnapshotAttempt>& passed_over) {
+  std::string text;
+  for (const SnapshotAttempt& a : passed_over) {
+    absl::StrAppend(&text, "; ", a.file, ": ", a.error);
+  }
+  return text;
+}
+
+absl::StatusOr<StateAt> ReadStateAtOnce(Env* env, const std::string& dir,
+                                        uint64_t seq) {
+  STATELOG_ASSIGN_OR_RETURN(StoreIdentity identity,
+                            ReadIdentityOfStore(env, dir));
+  STATELOG_ASSIGN_OR_RETURN(std::vector<SnapshotName> names,
+                            ListSnapshots(env, dir));
+  std::vector<SnapshotName> candidates;
+  for (const SnapshotName& name : names) {
+    if (name.seq <= seq) candidates.push_back(name);
+  }
+  if (candidates.empty()) {
+    return absl::OutOfRangeError(absl::StrCat(
+        dir, ": no state as of seq ", seq, " can be rebuilt: ",
+        names.empty()
+            ? std::string("the store holds no snapshot")
+            : absl::StrCat("the oldest snapshot kept is ", names.back().file,
+                           " (seq ", names.back().seq, ")"),
+        "; what came before it was compacted away"));
+  }
+  StateAt out;
+  STATELOG_ASSIGN_OR_RETURN(std::optional<Base> base,
+                            FirstGoodSnapshot(env, dir, identity.store_id,
+                                              candidates, &out.passed_over));
+  if (!base.has_value()) {
+    return absl::DataLossError(
+        absl::StrCat(dir, ": no snapshot at or before seq ", seq, " verifies",
+                     PassedOverText(out.passed_over)));
+  }
+  out.snapshot = base->file;
+  out.snapshot_seq = base->seq;
+  out.state = std::move(base->state);
+  if (base->seq == seq) return out;
+  absl::StatusOr<JournalReadResult> journal = ReadJournal(
+      env, dir, identity.store_id, base->seq, base->chain,
+      kMaxRecordPayloadBytes,
+      [&](const RecordHeader&, absl::string_view payload) {
+        ++out.records_replayed;
+        return ApplyRecordPayload(payload, &out.state);
+      },
+      seq);
+  if (!journal.ok()) {
+    return absl::Status(journal.status().code(),
+                        absl::StrCat(journal.status().message(), " (replaying ",
+                                     "from ", base->file, ")"));
+  }
+  if (journal->last_seq >= seq) return out;
+  if (journal->damage && journal->damage->durable_after) {
+    return absl::DataLossError(absl::StrCat(dir, ": mid-log corruption at ",
+                                            journal->damage->Describe(),
+                                            ", before seq ", seq));
+  }
+  return absl::OutOfRangeError(absl::StrCat(
+      dir, ": no seq ", seq, ": the journal ends at seq ", journal->last_seq,
+      journal->damage ? absl::StrCat(" (then a torn tail: ",
+                                     journal->damage->Describe(), ")")
+                      : std::string()));
+}
+
+}  // namespace
+
+absl::StatusOr<StateAt> ReadStateAt(Env* env, const std::string& dir,
+                                    uint64_t seq) {
+  if (env == nullptr) env = Env::Default();
+  return ReadBesideWriter(
+      env, dir, [&] { return ReadStateAtOnce(env, dir, seq); },
+      [](const absl::StatusOr<StateAt>& state) {
+        return absl::IsNotFound(state.status()) ||
+               absl::IsDataLoss(state.status());
+      });
+}
+
+namespace {
+
+// ReadHistory's one read; `*passed` counts the records given to `fn`.
+absl::StatusOr<HistoryEnd> ReadHistoryOnce(
+    Env* env, const std::string& dir, const HistoryRequest& request,
+    const std::function<absl::Status(HistoryRecord&)>& fn, uint64_t* passed) {
+  std::vector<std::string> tokens;
+  if (request.pointer.has_value()) {
+    STATELOG_ASSIGN_OR_RETURN(tokens, SplitPointer(*request.pointer));
+  }
+  STATELOG_ASSIGN_OR_RETURN(StoreIdentity identity,
+                            ReadIdentityOfStore(env, dir));
+  STATELOG_ASSIGN_OR_RETURN(JournalStart start, FindJournalStart(env, dir));
+  HistoryEnd end;
+  end.first_seq = start.first_seq;
+  if (start.first_seq == 0) return end;
+
+  // Without a pointer the records are only listed, from the journal's
+  // start; with one, the state is rebuilt from the oldest snapshot the
+  // journal reaches.
+  uint64_t read_from = start.first_seq - 1;
+  uint64_t chain = start.chain_in;
+  Json state;
+  if (request.pointer.has_value()) {
+    STATELOG_ASSIGN_OR_RETURN(std::vector<SnapshotName> names,
+                              ListSnapshots(env, dir));
+    std::vector<SnapshotName> reachable;
+    for (auto it = names.rbegin(); it != names.rend(); ++it) {
+      if (it->seq + 1 >= start.first_seq) reachable.push_back(*it);
+    }
+    STATELOG_ASSIGN_OR_RETURN(std::optional<Base> base,
+                              FirstGoodSnapshot(env, dir, identity.store_id,
+                                                reachable, &end.passed_over));
+    if (!base.has_value()) {
+      return absl::DataLossError(absl::StrCat(
+          dir, ": no snapshot the journal reaches (from seq ", start.first_seq,
+          ") verifies, so no state to replay from",
+          PassedOverText(end.passed_over)));
+    }
+    end.base_snapshot = base->file;
+    end.base_seq = base->seq;
+    read_from = base->seq;
+    chain = base->chain;
+    state = std::move(base->state);
+  }
+
+  end.last_seq = read_from;
+  if (request.to_seq <= read_from) return end;
+  RecordPlace place;
+  absl::StatusOr<JournalReadResult> journal = ReadJournal(
+      env, dir, identity.store_id, read_from, chain, kMaxRecordPayloadBytes,
+      [&](const RecordHeader& h, absl::string_view payload) -> absl::Status {
+        const bool wanted = h.seq >= request.from_seq;
+        if (!request.pointer.has_value() && !wanted) return absl::OkStatus();
+        HistoryRecord record;
+        record.seq = h.seq;
+        STATELOG_ASSIGN_OR_RETURN(record.txn, DecodeRecordPayload(payload));
+        if (!request.pointer.has_value()) {
+          record.segment = place.segment;
+          record.offset = place.offset;
+          ++*passed;
+          return fn(record);
+        }
+        if (!wanted ||
+            !MayChange(record.txn, *request.pointer, tokens, state)) {
+          return ApplyDecodedRecord(&record.txn, &state);
+        }
+        record.before = CopyAt(state, tokens);
+        // Applying moves the values out; the record shows them as written.
+        Transaction applied = record.txn;
+        STATELOG_RETURN_IF_ERROR(ApplyDecodedRecord(&applied, &state));
+        record.after = CopyAt(state, tokens);
+        if (record.before == record.after) return absl::OkStatus();
+        record.segment = place.segment;
+        record.offset = place.offset;
+        ++*passed;
+        return fn(record);
+      },
+      request.to_seq, &place);
+  STATELOG_RETURN_IF_ERROR(journal.status());
+  end.last_seq = journal->last_seq;
+  if (journal->damage) {
+    if (journal->damage->durable_after) {
+      return absl::DataLossError(absl::StrCat(dir, ": mid-log corruption at ",
+                                              journal->damage->Describe()));
+    }
+    end.torn_tail = journal->damage->Describe();
+  }
+  return end;
+}
+
+}  // namespace
+
+absl::StatusOr<HistoryEnd> ReadHistory(
+    Env* env, const std::string& dir, const HistoryRequest& request,
+    const std::function<absl::Status(HistoryRecord&)>& fn) {
+  if (env == nullptr) env = Env::Default();
+  // A writer's retention may delete the oldest segment or snapshot between
+  // the listing and the read. That is read again, as verify does, but only
+  // while no record has been passed on: the caller has those already.
+  uint64_t passed = 0;
+  return ReadBesideWriter(
+      env, dir, [&] { return ReadHistoryOnce(env, dir, request, fn, &passed); },
+      [&](const absl::StatusOr<HistoryEnd>& end) {
+        return passed == 0 && (absl::IsNotFound(end.status()) ||
+                               absl::IsDataLoss(end.status()));
+      });
+}
+
+}  // namespace statelog::internal

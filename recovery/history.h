@@ -1,0 +1,100 @@
+// recovery/history.h
+//
+// Forensics over a store's history: the records its journal still holds,
+// where each one sits, which of them changed the value at a pointer, and
+// the state as of any sequence number a kept snapshot and the journal
+// reach. Read-only and without the lock, like verify: nothing in the
+// directory changes, and a writer may be at work beside it.
+//
+// How far back history goes: a state can be rebuilt from a snapshot and the
+// records after it, so the oldest sequence number that can be read is the
+// oldest kept snapshot's (retention keeps Options::keep_snapshots of them
+// and the segments they need). Records older than that may still be in the
+// journal's oldest segment: ReadHistory lists them, but can say what they
+// changed only from the oldest snapshot on.
+
+#ifndef STATELOG_RECOVERY_HISTORY_H_
+#define STATELOG_RECOVERY_HISTORY_H_
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "statelog/env.h"
+#include "statelog/recovery_report.h"
+#include "statelog/transaction.h"
+
+namespace statelog::internal {
+
+struct HistoryRequest {
+  // The records from_seq..to_seq, both included.
+  uint64_t from_seq = 0;
+  uint64_t to_seq = std::numeric_limits<uint64_t>::max();
+  // With a pointer, only the records that changed the value there (added,
+  // removed or replaced it, or anything inside it), with what it was before
+  // and after. The state is rebuilt from the oldest kept snapshot that
+  // verifies, so records at or before it are not considered.
+  std::optional<std::string> pointer;
+};
+
+struct HistoryRecord {
+  uint64_t seq = 0;
+  std::string segment;  // the file name of its segment
+  uint64_t offset = 0;  // of its header in the segment
+  Transaction txn;      // what it did
+  // With HistoryRequest::pointer: the value there before and after the
+  // record; nullopt where there was none.
+  std::optional<Json> before;
+  std::optional<Json> after;
+};
+
+struct HistoryEnd {
+  uint64_t first_seq = 0;  // the journal's first record
+  uint64_t last_seq = 0;   // the last record read
+  // With a pointer: the snapshot the state was rebuilt from, its seq, and
+  // the newer-than-usable ones passed over (damaged).
+  std::string base_snapshot;
+  uint64_t base_seq = 0;
+  std::vector<SnapshotAttempt> passed_over;
+  // A torn tail after the last record read (JournalDamage::Describe()),
+  // not listed: a crash's half-written record, never acknowledged, or a
+  // writer's record being written. Empty if none.
+  std::string torn_tail;
+};
+
+// Passes each record of the request, oldest first, to `fn` as it is read.
+// Errors: NotFound if `dir` is no store; InvalidArgument for a malformed
+// pointer; DataLoss for damage that is not a torn tail (named by segment,
+// offset and seq; the records before it have been passed to `fn` by then),
+// or, with a pointer, when no kept snapshot the journal reaches verifies;
+// an error from `fn`; I/O errors (a writer's retention may delete a segment
+// while it is read: reading again then starts from the new oldest one).
+absl::StatusOr<HistoryEnd> ReadHistory(
+    Env* env, const std::string& dir, const HistoryRequest& request,
+    const std::function<absl::Status(HistoryRecord&)>& fn);
+
+struct StateAt {
+  Json state;
+  std::string snapshot;  // the snapshot it was rebuilt from
+  uint64_t snapshot_seq = 0;
+  uint64_t records_replayed = 0;
+  std::vector<SnapshotAttempt> passed_over;  // damaged snapshots skipped
+};
+
+// The state right after record `seq` (seq 0: the state the store was
+// created with): the newest snapshot at or before `seq` that verifies, and
+// the records after it up to `seq`. OutOfRange if `seq` is past the
+// journal's last record or before the oldest snapshot kept; DataLoss if
+// damage stands in the way (named as recovery names it); NotFound if `dir`
+// is no store. Read beside a writer as verify is (recovery/beside_writer.h).
+absl::StatusOr<StateAt> ReadStateAt(Env* env, const std::string& dir,
+                                    uint64_t seq);
+
+}  // namespace statelog::internal
+
+#endif  // STATELOG_RECOVERY_HISTORY_H_
