@@ -15,7 +15,7 @@
 #include "cli/console.h"
 #include "cli/exit_codes.h"
 #include "cli/store_flags.h"
-#include "recovery/history.h"
+#include "statelog/history.h"
 #include "statelog/store.h"
 #include "txn/pointer_tokens.h"
 #include "txn/slot.h"
@@ -36,10 +36,9 @@ absl::Status Print(const GetFlags& flags, const Json& value) {
   return flags.pretty ? PrintJsonPretty(value) : PrintJsonLine(value);
 }
 
-// --at: the state rebuilt as of record `flags.at` (recovery/history.h).
+// --at: the state rebuilt as of record `flags.at` (statelog/history.h).
 int RunGetAt(const GetFlags& flags) {
-  absl::StatusOr<internal::StateAt> at =
-      internal::ReadStateAt(Env::Default(), flags.dir, flags.at);
+  absl::StatusOr<StateAt> at = ReadStateAt(flags.dir, flags.at);
   if (!at.ok()) {
     return Fail("get", at.status(),
                 absl::IsOutOfRange(at.status())

@@ -3,7 +3,7 @@
 // `statelog log DIR [--from SEQ] [--to SEQ] [--path POINTER]`: lists the
 // records the journal holds, one JSON line each, with where each one sits;
 // with --path, only those that changed the value there, with the value
-// before and after. Read-only, no lock (recovery/history.h).
+// before and after. Read-only, no lock (statelog/history.h).
 
 #include <cstdint>
 #include <cstdio>
@@ -16,8 +16,8 @@
 #include "cli/commands.h"
 #include "cli/console.h"
 #include "cli/exit_codes.h"
-#include "recovery/history.h"
 #include "statelog/env.h"
+#include "statelog/history.h"
 #include "util/json_util.h"
 
 namespace statelog::cli {
@@ -33,7 +33,7 @@ struct LogFlags {
 
 // {"seq":N,"segment":"...","offset":N,"ops":[...]} and, with --path,
 // "before" and "after" where there was a value.
-absl::StatusOr<std::string> RecordLine(const internal::HistoryRecord& record) {
+absl::StatusOr<std::string> RecordLine(const HistoryRecord& record) {
   absl::StatusOr<std::string> ops = internal::DumpJson(record.txn.ToJson());
   if (!ops.ok()) return ops.status();
   std::string line = absl::StrCat("{\"seq\":", record.seq, ",\"segment\":");
@@ -59,14 +59,13 @@ void Note(const std::string& text) {
 }
 
 int RunLog(const LogFlags& flags) {
-  internal::HistoryRequest request;
+  HistoryRequest request;
   request.from_seq = flags.from;
   request.to_seq = flags.to;
   if (flags.has_path) request.pointer = flags.path;
   absl::Status printed;
-  absl::StatusOr<internal::HistoryEnd> end = internal::ReadHistory(
-      Env::Default(), flags.dir, request,
-      [&](internal::HistoryRecord& record) -> absl::Status {
+  absl::StatusOr<HistoryEnd> end = ReadHistory(
+      flags.dir, request, [&](const HistoryRecord& record) -> absl::Status {
         absl::StatusOr<std::string> line = RecordLine(record);
         if (!line.ok()) return line.status();
         printed = WriteStdout(*line);

@@ -1,6 +1,6 @@
 // recovery/history.cc
 
-#include "recovery/history.h"
+#include "statelog/history.h"
 
 #include <algorithm>
 #include <memory>
@@ -21,7 +21,8 @@
 #include "util/json_util.h"
 #include "util/status_macros.h"
 
-namespace statelog::internal {
+namespace statelog {
+namespace internal {
 namespace {
 
 // Whether the pointers `a` and `b` (RFC 6901 text) name the same value or
@@ -235,25 +236,11 @@ absl::StatusOr<StateAt> ReadStateAtOnce(Env* env, const std::string& dir,
                       : std::string()));
 }
 
-}  // namespace
-
-absl::StatusOr<StateAt> ReadStateAt(Env* env, const std::string& dir,
-                                    uint64_t seq) {
-  if (env == nullptr) env = Env::Default();
-  return ReadBesideWriter(
-      env, dir, [&] { return ReadStateAtOnce(env, dir, seq); },
-      [](const absl::StatusOr<StateAt>& state) {
-        return absl::IsNotFound(state.status()) ||
-               absl::IsDataLoss(state.status());
-      });
-}
-
-namespace {
-
 // ReadHistory's one read; `*passed` counts the records given to `fn`.
 absl::StatusOr<HistoryEnd> ReadHistoryOnce(
     Env* env, const std::string& dir, const HistoryRequest& request,
-    const std::function<absl::Status(HistoryRecord&)>& fn, uint64_t* passed) {
+    const std::function<absl::Status(const HistoryRecord&)>& fn,
+    uint64_t* passed) {
   std::vector<std::string> tokens;
   if (request.pointer.has_value()) {
     STATELOG_ASSIGN_OR_RETURN(tokens, SplitPointer(*request.pointer));
@@ -340,21 +327,34 @@ absl::StatusOr<HistoryEnd> ReadHistoryOnce(
 }
 
 }  // namespace
+}  // namespace internal
+
+absl::StatusOr<StateAt> ReadStateAt(const std::string& dir, uint64_t seq,
+                                    Env* env) {
+  if (env == nullptr) env = Env::Default();
+  return internal::ReadBesideWriter(
+      env, dir, [&] { return internal::ReadStateAtOnce(env, dir, seq); },
+      [](const absl::StatusOr<StateAt>& state) {
+        return absl::IsNotFound(state.status()) ||
+               absl::IsDataLoss(state.status());
+      });
+}
 
 absl::StatusOr<HistoryEnd> ReadHistory(
-    Env* env, const std::string& dir, const HistoryRequest& request,
-    const std::function<absl::Status(HistoryRecord&)>& fn) {
+    const std::string& dir, const HistoryRequest& request,
+    const std::function<absl::Status(const HistoryRecord&)>& fn, Env* env) {
   if (env == nullptr) env = Env::Default();
   // A writer's retention may delete the oldest segment or snapshot between
   // the listing and the read. That is read again, as verify does, but only
   // while no record has been passed on: the caller has those already.
   uint64_t passed = 0;
-  return ReadBesideWriter(
-      env, dir, [&] { return ReadHistoryOnce(env, dir, request, fn, &passed); },
+  return internal::ReadBesideWriter(
+      env, dir,
+      [&] { return internal::ReadHistoryOnce(env, dir, request, fn, &passed); },
       [&](const absl::StatusOr<HistoryEnd>& end) {
         return passed == 0 && (absl::IsNotFound(end.status()) ||
                                absl::IsDataLoss(end.status()));
       });
 }
 
-}  // namespace statelog::internal
+}  // namespace statelog

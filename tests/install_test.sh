@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the library from a build tree into a scratch prefix, builds
 # examples/ against it with find_package(statelog), and runs them the way a
-# user would: the README's program (which must be the README's text), and a
-# job run, killed part way, and resumed.
+# user would: the README's program (which must be the README's text), a
+# job run, killed part way, and resumed, and the history of what it did.
 #   tests/install_test.sh BUILD_DIR
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
@@ -49,6 +49,15 @@ out="$("$resume" "$work/a.state" 7)"
 test "$(printf '%s\n' "$out" | head -n 1)" = 'step 5 done (seq 6)'
 test "$(printf '%s\n' "$out" | tail -n 1)" = \
   '{"done":7,"results":{"0":0,"1":1,"2":4,"3":9,"4":16,"5":25,"6":36}}'
+
+# The history of that job: its state after step 3 (seq 3), and each record
+# that changed its step counter.
+out="$("$work/build/forensics" "$work/a.state" 3 /done)"
+test "$(printf '%s\n' "$out" | head -n 1)" = \
+  'at seq 3: {"done":3,"results":{"0":0,"1":1,"2":4}}'
+test "$(printf '%s\n' "$out" | grep -c '^seq ')" = 7
+test "$(printf '%s\n' "$out" | sed -n 2p)" = 'seq 1: (none) -> 1'
+test "$(printf '%s\n' "$out" | tail -n 1)" = 'seq 7: 6 -> 7'
 
 # Killed part way through a long run, then resumed: the steps it
 # acknowledged are all there, with at most the one in flight beyond them,

@@ -1,11 +1,11 @@
 // tests/recovery/history_test.cc
 //
-// ReadHistory and ReadStateAt (recovery/history.h) against what a store
+// ReadHistory and ReadStateAt (statelog/history.h) against what a store
 // was told and what it said after each transaction: every record listed
 // where it sits, every change to a value found (and nothing else), every
 // state as of a seq rebuilt, and damage named, not passed over.
 
-#include "recovery/history.h"
+#include "statelog/history.h"
 
 #include <map>
 #include <memory>
@@ -66,7 +66,7 @@ class HistoryTest : public ::testing::Test {
                                   HistoryEnd* end = nullptr) {
     std::vector<HistoryRecord> records;
     absl::StatusOr<HistoryEnd> read =
-        ReadHistory(nullptr, dir_, request, [&](HistoryRecord& record) {
+        ReadHistory(dir_, request, [&](const HistoryRecord& record) {
           records.push_back(record);
           return absl::OkStatus();
         });
@@ -260,7 +260,7 @@ TEST_F(HistoryTest, StateAtEverySeqTheKeptSnapshotsReach) {
   const uint64_t oldest = snapshots->back().seq;
   ASSERT_GT(oldest, 0u);
   for (uint64_t seq = oldest; seq < states_.size(); ++seq) {
-    absl::StatusOr<StateAt> at = ReadStateAt(nullptr, dir_, seq);
+    absl::StatusOr<StateAt> at = ReadStateAt(dir_, seq);
     ASSERT_THAT(at.status(), IsOk()) << "seq " << seq;
     EXPECT_EQ(at->state, states_[seq]) << "seq " << seq;
     EXPECT_LE(at->snapshot_seq, seq);
@@ -268,9 +268,9 @@ TEST_F(HistoryTest, StateAtEverySeqTheKeptSnapshotsReach) {
     EXPECT_TRUE(at->passed_over.empty());
   }
   EXPECT_THAT(
-      ReadStateAt(nullptr, dir_, oldest - 1).status(),
+      ReadStateAt(dir_, oldest - 1).status(),
       StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("compacted away")));
-  EXPECT_THAT(ReadStateAt(nullptr, dir_, states_.size()).status(),
+  EXPECT_THAT(ReadStateAt(dir_, states_.size()).status(),
               StatusIs(absl::StatusCode::kOutOfRange,
                        HasSubstr(absl::StrCat("the journal ends at seq ",
                                               states_.size() - 1))));
@@ -299,7 +299,7 @@ TEST_F(HistoryTest, ADamagedSnapshotIsPassedOverForAnOlderOne) {
   data[data.size() - 5] ^= 0x01;
   statelog::testing::WriteFileOrDie(path, data);
 
-  absl::StatusOr<StateAt> at = ReadStateAt(nullptr, dir_, newest.seq + 1);
+  absl::StatusOr<StateAt> at = ReadStateAt(dir_, newest.seq + 1);
   ASSERT_THAT(at.status(), IsOk());
   EXPECT_EQ(at->state, states_[newest.seq + 1]);
   EXPECT_EQ(at->snapshot, snapshots[1].file);
@@ -336,7 +336,7 @@ TEST_F(HistoryTest, DamageIsNamedAndATornTailIsSaid) {
   statelog::testing::WriteFileOrDie(segment, damaged);
   std::vector<uint64_t> listed;
   absl::StatusOr<HistoryEnd> read =
-      ReadHistory(nullptr, dir_, {}, [&](HistoryRecord& record) {
+      ReadHistory(dir_, {}, [&](const HistoryRecord& record) {
         listed.push_back(record.seq);
         return absl::OkStatus();
       });
@@ -348,18 +348,18 @@ TEST_F(HistoryTest, DamageIsNamedAndATornTailIsSaid) {
                 HasSubstr(absl::StrCat("offset ", records[4].offset)))));
   EXPECT_EQ(listed, (std::vector<uint64_t>{1, 2, 3, 4}));
   EXPECT_THAT(
-      ReadStateAt(nullptr, dir_, 8).status(),
+      ReadStateAt(dir_, 8).status(),
       StatusIs(absl::StatusCode::kDataLoss, HasSubstr("mid-log corruption")));
-  absl::StatusOr<StateAt> before = ReadStateAt(nullptr, dir_, 4);
+  absl::StatusOr<StateAt> before = ReadStateAt(dir_, 4);
   ASSERT_THAT(before.status(), IsOk());
   EXPECT_EQ(before->state, states_[4]);
 }
 
 TEST_F(HistoryTest, BadInputIsRefusedNamingIt) {
-  EXPECT_THAT(ReadStateAt(nullptr, dir_, 0).status(),
+  EXPECT_THAT(ReadStateAt(dir_, 0).status(),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr(dir_)));
-  EXPECT_THAT(ReadHistory(nullptr, dir_, {},
-                          [](HistoryRecord&) { return absl::OkStatus(); })
+  EXPECT_THAT(ReadHistory(dir_, {},
+                          [](const HistoryRecord&) { return absl::OkStatus(); })
                   .status(),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr(dir_)));
   Open();
@@ -367,18 +367,19 @@ TEST_F(HistoryTest, BadInputIsRefusedNamingIt) {
   HistoryRequest request;
   request.pointer = "no-slash";
   EXPECT_THAT(
-      ReadHistory(nullptr, dir_, request,
-                  [](HistoryRecord&) { return absl::OkStatus(); })
+      ReadHistory(dir_, request,
+                  [](const HistoryRecord&) { return absl::OkStatus(); })
           .status(),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no-slash")));
   // An error from the caller's function stops the read and comes back.
-  EXPECT_THAT(
-      ReadHistory(nullptr, dir_, {},
-                  [](HistoryRecord&) { return absl::CancelledError("enough"); })
-          .status(),
-      StatusIs(absl::StatusCode::kCancelled, HasSubstr("enough")));
+  EXPECT_THAT(ReadHistory(dir_, {},
+                          [](const HistoryRecord&) {
+                            return absl::CancelledError("enough");
+                          })
+                  .status(),
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("enough")));
   // Read beside the writer that holds the store open.
-  absl::StatusOr<StateAt> at = ReadStateAt(nullptr, dir_, 1);
+  absl::StatusOr<StateAt> at = ReadStateAt(dir_, 1);
   ASSERT_THAT(at.status(), IsOk());
   EXPECT_EQ(at->state, (Json{{"n", 1}}));
 }

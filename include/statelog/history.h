@@ -1,4 +1,4 @@
-// recovery/history.h
+// statelog/history.h
 //
 // Forensics over a store's history: the records its journal still holds,
 // where each one sits, which of them changed the value at a pointer, and
@@ -12,9 +12,24 @@
 // and the segments they need). Records older than that may still be in the
 // journal's oldest segment: ReadHistory lists them, but can say what they
 // changed only from the oldest snapshot on.
+//
+// The `statelog log` and `statelog get --at` commands are these two
+// functions (docs/cli.md).
+//
+// Example: what a crashed agent saw at its last step, and who set it.
+//
+//   auto at = statelog::ReadStateAt("agent.state", 1742);
+//   if (at.ok()) Inspect(at->state);
+//   statelog::HistoryRequest request;
+//   request.pointer = "/agent/plan";
+//   statelog::ReadHistory("agent.state", request,
+//                         [](const statelog::HistoryRecord& r) {
+//                           Print(r.seq, r.before, r.after);
+//                           return absl::OkStatus();
+//                         });
 
-#ifndef STATELOG_RECOVERY_HISTORY_H_
-#define STATELOG_RECOVERY_HISTORY_H_
+#ifndef STATELOG_HISTORY_H_
+#define STATELOG_HISTORY_H_
 
 #include <cstdint>
 #include <functional>
@@ -23,13 +38,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "statelog/env.h"
 #include "statelog/recovery_report.h"
 #include "statelog/transaction.h"
 
-namespace statelog::internal {
+namespace statelog {
 
 struct HistoryRequest {
   // The records from_seq..to_seq, both included.
@@ -61,7 +76,7 @@ struct HistoryEnd {
   std::string base_snapshot;
   uint64_t base_seq = 0;
   std::vector<SnapshotAttempt> passed_over;
-  // A torn tail after the last record read (JournalDamage::Describe()),
+  // A torn tail after the last record read (where, and what is wrong),
   // not listed: a crash's half-written record, never acknowledged, or a
   // writer's record being written. Empty if none.
   std::string torn_tail;
@@ -74,9 +89,11 @@ struct HistoryEnd {
 // or, with a pointer, when no kept snapshot the journal reaches verifies;
 // an error from `fn`; I/O errors (a writer's retention may delete a segment
 // while it is read: reading again then starts from the new oldest one).
-absl::StatusOr<HistoryEnd> ReadHistory(
-    Env* env, const std::string& dir, const HistoryRequest& request,
-    const std::function<absl::Status(HistoryRecord&)>& fn);
+// `env` null: Env::Default().
+[[nodiscard]] absl::StatusOr<HistoryEnd> ReadHistory(
+    const std::string& dir, const HistoryRequest& request,
+    const std::function<absl::Status(const HistoryRecord&)>& fn,
+    Env* env = nullptr);
 
 struct StateAt {
   Json state;
@@ -91,10 +108,13 @@ struct StateAt {
 // the records after it up to `seq`. OutOfRange if `seq` is past the
 // journal's last record or before the oldest snapshot kept; DataLoss if
 // damage stands in the way (named as recovery names it); NotFound if `dir`
-// is no store. Read beside a writer as verify is (recovery/beside_writer.h).
-absl::StatusOr<StateAt> ReadStateAt(Env* env, const std::string& dir,
-                                    uint64_t seq);
+// is no store. Beside a writer, a read that meets a file its retention
+// deleted or a record it is writing is made again, as `statelog verify`
+// does (docs/recovery.md, "Reading beside a writer").
+[[nodiscard]] absl::StatusOr<StateAt> ReadStateAt(const std::string& dir,
+                                                  uint64_t seq,
+                                                  Env* env = nullptr);
 
-}  // namespace statelog::internal
+}  // namespace statelog
 
-#endif  // STATELOG_RECOVERY_HISTORY_H_
+#endif  // STATELOG_HISTORY_H_
