@@ -59,6 +59,12 @@ void Note(const std::string& text) {
 }
 
 int RunLog(const LogFlags& flags) {
+  if (flags.from > flags.to) {
+    return Fail("log",
+                absl::InvalidArgumentError(absl::StrCat(
+                    "--from ", flags.from, " is after --to ", flags.to)),
+                ExitCode::kUsage);
+  }
   HistoryRequest request;
   request.from_seq = flags.from;
   request.to_seq = flags.to;

@@ -160,6 +160,9 @@ TEST_F(HistoryCliTest, ErrorsHaveTheDocumentedExitCodes) {
   EXPECT_THAT(log.err, HasSubstr("no-slash"));
   log = Run({"log", dir, "--from", "x"});
   EXPECT_EQ(log.exit_code, 1);
+  log = Run({"log", dir, "--from", "3", "--to", "2"});
+  EXPECT_EQ(log.exit_code, 1);
+  EXPECT_THAT(log.err, HasSubstr("--from 3 is after --to 2"));
 
   // A torn tail: the records before it are listed, the tail is said.
   const std::string segment = dir + "/wal-00000000000000000001.log";
