@@ -10,11 +10,13 @@
 #define STATELOG_CLI_COMMANDS_H_
 
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <sstream>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
 
 namespace statelog::cli {
 
@@ -48,6 +50,27 @@ inline CLI::Validator SecondsRange(double lo, double hi) {
       },
       "SECONDS in [" + CLI::detail::to_string(lo) + " - " +
           CLI::detail::to_string(hi) + "]");
+}
+
+// A check that a flag's value is a sequence number: decimal digits only
+// (CLI11 alone reads "010" as octal 8, "0x0a" as hex, "" as 0, and wraps
+// "-1"), at most 2^64-1. Leading zeros are decimal, as in file names:
+// "00000000000000000009" is 9.
+inline CLI::Validator DecimalSeq() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        uint64_t value = 0;
+        if (text.empty() ||
+            text.find_first_not_of("0123456789") != std::string::npos ||
+            !absl::SimpleAtoi(text, &value)) {
+          return "\"" + text +
+                 "\" is not a sequence number (decimal digits, at most "
+                 "18446744073709551615)";
+        }
+        text = std::to_string(value);  // what CLI11 then reads as decimal
+        return "";
+      },
+      "SEQ");
 }
 
 // init DIR [--from FILE]

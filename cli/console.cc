@@ -96,12 +96,6 @@ bool LineReader::Next(std::string* line) {
   return true;
 }
 
-namespace {
-
-// "passed over FILE: ERROR" for each snapshot in `attempts` with an error
-// for which `include` holds, joined by "; ", then where the state came
-// from; "" if there is none. The file is named once (most snapshot errors
-// start with it).
 std::string PassedOver(
     const std::vector<SnapshotAttempt>& attempts, const std::string& used,
     const std::function<bool(const SnapshotAttempt&)>& include) {
@@ -119,8 +113,6 @@ std::string PassedOver(
   }
   return line;
 }
-
-}  // namespace
 
 void NoteRecovery(absl::string_view command, const RecoveryReport& report) {
   uint64_t quarantined = 0;

@@ -9,7 +9,9 @@
 #define STATELOG_CLI_CONSOLE_H_
 
 #include <cstdio>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -55,6 +57,15 @@ class LineReader {
   size_t capacity_ = 0;
   absl::Status status_;
 };
+
+// "passed over FILE: ERROR" for each snapshot in `attempts` with an error
+// for which `include` holds, joined by "; ", then where the state came
+// from (`used`, if not empty); "" if there is none. The file is named once
+// (most snapshot errors start with it).
+std::string PassedOver(
+    const std::vector<SnapshotAttempt>& attempts, const std::string& used,
+    const std::function<bool(const SnapshotAttempt&)>& include =
+        [](const SnapshotAttempt&) { return true; });
 
 // If recovery found damage, quarantined bytes or passed over a snapshot,
 // says so in one line on stderr ("statelog <command>: recovery: ..."), so a

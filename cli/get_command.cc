@@ -45,9 +45,14 @@ int RunGetAt(const GetFlags& flags) {
                     ? ExitCode::kUsage
                     : ExitCodeForOpenError(at.status()));
   }
-  for (const SnapshotAttempt& a : at->passed_over) {
-    std::fputs(absl::StrCat("statelog get: passed over ", a.file, ": ", a.error,
-                            "; rebuilt from ", at->snapshot, "\n")
+  const std::string passed_over = PassedOver(at->passed_over, at->snapshot);
+  if (!passed_over.empty()) {
+    std::fputs(absl::StrCat("statelog get: ", passed_over, "\n").c_str(),
+               stderr);
+  }
+  if (!at->covered_damage.empty()) {
+    std::fputs(absl::StrCat("statelog get: read past damage in records ",
+                            at->snapshot, " covers: ", at->covered_damage, "\n")
                    .c_str(),
                stderr);
   }
@@ -107,6 +112,7 @@ void AddGetCommand(CLI::App& app, CommandRunner* run) {
   AddRecoveryModeFlag(command, &flags->recovery_mode);
   command
       ->add_option("--at", flags->at, "Print the state as of this record's seq")
+      ->transform(DecimalSeq())
       ->excludes("--recovery-mode");
   command->callback([run, flags, command] {
     flags->has_at = command->count("--at") > 0;

@@ -84,14 +84,18 @@ int RunLog(const LogFlags& flags) {
                     ? ExitCode::kUsage
                     : ExitCodeForOpenError(end.status()));
   }
-  for (const SnapshotAttempt& a : end->passed_over) {
-    Note(absl::StrCat("passed over ", a.file, ": ", a.error));
-  }
+  const std::string passed_over =
+      PassedOver(end->passed_over, end->base_snapshot);
+  if (!passed_over.empty()) Note(passed_over);
   if (flags.has_path && end->base_seq > 0 && end->base_seq >= flags.from) {
     Note(absl::StrCat("changes are traced from ", end->base_snapshot, " (seq ",
                       end->base_seq,
-                      "), the oldest snapshot kept: records at or before it "
-                      "are not shown"));
+                      "), the oldest snapshot the journal reaches that "
+                      "verifies: records at or before it are not shown"));
+  }
+  if (!end->covered_damage.empty()) {
+    Note(absl::StrCat("read past damage in records ", end->base_snapshot,
+                      " covers: ", end->covered_damage));
   }
   if (!end->torn_tail.empty()) {
     Note(absl::StrCat("not listed: a torn tail at ", end->torn_tail,
@@ -118,9 +122,10 @@ void AddLogCommand(CLI::App& app, CommandRunner* run) {
       "not listed (said on stderr); damage in the middle of the journal\n"
       "stops the listing there and exits 3.\n");
   command->add_option("DIR", flags->dir, "Store directory")->required();
-  command->add_option("--from", flags->from,
-                      "First seq to list (default: all)");
-  command->add_option("--to", flags->to, "Last seq to list (default: all)");
+  command->add_option("--from", flags->from, "First seq to list (default: all)")
+      ->transform(DecimalSeq());
+  command->add_option("--to", flags->to, "Last seq to list (default: all)")
+      ->transform(DecimalSeq());
   command->add_option("--path", flags->path,
                       "Only records that changed the value at this JSON "
                       "pointer (\"\" for the whole state)");

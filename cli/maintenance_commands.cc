@@ -66,6 +66,14 @@ std::string VerifySummary(const Json& report, bool ok) {
     }
     absl::StrAppend(&line, "; problems: ", absl::StrJoin(texts, "; "));
   }
+  auto warnings = report.find("warnings");
+  if (warnings != report.end() && warnings->is_array() && !warnings->empty()) {
+    std::vector<std::string> texts;
+    for (const Json& warning : *warnings) {
+      if (warning.is_string()) texts.push_back(warning.get<std::string>());
+    }
+    absl::StrAppend(&line, "; warnings: ", absl::StrJoin(texts, "; "));
+  }
   // Not a problem of the store, but what a reader of its history must know.
   auto notes = report.find("quarantine_notes");
   if (notes != report.end() && notes->is_array()) {

@@ -6,7 +6,10 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "io/errno_status.h"
 #include "journal/format.h"
 #include "journal/journal_reader.h"
@@ -170,12 +173,95 @@ absl::StatusOr<std::optional<Base>> FirstGoodSnapshot(
   return std::optional<Base>();
 }
 
+// "; <file>: <error>" for each, the file named once (most snapshot errors
+// start with it).
 std::string PassedOverText(const std::vector<SnapshotAttempt>& passed_over) {
   std::string text;
   for (const SnapshotAttempt& a : passed_over) {
-    absl::StrAppend(&text, "; ", a.file, ": ", a.error);
+    absl::StrAppend(&text, "; passed over ",
+                    absl::StartsWith(a.error, a.file)
+                        ? a.error
+                        : absl::StrCat(a.file, ": ", a.error));
   }
   return text;
+}
+
+// The newest of `names` (newest first) whose header verifies.
+std::optional<SnapshotName> NewestVerified(
+    Env* env, const std::string& dir, const std::string& store_id,
+    const std::vector<SnapshotName>& names) {
+  for (const SnapshotName& name : names) {
+    if (ReadSnapshotHeader(env, dir, name.file, store_id).ok()) return name;
+  }
+  return std::nullopt;
+}
+
+// Every compaction syncs the journal through a snapshot's seq before it
+// publishes the snapshot, so a journal that ends before a snapshot listed
+// before it was read has lost segments: damage, as recovery and verify
+// call it, not the end of history.
+// `journal` must have been read to its end (not stopped early); null if
+// there is no segment at all.
+absl::Status CheckReachesSnapshot(const std::string& dir,
+                                  const JournalReadResult* journal,
+                                  const std::optional<SnapshotName>& newest) {
+  // Where the journal ends, which is before the records a read started
+  // from a snapshot skips if the journal ends before that snapshot.
+  const bool any_segment = journal != nullptr && journal->segments_read > 0;
+  const uint64_t end = !any_segment || journal->journal_next_seq == 0
+                           ? 0
+                           : journal->journal_next_seq - 1;
+  if (!newest.has_value() || (any_segment && end >= newest->seq)) {
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(
+      absl::StrCat(dir, ": ",
+                   any_segment ? absl::StrCat("the journal ends at seq ", end)
+                               : std::string("no journal segment is left"),
+                   ", before the snapshot ", newest->file, " at seq ",
+                   newest->seq, ": segments are missing"));
+}
+
+// ReadJournal from (`start_seq`, `start_chain`), going on from the last
+// record read when a segment it listed is gone by the time it comes to
+// read it: a writer's retention deleted it meanwhile. If the records after
+// the last one read went with it, that is Unavailable (what was read is
+// whole up to there); if nothing was read yet, the error is returned as it
+// is, for the caller to read again from the start.
+absl::StatusOr<JournalReadResult> ReadJournalBesideWriter(
+    Env* env, const std::string& dir, const std::string& store_id,
+    uint64_t start_seq, uint64_t start_chain, const RecordFn& fn,
+    uint64_t stop_after_seq, RecordPlace* place) {
+  uint64_t seq = start_seq;
+  uint64_t chain = start_chain;
+  const RecordFn tracked = [&](const RecordHeader& h,
+                               absl::string_view payload) -> absl::Status {
+    STATELOG_RETURN_IF_ERROR(fn(h, payload));
+    seq = h.seq;
+    chain = h.checksum;
+    return absl::OkStatus();
+  };
+  absl::Duration pause = absl::Milliseconds(1);
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<JournalReadResult> journal =
+        ReadJournal(env, dir, store_id, seq, chain, kMaxRecordPayloadBytes,
+                    tracked, stop_after_seq, place);
+    const bool vanished = absl::IsNotFound(journal.status());
+    const bool gone_on =
+        attempt > 1 && absl::IsDataLoss(journal.status()) &&
+        absl::StrContains(journal.status().message(), "journal gap");
+    if (seq > start_seq &&
+        (gone_on || (vanished && attempt == kReadsBesideWriter))) {
+      return absl::UnavailableError(absl::StrCat(
+          dir, ": the records after seq ", seq,
+          " were removed while they were being read (a writer's compaction "
+          "and retention); everything up to seq ",
+          seq, " was read. Read again for what follows"));
+    }
+    if (!vanished || attempt == kReadsBesideWriter) return journal;
+    absl::SleepFor(pause);
+    pause *= 2;
+  }
 }
 
 absl::StatusOr<StateAt> ReadStateAtOnce(Env* env, const std::string& dir,
@@ -197,6 +283,8 @@ absl::StatusOr<StateAt> ReadStateAtOnce(Env* env, const std::string& dir,
                            " (seq ", names.back().seq, ")"),
         "; what came before it was compacted away"));
   }
+  const std::optional<SnapshotName> newest =
+      NewestVerified(env, dir, identity.store_id, names);
   StateAt out;
   STATELOG_ASSIGN_OR_RETURN(std::optional<Base> base,
                             FirstGoodSnapshot(env, dir, identity.store_id,
@@ -210,25 +298,34 @@ absl::StatusOr<StateAt> ReadStateAtOnce(Env* env, const std::string& dir,
   out.snapshot_seq = base->seq;
   out.state = std::move(base->state);
   if (base->seq == seq) return out;
-  absl::StatusOr<JournalReadResult> journal = ReadJournal(
+  // Errors from here on say which snapshots were passed over: that is why
+  // the records they name were needed.
+  auto failed = [&](absl::StatusCode code, absl::string_view message) {
+    return absl::Status(code,
+                        absl::StrCat(message, " (replaying from ", base->file,
+                                     PassedOverText(out.passed_over), ")"));
+  };
+  absl::StatusOr<JournalReadResult> journal = ReadJournalBesideWriter(
       env, dir, identity.store_id, base->seq, base->chain,
-      kMaxRecordPayloadBytes,
       [&](const RecordHeader&, absl::string_view payload) {
         ++out.records_replayed;
         return ApplyRecordPayload(payload, &out.state);
       },
-      seq);
+      seq, nullptr);
   if (!journal.ok()) {
-    return absl::Status(journal.status().code(),
-                        absl::StrCat(journal.status().message(), " (replaying ",
-                                     "from ", base->file, ")"));
+    return failed(journal.status().code(),
+                  absl::StrCat(dir, ": ", journal.status().message()));
   }
+  out.covered_damage = journal->covered_damage;
   if (journal->last_seq >= seq) return out;
   if (journal->damage && journal->damage->durable_after) {
-    return absl::DataLossError(absl::StrCat(dir, ": mid-log corruption at ",
-                                            journal->damage->Describe(),
-                                            ", before seq ", seq));
+    return failed(
+        absl::StatusCode::kDataLoss,
+        absl::StrCat(dir, ": mid-log corruption at ",
+                     journal->damage->Describe(), ", before seq ", seq));
   }
+  const absl::Status reaches = CheckReachesSnapshot(dir, &*journal, newest);
+  if (!reaches.ok()) return failed(reaches.code(), reaches.message());
   return absl::OutOfRangeError(absl::StrCat(
       dir, ": no seq ", seq, ": the journal ends at seq ", journal->last_seq,
       journal->damage ? absl::StrCat(" (then a torn tail: ",
@@ -247,10 +344,18 @@ absl::StatusOr<HistoryEnd> ReadHistoryOnce(
   }
   STATELOG_ASSIGN_OR_RETURN(StoreIdentity identity,
                             ReadIdentityOfStore(env, dir));
+  // Listed before the journal is read: the journal then reaches each.
+  STATELOG_ASSIGN_OR_RETURN(std::vector<SnapshotName> names,
+                            ListSnapshots(env, dir));
+  const std::optional<SnapshotName> newest =
+      NewestVerified(env, dir, identity.store_id, names);
   STATELOG_ASSIGN_OR_RETURN(JournalStart start, FindJournalStart(env, dir));
   HistoryEnd end;
   end.first_seq = start.first_seq;
-  if (start.first_seq == 0) return end;
+  if (start.first_seq == 0) {
+    STATELOG_RETURN_IF_ERROR(CheckReachesSnapshot(dir, nullptr, newest));
+    return end;
+  }
 
   // Without a pointer the records are only listed, from the journal's
   // start; with one, the state is rebuilt from the oldest snapshot the
@@ -259,8 +364,6 @@ absl::StatusOr<HistoryEnd> ReadHistoryOnce(
   uint64_t chain = start.chain_in;
   Json state;
   if (request.pointer.has_value()) {
-    STATELOG_ASSIGN_OR_RETURN(std::vector<SnapshotName> names,
-                              ListSnapshots(env, dir));
     std::vector<SnapshotName> reachable;
     for (auto it = names.rbegin(); it != names.rend(); ++it) {
       if (it->seq + 1 >= start.first_seq) reachable.push_back(*it);
@@ -284,8 +387,8 @@ absl::StatusOr<HistoryEnd> ReadHistoryOnce(
   end.last_seq = read_from;
   if (request.to_seq <= read_from) return end;
   RecordPlace place;
-  absl::StatusOr<JournalReadResult> journal = ReadJournal(
-      env, dir, identity.store_id, read_from, chain, kMaxRecordPayloadBytes,
+  absl::StatusOr<JournalReadResult> journal = ReadJournalBesideWriter(
+      env, dir, identity.store_id, read_from, chain,
       [&](const RecordHeader& h, absl::string_view payload) -> absl::Status {
         const bool wanted = h.seq >= request.from_seq;
         if (!request.pointer.has_value() && !wanted) return absl::OkStatus();
@@ -307,22 +410,31 @@ absl::StatusOr<HistoryEnd> ReadHistoryOnce(
         Transaction applied = record.txn;
         STATELOG_RETURN_IF_ERROR(ApplyDecodedRecord(&applied, &state));
         record.after = CopyAt(state, tokens);
-        if (record.before == record.after) return absl::OkStatus();
+        if (record.before.has_value() == record.after.has_value() &&
+            (!record.before.has_value() ||
+             SameJsonText(*record.before, *record.after))) {
+          return absl::OkStatus();
+        }
         record.segment = place.segment;
         record.offset = place.offset;
         ++*passed;
         return fn(record);
       },
       request.to_seq, &place);
-  STATELOG_RETURN_IF_ERROR(journal.status());
-  end.last_seq = journal->last_seq;
-  if (journal->damage) {
-    if (journal->damage->durable_after) {
-      return absl::DataLossError(absl::StrCat(dir, ": mid-log corruption at ",
-                                              journal->damage->Describe()));
-    }
-    end.torn_tail = journal->damage->Describe();
+  if (!journal.ok()) {
+    return absl::Status(journal.status().code(),
+                        absl::StrCat(dir, ": ", journal.status().message()));
   }
+  end.last_seq = journal->last_seq;
+  end.covered_damage = journal->covered_damage;
+  if (journal->damage && journal->damage->durable_after) {
+    return absl::DataLossError(absl::StrCat(dir, ": mid-log corruption at ",
+                                            journal->damage->Describe()));
+  }
+  if (journal->last_seq < request.to_seq) {
+    STATELOG_RETURN_IF_ERROR(CheckReachesSnapshot(dir, &*journal, newest));
+  }
+  if (journal->damage) end.torn_tail = journal->damage->Describe();
   return end;
 }
 

@@ -211,6 +211,33 @@ absl::StatusOr<Json> VerifyStoreOnce(const std::string& dir, Env* env) {
                                     ", before the newest snapshot (seq ",
                                     *newest_verified, ")"));
   }
+  // A snapshot the journal no longer reaches (its oldest segment starts
+  // after the snapshot's next record) cannot be started from: the records
+  // after it are gone. Retention never leaves one behind, but deleted
+  // segments, and point-in-time recovery of a journal that ended short
+  // (it quarantines the segments before the snapshot it used), do. The
+  // newest snapshot so is damage every open meets; an older one only
+  // stops being a fallback (and `get --at` before the journal's start),
+  // a warning.
+  Json warnings = Json::array();
+  if (first_seq > 0) {
+    for (Json& entry : out["snapshots"]) {
+      const uint64_t seq = entry.value("seq", uint64_t{0});
+      if (!entry.value("ok", false) || seq + 1 >= first_seq) continue;
+      const std::string why = absl::StrCat(
+          entry.value("file", std::string()), ": the journal starts at seq ",
+          first_seq, ", and the records between this snapshot (seq ", seq,
+          ") and it are gone: no open can start from it");
+      entry["unreachable"] = why;
+      if (newest_verified.has_value() && seq == *newest_verified) {
+        entry["ok"] = false;
+        problems.push_back(why);
+      } else {
+        warnings.push_back(why);
+      }
+    }
+  }
+  out["warnings"] = std::move(warnings);
   if (foreign > 0 && foreign == names.size() + (segments.empty() ? 0 : 1)) {
     problems.push_back(absl::StrCat(
         "no snapshot or segment has the store id in STORE (",

@@ -21,14 +21,19 @@ namespace statelog::internal {
 //    "journal": {"first_seq":N, "last_seq":N, "records":N},
 //    "quarantine_notes": [{"file":..., "complete":bool, "damage":"...",
 //                          "covered_damage":"..."}...],
+//    "warnings": ["..."],
 //    "problems": ["..."]}
 // "ok" is false if any snapshot or record is damaged (including a torn
 // tail), or a snapshot's chain value contradicts the journal. The notes
 // recovery left in quarantine/ (recovery/quarantine.h) are evidence, not
-// damage: they do not make "ok" false. A damaged STORE file gives {"ok": false,
-// "problems": [...]} alone. Errors only when `dir` is not a store (NotFound) or
-// a file in it cannot be read (PermissionDenied, Internal for an I/O error):
-// those say nothing about damage.
+// damage: they do not make "ok" false. Nor do "warnings": an older
+// snapshot the journal no longer reaches (it cannot serve as a fallback;
+// the snapshot entry says so in "unreachable"), which point-in-time
+// recovery of a short journal leaves until retention retires it. The
+// newest snapshot unreachable is a problem. A damaged STORE file gives
+// {"ok": false, "problems": [...]} alone. Errors only when `dir` is not a store
+// (NotFound) or a file in it cannot be read (PermissionDenied, Internal for an
+// I/O error): those say nothing about damage.
 [[nodiscard]] absl::StatusOr<Json> VerifyStore(const std::string& dir,
                                                Env* env);
 

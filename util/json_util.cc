@@ -7,6 +7,7 @@
 
 #include "util/json_util.h"
 
+#include <cmath>
 #include <cstdint>
 #include <exception>
 #include <iterator>
@@ -139,6 +140,43 @@ absl::StatusOr<Json> ParseJsonWithNlohmann(absl::string_view text,
     return parsed;
   }
   return result;
+}
+
+bool SameJsonText(const Json& a, const Json& b) {
+  if (a.is_number() && b.is_number()) {
+    if (a.is_number_float() || b.is_number_float()) {
+      if (!a.is_number_float() || !b.is_number_float()) return false;
+      const double x = a.get<double>();
+      const double y = b.get<double>();
+      return x == y && std::signbit(x) == std::signbit(y);
+    }
+    // Integers, signed or not: the same value, whatever the type says.
+    const bool a_negative = a.is_number_integer() && !a.is_number_unsigned() &&
+                            a.get<int64_t>() < 0;
+    const bool b_negative = b.is_number_integer() && !b.is_number_unsigned() &&
+                            b.get<int64_t>() < 0;
+    if (a_negative || b_negative) {
+      return a_negative && b_negative && a.get<int64_t>() == b.get<int64_t>();
+    }
+    return a.get<uint64_t>() == b.get<uint64_t>();
+  }
+  if (a.type() != b.type()) return false;
+  if (a.is_object()) {
+    if (a.size() != b.size()) return false;
+    auto bi = b.begin();
+    for (auto ai = a.begin(); ai != a.end(); ++ai, ++bi) {
+      if (ai.key() != bi.key() || !SameJsonText(*ai, *bi)) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!SameJsonText(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  return a == b;
 }
 
 void ReleaseWithoutAllocating(Json* value) noexcept {

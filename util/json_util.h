@@ -60,6 +60,12 @@ namespace statelog::internal {
 // up, so every value destroyed is a scalar or an empty container.
 void ReleaseWithoutAllocating(Json* value) noexcept;
 
+// Whether `a` and `b` have the same compact JSON text. nlohmann's ==
+// takes 1 and 1.0, 0.0 and -0.0, and 2^64-1 and -1 as equal, though they
+// are written, and read back, differently: a comparison that decides what
+// changed (Transaction::Diff, history) must not. Recursive.
+bool SameJsonText(const Json& a, const Json& b);
+
 // Strict UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
 bool IsValidUtf8(absl::string_view s);
 

@@ -80,16 +80,24 @@ struct HistoryEnd {
   // not listed: a crash's half-written record, never acknowledged, or a
   // writer's record being written. Empty if none.
   std::string torn_tail;
+  // With a pointer: damage in records the snapshot replayed from already
+  // covers, read past (recovery refuses it outside point-in-time mode;
+  // the state is whole without them). Empty if none.
+  std::string covered_damage;
 };
 
 // Passes each record of the request, oldest first, to `fn` as it is read.
-// Errors: NotFound if `dir` is no store; InvalidArgument for a malformed
+// Errors (the records before the trouble have been passed to `fn` by
+// then): NotFound if `dir` is no store; InvalidArgument for a malformed
 // pointer; DataLoss for damage that is not a torn tail (named by segment,
-// offset and seq; the records before it have been passed to `fn` by then),
-// or, with a pointer, when no kept snapshot the journal reaches verifies;
-// an error from `fn`; I/O errors (a writer's retention may delete a segment
-// while it is read: reading again then starts from the new oldest one).
-// `env` null: Env::Default().
+// offset and seq), for a journal that ends before a snapshot (segments
+// are missing), or, with a pointer, when no kept snapshot the journal
+// reaches verifies; Unavailable if a writer's compaction removed records
+// before they were read (a segment it deleted while the read was on its
+// way to it; one deleted before anything was read is simply read from
+// the new start); an error from `fn`, with its code, its message prefixed
+// with the record's segment, offset and seq; other I/O errors as they
+// come. `env` null: Env::Default().
 [[nodiscard]] absl::StatusOr<HistoryEnd> ReadHistory(
     const std::string& dir, const HistoryRequest& request,
     const std::function<absl::Status(const HistoryRecord&)>& fn,
@@ -101,13 +109,18 @@ struct StateAt {
   uint64_t snapshot_seq = 0;
   uint64_t records_replayed = 0;
   std::vector<SnapshotAttempt> passed_over;  // damaged snapshots skipped
+  // Damage in records `snapshot` covers, read past (as HistoryEnd's).
+  std::string covered_damage;
 };
 
 // The state right after record `seq` (seq 0: the state the store was
 // created with): the newest snapshot at or before `seq` that verifies, and
 // the records after it up to `seq`. OutOfRange if `seq` is past the
 // journal's last record or before the oldest snapshot kept; DataLoss if
-// damage stands in the way (named as recovery names it); NotFound if `dir`
+// damage stands in the way (named as recovery names it, and naming the
+// snapshots passed over), a journal that ends before a snapshot among
+// them (segments are missing); Unavailable as ReadHistory's; NotFound if
+// `dir`
 // is no store. Beside a writer, a read that meets a file its retention
 // deleted or a record it is writing is made again, as `statelog verify`
 // does (docs/recovery.md, "Reading beside a writer").

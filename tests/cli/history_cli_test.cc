@@ -3,6 +3,7 @@
 // `statelog log` and `statelog get --at`, run as a user runs them: the
 // lines they print, their notes on stderr and their exit codes.
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -175,6 +176,59 @@ TEST_F(HistoryCliTest, ErrorsHaveTheDocumentedExitCodes) {
   EXPECT_EQ(log.exit_code, 0) << log.err;
   EXPECT_EQ(LogLines(log).size(), 2u);
   EXPECT_THAT(log.err, HasSubstr("torn tail"));
+}
+
+// Sequence numbers are decimal, as in file names: CLI11 alone read "010"
+// as octal, "0x0a" as hex, "" as 0, and wrapped "-1".
+TEST_F(HistoryCliTest, SequenceNumbersAreDecimalOnly) {
+  const std::string dir = ThreeRecords();
+  CliResult get = Run({"get", dir, "--at", "00000000000000000002"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(ParseOrDie(get.out),
+            Json::parse(R"({"a":1,"b":{"x":1},"l":[1,2,3]})"));
+  get = Run({"get", dir, "--at", "010"});
+  EXPECT_EQ(get.exit_code, 1);
+  EXPECT_THAT(get.err, HasSubstr("no seq 10"));
+  for (const char* bad :
+       {"", "-1", "0x2", "2x", "+2", "18446744073709551616"}) {
+    get = Run({"get", dir, "--at", bad});
+    EXPECT_EQ(get.exit_code, 1) << bad;
+    EXPECT_THAT(get.err, HasSubstr("is not a sequence number")) << bad;
+    EXPECT_THAT(get.out, IsEmpty()) << bad;
+    CliResult log = Run({"log", dir, "--from", bad});
+    EXPECT_EQ(log.exit_code, 1) << bad;
+    EXPECT_THAT(log.out, IsEmpty()) << bad;
+  }
+}
+
+// A kept snapshot whose records the journal lost cannot be rebuilt from:
+// get --at says so as damage, and verify names it as a warning (the store
+// opens, from the newer snapshot).
+TEST_F(HistoryCliTest, ASnapshotTheJournalNoLongerReachesIsNamed) {
+  const std::string dir = ThreeRecords();
+  ASSERT_EQ(Run({"compact", dir}).exit_code, 0);
+  std::string big;
+  for (int i = 0; i < 3; ++i) {
+    absl::StrAppend(&big, "{\"merge\":{\"blob\":\"", std::string(400000, 'b'),
+                    "\",\"k\":", i, "}}\n");
+  }
+  ASSERT_EQ(Run({"apply", dir}, big).exit_code, 0);
+  ASSERT_EQ(Run({"compact", dir}).exit_code, 0);
+  ASSERT_EQ(std::remove((dir + "/wal-00000000000000000001.log").c_str()), 0);
+  CliResult get = Run({"get", dir, "/a", "--at", "4"});
+  EXPECT_EQ(get.exit_code, 3);
+  EXPECT_THAT(get.err, HasSubstr("journal gap"));
+  CliResult verify = Run({"verify", dir});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_THAT(verify.err,
+              HasSubstr("warnings: snapshot-00000000000000000003.json"));
+  Json report = ParseOrDie(verify.out);
+  ASSERT_EQ(report["warnings"].size(), 1u);
+  EXPECT_THAT(report["warnings"][0].get<std::string>(),
+              HasSubstr("no open can start from it"));
+  get = Run({"get", dir, "/k"});
+  EXPECT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(get.out, "2\n");
 }
 
 TEST_F(HistoryCliTest, MidLogDamageStopsTheListingWithExit3) {

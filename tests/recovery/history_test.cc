@@ -7,6 +7,7 @@
 
 #include "statelog/history.h"
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -23,6 +25,7 @@
 #include "journal/record.h"
 #include "snapshot/snapshot_file.h"
 #include "statelog/store.h"
+#include "tests/testing/mem_env.h"
 #include "tests/testing/test_util.h"
 #include "txn/pointer_tokens.h"
 #include "txn/slot.h"
@@ -245,6 +248,24 @@ TEST_P(PointerHistoryTest, GetsExactlyTheRecordsThatChangedItsValue) {
 INSTANTIATE_TEST_SUITE_P(Seeds, PointerHistoryTest,
                          ::testing::Range(20261207u, 20261211u));
 
+// Values nlohmann's == takes as equal are changes when their text differs.
+TEST_F(HistoryTest, APointerSeesChangesBetweenLooselyEqualNumbers) {
+  Open();
+  for (const char* text : {"18446744073709551615", "-1", "18446744073709551615",
+                           "1", "1.0", "0.0", "-0.0"}) {
+    ASSERT_TRUE(Apply(Transaction().Set("/n", Json::parse(text))));
+  }
+  store_.reset();
+  HistoryRequest request;
+  request.pointer = "/n";
+  std::vector<HistoryRecord> records = Read(request);
+  ASSERT_EQ(records.size(), 7u);
+  EXPECT_EQ(records[1].before->dump(), "18446744073709551615");
+  EXPECT_EQ(records[1].after->dump(), "-1");
+  EXPECT_EQ(records[4].after->dump(), "1.0");
+  EXPECT_EQ(records[6].after->dump(), "-0.0");
+}
+
 TEST_F(HistoryTest, StateAtEverySeqTheKeptSnapshotsReach) {
   Open(/*compact_after_records=*/25);
   for (int i = 0; i < 130; ++i) {
@@ -353,6 +374,195 @@ TEST_F(HistoryTest, DamageIsNamedAndATornTailIsSaid) {
   absl::StatusOr<StateAt> before = ReadStateAt(dir_, 4);
   ASSERT_THAT(before.status(), IsOk());
   EXPECT_EQ(before->state, states_[4]);
+}
+
+// Segments missing from the end of the journal (deleted, lost) are
+// damage, as recovery and verify call it, not the end of history.
+TEST_F(HistoryTest, AJournalEndingBeforeASnapshotIsDamage) {
+  Open(/*compact_after_records=*/30);
+  // About 30 records to a 4 KiB segment.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(Apply(Transaction().Set(
+        "/n", Json{{"i", i}, {"pad", std::string(60, 'p')}})));
+  }
+  store_.reset();
+  absl::StatusOr<std::vector<SnapshotName>> snapshots =
+      ListSnapshots(Env::Default(), dir_);
+  absl::StatusOr<std::vector<SegmentFile>> segments =
+      ListSegments(Env::Default(), dir_);
+  ASSERT_THAT(snapshots.status(), IsOk());
+  ASSERT_THAT(segments.status(), IsOk());
+  const uint64_t newest = snapshots->front().seq;
+  // The segment holding the newest snapshot's record goes, and every one
+  // after it: the journal then ends before that snapshot.
+  uint64_t ends_at = 0;
+  for (size_t i = segments->size(); i-- > 1;) {
+    const SegmentFile& segment = (*segments)[i];
+    ASSERT_EQ(std::remove(absl::StrCat(dir_, "/", segment.name).c_str()), 0);
+    ends_at = segment.first_seq - 1;
+    if (segment.first_seq <= newest) break;
+  }
+  ASSERT_GT(ends_at, 0u);
+  ASSERT_LT(ends_at, newest);
+  const std::string missing = absl::StrCat(
+      "the journal ends at seq ", ends_at, ", before the snapshot ",
+      snapshots->front().file, " at seq ", newest, ": segments are missing");
+  EXPECT_THAT(ReadStateAt(dir_, newest + 1).status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(missing)));
+  std::vector<uint64_t> listed;
+  EXPECT_THAT(ReadHistory(dir_, {},
+                          [&](const HistoryRecord& record) {
+                            listed.push_back(record.seq);
+                            return absl::OkStatus();
+                          })
+                  .status(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr(missing)));
+  ASSERT_FALSE(listed.empty());
+  EXPECT_EQ(listed.back(), ends_at);
+  // What the journal and snapshots still hold is there.
+  absl::StatusOr<StateAt> at = ReadStateAt(dir_, newest);
+  ASSERT_THAT(at.status(), IsOk());
+  EXPECT_EQ(at->state, states_[newest]);
+}
+
+// Everything after the newest snapshot's seq gone, the snapshot too: the
+// journal then ends before a snapshot the store still lists.
+TEST_F(HistoryTest, NoSegmentLeftIsDamage) {
+  Open();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Apply(Transaction().Set("/n", i)));
+  ASSERT_THAT(store_->Compact(), IsOk());
+  store_.reset();
+  absl::StatusOr<std::vector<SegmentFile>> segments =
+      ListSegments(Env::Default(), dir_);
+  ASSERT_THAT(segments.status(), IsOk());
+  for (const SegmentFile& segment : *segments) {
+    ASSERT_EQ(std::remove(absl::StrCat(dir_, "/", segment.name).c_str()), 0);
+  }
+  EXPECT_THAT(ReadHistory(dir_, {},
+                          [](const HistoryRecord&) { return absl::OkStatus(); })
+                  .status(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("no journal segment is left")));
+  EXPECT_THAT(
+      ReadStateAt(dir_, 2).status(),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("segments are missing")));
+  // The snapshot itself still gives its own state.
+  absl::StatusOr<StateAt> at = ReadStateAt(dir_, 5);
+  ASSERT_THAT(at.status(), IsOk());
+  EXPECT_EQ(at->state, states_[5]);
+}
+
+// An Env that answers NotFound for one file while `vanish` is set, as if a
+// writer's retention had deleted it between the listing and the read; with
+// `remove`, it removes the named files for good first.
+class VanishingEnv : public Env {
+ public:
+  explicit VanishingEnv(Env* base) : base_(base) {}
+  std::string vanish;
+  std::vector<std::string> remove;
+  int vanished = 0;
+
+  absl::StatusOr<std::unique_ptr<FileContents>> ReadWhole(
+      const std::string& path) override {
+    if (!vanish.empty() && absl::EndsWith(path, "/" + vanish)) {
+      ++vanished;
+      for (const std::string& name : remove) {
+        (void)base_->RemoveFile(path.substr(0, path.size() - vanish.size()) +
+                                name);
+      }
+      remove.clear();
+      if (vanished == 1 ||
+          base_->CheckFile(path).code() == absl::StatusCode::kNotFound) {
+        return absl::NotFoundError(absl::StrCat("open ", path, ": gone"));
+      }
+    }
+    return base_->ReadWhole(path);
+  }
+  absl::StatusOr<std::unique_ptr<File>> OpenFile(const std::string& path,
+                                                 OpenMode mode) override {
+    return base_->OpenFile(path, mode);
+  }
+  absl::StatusOr<std::vector<std::string>> ListDir(
+      const std::string& dir) override {
+    return base_->ListDir(dir);
+  }
+  absl::Status CreateDir(const std::string& dir) override {
+    return base_->CreateDir(dir);
+  }
+  absl::Status CheckDir(const std::string& dir) override {
+    return base_->CheckDir(dir);
+  }
+  absl::Status CheckFile(const std::string& path) override {
+    return base_->CheckFile(path);
+  }
+  absl::Status Rename(const std::string& from, const std::string& to) override {
+    return base_->Rename(from, to);
+  }
+  absl::Status RemoveFile(const std::string& path) override {
+    return base_->RemoveFile(path);
+  }
+  absl::Status SyncDir(const std::string& dir) override {
+    return base_->SyncDir(dir);
+  }
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
+      const std::string& path, const std::string& holder) override {
+    return base_->LockFile(path, holder);
+  }
+  bool MayBeLocked(const std::string&) override { return true; }
+
+ private:
+  Env* const base_;
+};
+
+// A segment that is not there when the read comes to it, after records
+// were passed on: the read goes on from the last record passed, so the
+// listing has neither a hole nor a record twice; and if the records after
+// it went with the segment, that is Unavailable, not "no store".
+TEST_F(HistoryTest, ASegmentGoneMidReadIsReadPastOrSaid) {
+  Open();
+  for (int i = 0; i < 120; ++i) {
+    ASSERT_TRUE(
+        Apply(Transaction().Set("/n", Json{{"i", i}, {"pad", "xxxxxxxxxx"}})));
+  }
+  store_.reset();
+  absl::StatusOr<std::vector<SegmentFile>> listed =
+      ListSegments(Env::Default(), dir_);
+  ASSERT_THAT(listed.status(), IsOk());
+  const std::vector<SegmentFile> segments = *listed;
+  ASSERT_GE(segments.size(), 3u);
+
+  VanishingEnv env(Env::Default());
+  env.vanish = segments[1].name;
+  std::vector<uint64_t> seqs;
+  absl::StatusOr<HistoryEnd> end = ReadHistory(
+      dir_, {},
+      [&](const HistoryRecord& record) {
+        seqs.push_back(record.seq);
+        return absl::OkStatus();
+      },
+      &env);
+  ASSERT_THAT(end.status(), IsOk());
+  EXPECT_GE(env.vanished, 2);
+  ASSERT_EQ(seqs.size(), 120u);
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+
+  // Now the first two segments go for good while the second is on its way.
+  env.vanished = 0;
+  env.remove = {segments[0].name, segments[1].name};
+  seqs.clear();
+  end = ReadHistory(
+      dir_, {},
+      [&](const HistoryRecord& record) {
+        seqs.push_back(record.seq);
+        return absl::OkStatus();
+      },
+      &env);
+  EXPECT_THAT(end.status(),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr(absl::StrCat("everything up to seq ",
+                                              segments[1].first_seq - 1))));
+  ASSERT_FALSE(seqs.empty());
+  EXPECT_EQ(seqs.back(), segments[1].first_seq - 1);
 }
 
 TEST_F(HistoryTest, BadInputIsRefusedNamingIt) {
