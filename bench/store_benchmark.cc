@@ -8,7 +8,8 @@
 // (a snapshot every 100,000 records) is part of the figure. Also on a store
 // just reopened, whose members are still snapshot text. The store lives in
 // a scratch directory under the current directory. Besides the rate, each
-// run reports the process's CPU time per transaction.
+// run reports the process's CPU time per transaction. BM_StoreSaveNone
+// measures Store::Save, which compares the whole state, on the same stores.
 
 #include <sys/resource.h>
 
@@ -129,6 +130,38 @@ void BM_StoreApplyNoneAfterReopen(benchmark::State& state) {
   ApplyNone(state, true);
 }
 BENCHMARK(BM_StoreApplyNoneAfterReopen)->Arg(100000)->Threads(1)->UseRealTime();
+
+// Store::Save of the whole state with one member changed, the checkpoint
+// of a program that keeps its state as one JSON value, beside the Apply of
+// the same change as a `set` (BM_StoreApplyNone's loop, one thread): what
+// the comparison of the two states costs. The record each writes is the
+// same size.
+void BM_StoreSaveNone(benchmark::State& state) {
+  const int keys = static_cast<int>(state.range(0));
+  Store* store = StoreOf(keys, false);
+  if (store == nullptr) {
+    state.SkipWithError("could not create the store");
+    return;
+  }
+  absl::StatusOr<Json> whole = store->Get("");
+  if (!whole.ok()) {
+    state.SkipWithError(whole.status().ToString().c_str());
+    return;
+  }
+  Json mine = *std::move(whole);
+  KeyPicker picker(1);
+  int step = 0;
+  for (auto _ : state) {
+    mine[KeyName(picker.Next(keys))]["step"] = ++step;
+    absl::StatusOr<uint64_t> seq = store->Save(mine);
+    if (!seq.ok()) {
+      state.SkipWithError(seq.status().ToString().c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StoreSaveNone)->Arg(1000)->Arg(100000)->UseRealTime();
 
 }  // namespace
 }  // namespace statelog::bench

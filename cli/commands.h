@@ -77,6 +77,9 @@ inline CLI::Validator DecimalSeq() {
 void AddInitCommand(CLI::App& app, CommandRunner* run);
 // apply DIR [FILE|-] [--durability POLICY] [--recovery-mode MODE]
 void AddApplyCommand(CLI::App& app, CommandRunner* run);
+// save DIR [FILE|-] [--durability POLICY] [--recovery-mode MODE]
+//      [--wait SECONDS]
+void AddSaveCommand(CLI::App& app, CommandRunner* run);
 // get DIR [POINTER] [--pretty] [--recovery-mode MODE] [--at SEQ]
 void AddGetCommand(CLI::App& app, CommandRunner* run);
 // log DIR [--from SEQ] [--to SEQ] [--path POINTER]

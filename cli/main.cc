@@ -68,6 +68,7 @@ int Main(int argc, char** argv) {
   CommandRunner run;
   AddInitCommand(app, &run);
   AddApplyCommand(app, &run);
+  AddSaveCommand(app, &run);
   AddGetCommand(app, &run);
   AddLogCommand(app, &run);
   AddVerifyCommand(app, &run);

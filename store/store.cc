@@ -5,6 +5,8 @@
 
 #include "statelog/store.h"
 
+#include <new>
+
 #include "absl/strings/str_cat.h"
 #include "store/store_impl.h"
 #include "util/status_macros.h"
@@ -83,6 +85,19 @@ absl::StatusOr<uint64_t> Store::Update(
   return impl_->Update([&](const Json& state, Transaction* txn) {
     CallbackScope scope(impl_.get());
     return fn(state, txn);
+  });
+}
+
+absl::StatusOr<uint64_t> Store::Save(const Json& state) {
+  STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Save"));
+  return impl_->Update([&](const Json& current, Transaction* txn) {
+    try {
+      *txn = Transaction::Diff(current, state);
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError(
+          "out of memory comparing the state to save with the current one");
+    }
+    return absl::OkStatus();
   });
 }
 

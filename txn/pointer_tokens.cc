@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
@@ -77,11 +76,21 @@ absl::StatusOr<std::vector<std::string>> SplitPointer(
 
 std::string JoinPointer(const std::vector<std::string>& tokens, size_t count) {
   std::string pointer;
-  for (size_t i = 0; i < count; ++i) {
-    pointer += '/';
-    pointer += absl::StrReplaceAll(tokens[i], {{"~", "~0"}, {"/", "~1"}});
-  }
+  for (size_t i = 0; i < count; ++i) AppendPointerToken(tokens[i], &pointer);
   return pointer;
+}
+
+void AppendPointerToken(absl::string_view token, std::string* pointer) {
+  *pointer += '/';
+  for (const char c : token) {
+    if (c == '~') {
+      *pointer += "~0";
+    } else if (c == '/') {
+      *pointer += "~1";
+    } else {
+      *pointer += c;
+    }
+  }
 }
 
 }  // namespace statelog::internal

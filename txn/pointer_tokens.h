@@ -32,6 +32,9 @@ std::optional<size_t> PointerDepth(absl::string_view pointer);
 // REQUIRES: count <= tokens.size().
 std::string JoinPointer(const std::vector<std::string>& tokens, size_t count);
 
+// Appends "/" and `token`, escaped per RFC 6901, to `pointer`.
+void AppendPointerToken(absl::string_view token, std::string* pointer);
+
 }  // namespace statelog::internal
 
 #endif  // STATELOG_TXN_POINTER_TOKENS_H_

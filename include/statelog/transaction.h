@@ -130,6 +130,17 @@ class Transaction {
   // numbers). InvalidArgument naming the operation index and pointer.
   [[nodiscard]] absl::Status Validate() const;
 
+  // The operations that turn `from` into `to`, so that a program holding
+  // its whole state can journal only what changed (Store::Save): in
+  // objects, a `remove` per member gone, an `add` per member new, and the
+  // differences inside the members both have; in arrays, elements added
+  // at the end ("-"), removed from the end or the front, or changed where
+  // they are (an array most of whose elements differ is replaced whole);
+  // anything else that differs, a `replace`. Empty if the two are the
+  // same, with numbers compared as their JSON text is: 1 and 1.0 differ.
+  // Applied to `from`, it gives `to`.
+  static Transaction Diff(const Json& from, const Json& to);
+
   // The journal form: {"ops":[{"op":"add","path":...,"value":...},...]}.
   Json ToJson() const;
   // Accepts the journal form, an RFC 6902 patch (a JSON array), or
