@@ -5,8 +5,6 @@
 
 #include "statelog/store.h"
 
-#include <new>
-
 #include "absl/strings/str_cat.h"
 #include "store/store_impl.h"
 #include "util/status_macros.h"
@@ -90,15 +88,7 @@ absl::StatusOr<uint64_t> Store::Update(
 
 absl::StatusOr<uint64_t> Store::Save(const Json& state) {
   STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Save"));
-  return impl_->Update([&](const Json& current, Transaction* txn) {
-    try {
-      *txn = Transaction::Diff(current, state);
-    } catch (const std::bad_alloc&) {
-      return absl::ResourceExhaustedError(
-          "out of memory comparing the state to save with the current one");
-    }
-    return absl::OkStatus();
-  });
+  return impl_->Save(state);
 }
 
 absl::StatusOr<Json> Store::Get(const std::string& pointer) const {

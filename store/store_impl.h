@@ -65,6 +65,8 @@ class StoreImpl {
   absl::StatusOr<uint64_t> Apply(const Transaction& txn, Values values);
   absl::StatusOr<uint64_t> Update(
       const std::function<absl::Status(const Json&, Transaction*)>& fn);
+  // Store::Save (store/save.cc).
+  absl::StatusOr<uint64_t> Save(const Json& target);
   // Not const: a store opened lazily builds its state on first use.
   absl::StatusOr<Json> Get(const std::string& pointer);
   absl::Status Read(const std::function<void(const Json&, uint64_t)>& fn);

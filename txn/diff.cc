@@ -6,7 +6,9 @@
 // change, not of the state.
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "statelog/transaction.h"
@@ -28,6 +30,33 @@ void DiffObjects(const Json& from, const Json& to, std::string* path,
                  Transaction* txn) {
   const Json::object_t& old_members = from.get_ref<const Json::object_t&>();
   const Json::object_t& new_members = to.get_ref<const Json::object_t&>();
+  // Most members come or go: one replace is about as large, and an add per
+  // member would make the record larger than the object (a state saved
+  // into a new store could then exceed the record limit that the same
+  // state as one value stays under).
+  size_t comings_and_goings = 0;
+  for (auto o = old_members.begin(), n = new_members.begin();
+       o != old_members.end() || n != new_members.end();) {
+    if (n == new_members.end() ||
+        (o != old_members.end() &&
+         old_members.key_comp()(o->first, n->first))) {
+      ++comings_and_goings;
+      ++o;
+    } else if (o == old_members.end() ||
+               new_members.key_comp()(n->first, o->first)) {
+      ++comings_and_goings;
+      ++n;
+    } else {
+      ++o;
+      ++n;
+    }
+  }
+  if (comings_and_goings > 1 &&
+      comings_and_goings * 2 >
+          std::max(old_members.size(), new_members.size())) {
+    txn->Replace(*path, to);
+    return;
+  }
   const size_t length = path->size();
   auto o = old_members.begin();
   auto n = new_members.begin();
@@ -54,56 +83,149 @@ void DiffObjects(const Json& from, const Json& to, std::string* path,
   }
 }
 
-// Arrays, in the ways states' arrays change: appended to (a log), cut from
-// the end, cut from the front (a queue), or a few elements changed. An
-// array most of whose elements differ is replaced whole: that record is
-// about as large, and one operation.
-void DiffArrays(const Json& from, const Json& to, std::string* path,
-                Transaction* txn) {
-  const size_t length = path->size();
-  auto element = [&](size_t i) {
-    path->resize(length);
-    absl::StrAppend(path, "/", i);
-    return *path;
-  };
-  if (to.size() < from.size()) {
-    const size_t cut = from.size() - to.size();
-    bool front = true;
-    for (size_t i = 0; i < to.size() && front; ++i) {
-      front = SameJsonText(from[cut + i], to[i]);
-    }
-    if (front) {
-      for (size_t i = 0; i < cut; ++i) txn->Remove(element(0));
-      path->resize(length);
-      return;
+enum class Edit { kKeep, kDelete, kInsert };
+
+// The shortest edit script that turns `a` into `b`, element by element
+// (Myers, "An O(ND) difference algorithm and its variations", 1986), or
+// nullopt if it takes more than `max_edits` deletions and insertions.
+// Time O((N + M) * D) element comparisons for D edits.
+std::optional<std::vector<Edit>> ShortestEdit(const Json& a, const Json& b,
+                                              size_t max_edits) {
+  const long n = static_cast<long>(a.size());
+  const long m = static_cast<long>(b.size());
+  const long max_d = std::min<long>(n + m, static_cast<long>(max_edits));
+  const long offset = max_d + 1;
+  // v[offset + k]: the furthest x reached on diagonal k (x - y = k).
+  std::vector<long> v(static_cast<size_t>(2 * max_d + 3), 0);
+  std::vector<std::vector<long>> trace;
+  for (long d = 0; d <= max_d; ++d) {
+    trace.push_back(v);
+    for (long k = -d; k <= d; k += 2) {
+      const bool down =
+          k == -d || (k != d && v[offset + k - 1] < v[offset + k + 1]);
+      long x = down ? v[offset + k + 1] : v[offset + k - 1] + 1;
+      long y = x - k;
+      while (
+          x < n && y < m &&
+          SameJsonText(a[static_cast<size_t>(x)], b[static_cast<size_t>(y)])) {
+        ++x;
+        ++y;
+      }
+      v[offset + k] = x;
+      if (x < n || y < m) continue;
+      // Back from (n, m) along the moves that got there.
+      std::vector<Edit> edits;
+      for (long e = d; e > 0; --e) {
+        const std::vector<long>& before = trace[static_cast<size_t>(e)];
+        const long kk = x - y;
+        const bool came_down =
+            kk == -e ||
+            (kk != e && before[offset + kk - 1] < before[offset + kk + 1]);
+        const long prev_k = came_down ? kk + 1 : kk - 1;
+        const long prev_x = before[offset + prev_k];
+        const long prev_y = prev_x - prev_k;
+        while (x > (came_down ? prev_x : prev_x + 1) &&
+               y > (came_down ? prev_y + 1 : prev_y)) {
+          edits.push_back(Edit::kKeep);
+          --x;
+          --y;
+        }
+        edits.push_back(came_down ? Edit::kInsert : Edit::kDelete);
+        x = prev_x;
+        y = prev_y;
+      }
+      while (x > 0 && y > 0) {
+        edits.push_back(Edit::kKeep);
+        --x;
+        --y;
+      }
+      std::reverse(edits.begin(), edits.end());
+      return edits;
     }
   }
-  const size_t common = std::min(from.size(), to.size());
-  size_t differ = 0;
-  for (size_t i = 0; i < common; ++i) differ += SameJsonText(from[i], to[i]) ? 0 : 1;
-  if (differ * 2 > common && common > 1) {
+  return std::nullopt;
+}
+
+// The edit script as operations, walking the array as it changes: a run
+// of deletions and insertions between kept elements changes elements in
+// place pair by pair (so one field changed in one element is one small
+// operation), then removes or adds the rest.
+void ApplyEdits(const Json& from, const Json& to,
+                const std::vector<Edit>& edits, std::string* path,
+                Transaction* txn) {
+  const size_t length = path->size();
+  size_t at = 0;              // index in the array as it is now
+  size_t size = from.size();  // its size now
+  size_t i = 0;               // next element of `from`
+  size_t j = 0;               // next element of `to`
+  auto element = [&](size_t index) {
     path->resize(length);
+    absl::StrAppend(path, "/", index);
+  };
+  for (size_t e = 0; e < edits.size();) {
+    if (edits[e] == Edit::kKeep) {
+      ++at, ++i, ++j, ++e;
+      continue;
+    }
+    size_t deletions = 0;
+    size_t insertions = 0;
+    for (; e < edits.size() && edits[e] != Edit::kKeep; ++e) {
+      (edits[e] == Edit::kDelete ? deletions : insertions) += 1;
+    }
+    for (; deletions > 0 && insertions > 0; --deletions, --insertions) {
+      element(at);
+      DiffInto(from[i++], to[j++], path, txn);
+      ++at;
+    }
+    for (; deletions > 0; --deletions, ++i, --size) {
+      element(at);
+      txn->Remove(*path);
+    }
+    for (; insertions > 0; --insertions, ++at, ++size) {
+      path->resize(length);
+      if (at == size) {
+        *path += "/-";
+      } else {
+        absl::StrAppend(path, "/", at);
+      }
+      txn->Add(*path, to[j++]);
+    }
+  }
+  path->resize(length);
+}
+
+// Arrays, in the ways states' arrays change: appended to (a log), cut at
+// either end (a queue, a window), an element inserted, removed, moved or
+// changed. The shortest edit script finds these. An array whose script
+// needs more than kMaxArrayEdits edits, or would write (insert, or change
+// in place) more than half of the new array's elements, is replaced whole:
+// that record is about as large, and one operation.
+constexpr size_t kMaxArrayEdits = 64;
+
+void DiffArrays(const Json& from, const Json& to, std::string* path,
+                Transaction* txn) {
+  std::optional<std::vector<Edit>> edits =
+      ShortestEdit(from, to, std::min(kMaxArrayEdits, from.size() + to.size()));
+  // Each insertion writes an element, paired with a deletion (a change in
+  // place) or not.
+  size_t written = 0;
+  if (edits.has_value()) {
+    written = static_cast<size_t>(
+        std::count(edits->begin(), edits->end(), Edit::kInsert));
+  }
+  if (!edits.has_value() || (to.size() > 1 && written * 2 > to.size())) {
     txn->Replace(*path, to);
     return;
   }
-  // From the end backwards, so that each index is still the element meant.
-  for (size_t i = from.size(); i > to.size(); --i) txn->Remove(element(i - 1));
-  for (size_t i = 0; i < common; ++i) {
-    if (SameJsonText(from[i], to[i])) continue;
-    element(i);
-    DiffInto(from[i], to[i], path, txn);
-  }
-  path->resize(length);
-  for (size_t i = common; i < to.size(); ++i) {
-    txn->Add(*path + "/-", to[i]);
-  }
+  ApplyEdits(from, to, *edits, path, txn);
 }
 
 void DiffInto(const Json& from, const Json& to, std::string* path,
               Transaction* txn) {
   // Containers are compared as they are walked: comparing them whole first
   // would walk every level again at each level below.
-  if (from.is_object() && to.is_object()) return DiffObjects(from, to, path, txn);
+  if (from.is_object() && to.is_object())
+    return DiffObjects(from, to, path, txn);
   if (from.is_array() && to.is_array()) return DiffArrays(from, to, path, txn);
   if (!SameJsonText(from, to)) txn->Replace(*path, to);
 }

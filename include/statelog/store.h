@@ -127,20 +127,24 @@ class Store {
           fn);
 
   // Makes the state `state`, journaling only what differs from the
-  // current one (Transaction::Diff) as one transaction, applied under the
-  // store's lock as Update's are, and returns its sequence number once the
-  // durability policy is met. If nothing differs it writes nothing and
-  // returns LastSeq(), as an empty Apply does. For a program that keeps its
-  // whole state as one JSON value and checkpoints it after each step:
-  // where it rewrote the whole file, each record now holds what the step
-  // changed. Errors as Apply's; a poison value (deeper than 256 levels,
-  // NaN, invalid UTF-8) in what changed is InvalidArgument, and nothing is
-  // written. Cost: a comparison of the two states, linear in their size
+  // current one (Transaction::Diff) as one transaction, and returns its
+  // sequence number once the durability policy is met. The comparison runs
+  // under the store's shared lock, beside readers; the result is applied
+  // under the write lock, and compared again if another writer came
+  // between (the last time under the write lock), so concurrent Saves and
+  // Applies never lose one another's effect on what they compare. If nothing
+  // differs it writes nothing and returns LastSeq(), as an empty Apply does.
+  // For a program that keeps its whole state as one JSON value and checkpoints
+  // it after each step: where it rewrote the whole file, each record now holds
+  // what the step changed. Errors as Apply's; a poison value (deeper than 256
+  // levels, NaN, invalid UTF-8) in what changed is InvalidArgument, and nothing
+  // is written. Cost: a walk of both states, node by node, whatever changed
   // (BM_StoreSaveNone: about 0.2 ms for the benchmark's 1,000 small
-  // members, 100 ms for 100,000, where an Apply of the same change takes
-  // 1 to 2 us; docs/tuning.md); the first Save after an open parses every
-  // member still left as text, as Read does. A program that knows what it
-  // changed saves time saying it with Apply.
+  // members, about 100 ms for 100,000, whose trees outgrow the caches;
+  // an Apply of the same change takes 1 to 3 us; docs/tuning.md); the
+  // first Save after an open parses every member still left as text, as
+  // Read does. A program that knows what it changed saves time saying it
+  // with Apply.
   [[nodiscard]] absl::StatusOr<uint64_t> Save(const Json& state);
 
   // The value at `pointer` ("" is the whole state). NotFound if absent (a

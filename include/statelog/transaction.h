@@ -133,12 +133,16 @@ class Transaction {
   // The operations that turn `from` into `to`, so that a program holding
   // its whole state can journal only what changed (Store::Save): in
   // objects, a `remove` per member gone, an `add` per member new, and the
-  // differences inside the members both have; in arrays, elements added
-  // at the end ("-"), removed from the end or the front, or changed where
-  // they are (an array most of whose elements differ is replaced whole);
-  // anything else that differs, a `replace`. Empty if the two are the
-  // same, with numbers compared as their JSON text is: 1 and 1.0 differ.
-  // Applied to `from`, it gives `to`.
+  // differences inside the members both have (an object most of whose
+  // members come or go is replaced whole); in arrays, the shortest edit
+  // script (Myers): elements added where they were inserted ("-" at the
+  // end), removed where they were, and changed in place where one took
+  // another's place (an array that needs more than 64 edits, or whose new
+  // elements would be more than half of it, is replaced whole); anything
+  // else that differs, a `replace`. Strings are replaced whole (JSON Patch
+  // has no append). Empty if the two are the same, with numbers compared
+  // as their JSON text is: 1 and 1.0 differ. Applied to `from`, it gives
+  // `to`.
   static Transaction Diff(const Json& from, const Json& to);
 
   // The journal form: {"ops":[{"op":"add","path":...,"value":...},...]}.

@@ -124,7 +124,8 @@ TEST(SaveTest, ConcurrentSavesAreEachWhole) {
   ASSERT_NE(store, nullptr);
   auto state_of = [](int thread, int i) {
     Json state = Json::object();
-    for (int k = 0; k < 20; ++k) state[absl::StrCat("k", k)] = thread * 1000 + i;
+    for (int k = 0; k < 20; ++k)
+      state[absl::StrCat("k", k)] = thread * 1000 + i;
     return state;
   };
   std::vector<std::thread> threads;
