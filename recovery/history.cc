@@ -222,6 +222,13 @@ absl::Status CheckReachesSnapshot(const std::string& dir,
                    newest->seq, ": segments are missing"));
 }
 
+// `status` with its message starting with `dir` (the journal reader's
+// errors name the segment, not the store).
+absl::Status InDir(const std::string& dir, const absl::Status& status) {
+  if (absl::StartsWith(status.message(), dir)) return status;
+  return absl::Status(status.code(), absl::StrCat(dir, ": ", status.message()));
+}
+
 // ReadJournal from (`start_seq`, `start_chain`), going on from the last
 // record read when a segment it listed is gone by the time it comes to
 // read it: a writer's retention deleted it meanwhile. If the records after
@@ -313,8 +320,8 @@ absl::StatusOr<StateAt> ReadStateAtOnce(Env* env, const std::string& dir,
       },
       seq, nullptr);
   if (!journal.ok()) {
-    return failed(journal.status().code(),
-                  absl::StrCat(dir, ": ", journal.status().message()));
+    const absl::Status error = InDir(dir, journal.status());
+    return failed(error.code(), error.message());
   }
   out.covered_damage = journal->covered_damage;
   if (journal->last_seq >= seq) return out;
@@ -421,10 +428,7 @@ absl::StatusOr<HistoryEnd> ReadHistoryOnce(
         return fn(record);
       },
       request.to_seq, &place);
-  if (!journal.ok()) {
-    return absl::Status(journal.status().code(),
-                        absl::StrCat(dir, ": ", journal.status().message()));
-  }
+  if (!journal.ok()) return InDir(dir, journal.status());
   end.last_seq = journal->last_seq;
   end.covered_damage = journal->covered_damage;
   if (journal->damage && journal->damage->durable_after) {
@@ -447,8 +451,11 @@ absl::StatusOr<StateAt> ReadStateAt(const std::string& dir, uint64_t seq,
   return internal::ReadBesideWriter(
       env, dir, [&] { return internal::ReadStateAtOnce(env, dir, seq); },
       [](const absl::StatusOr<StateAt>& state) {
+        // Nothing has been given to the caller yet: a read that a writer's
+        // retention cut short (Unavailable) is simply made again.
         return absl::IsNotFound(state.status()) ||
-               absl::IsDataLoss(state.status());
+               absl::IsDataLoss(state.status()) ||
+               absl::IsUnavailable(state.status());
       });
 }
 

@@ -119,7 +119,8 @@ struct StateAt {
 // journal's last record or before the oldest snapshot kept; DataLoss if
 // damage stands in the way (named as recovery names it, and naming the
 // snapshots passed over), a journal that ends before a snapshot among
-// them (segments are missing); Unavailable as ReadHistory's; NotFound if
+// them (segments are missing); Unavailable as ReadHistory's, once reading
+// again (up to five times, as for damage) kept meeting it; NotFound if
 // `dir`
 // is no store. Beside a writer, a read that meets a file its retention
 // deleted or a record it is writing is made again, as `statelog verify`
