@@ -23,34 +23,45 @@ using internal::SameJsonText;
 void DiffInto(const Json& from, const Json& to, std::string* path,
               Transaction* txn);
 
+enum class Side { kOld, kNew, kBoth };
+
+// Calls fn(side, old member, new member) for every key of either object,
+// in the order their maps keep the keys: both walked once, side by side.
+// The member of a side the key is not on is end().
+template <typename Fn>
+void WalkMembers(const Json::object_t& old_members,
+                 const Json::object_t& new_members, const Fn& fn) {
+  auto o = old_members.begin();
+  auto n = new_members.begin();
+  while (o != old_members.end() || n != new_members.end()) {
+    if (n == new_members.end() ||
+        (o != old_members.end() &&
+         old_members.key_comp()(o->first, n->first))) {
+      fn(Side::kOld, o++, new_members.end());
+    } else if (o == old_members.end() ||
+               new_members.key_comp()(n->first, o->first)) {
+      fn(Side::kNew, old_members.end(), n++);
+    } else {
+      fn(Side::kBoth, o++, n++);
+    }
+  }
+}
+
 // Objects: a removal per member gone, an add per member new, and the
-// differences inside each member both have, in key order. Both are
-// walked once, side by side, in the order their maps keep the keys.
+// differences inside each member both have, in key order.
 void DiffObjects(const Json& from, const Json& to, std::string* path,
                  Transaction* txn) {
   const Json::object_t& old_members = from.get_ref<const Json::object_t&>();
   const Json::object_t& new_members = to.get_ref<const Json::object_t&>();
+  using It = Json::object_t::const_iterator;
   // Most members come or go: one replace is about as large, and an add per
   // member would make the record larger than the object (a state saved
   // into a new store could then exceed the record limit that the same
   // state as one value stays under).
   size_t comings_and_goings = 0;
-  for (auto o = old_members.begin(), n = new_members.begin();
-       o != old_members.end() || n != new_members.end();) {
-    if (n == new_members.end() ||
-        (o != old_members.end() &&
-         old_members.key_comp()(o->first, n->first))) {
-      ++comings_and_goings;
-      ++o;
-    } else if (o == old_members.end() ||
-               new_members.key_comp()(n->first, o->first)) {
-      ++comings_and_goings;
-      ++n;
-    } else {
-      ++o;
-      ++n;
-    }
-  }
+  WalkMembers(old_members, new_members, [&](Side side, It, It) {
+    comings_and_goings += side == Side::kBoth ? 0 : 1;
+  });
   if (comings_and_goings > 1 &&
       comings_and_goings * 2 >
           std::max(old_members.size(), new_members.size())) {
@@ -58,29 +69,22 @@ void DiffObjects(const Json& from, const Json& to, std::string* path,
     return;
   }
   const size_t length = path->size();
-  auto o = old_members.begin();
-  auto n = new_members.begin();
-  while (o != old_members.end() || n != new_members.end()) {
-    const bool only_old =
-        n == new_members.end() ||
-        (o != old_members.end() && old_members.key_comp()(o->first, n->first));
-    const bool only_new =
-        !only_old &&
-        (o == old_members.end() || new_members.key_comp()(n->first, o->first));
-    internal::AppendPointerToken(only_old ? o->first : n->first, path);
-    if (only_old) {
-      txn->Remove(*path);
-      ++o;
-    } else if (only_new) {
-      txn->Add(*path, n->second);
-      ++n;
-    } else {
-      DiffInto(o->second, n->second, path, txn);
-      ++o;
-      ++n;
+  WalkMembers(old_members, new_members, [&](Side side, It o, It n) {
+    internal::AppendPointerToken(side == Side::kOld ? o->first : n->first,
+                                 path);
+    switch (side) {
+      case Side::kOld:
+        txn->Remove(*path);
+        break;
+      case Side::kNew:
+        txn->Add(*path, n->second);
+        break;
+      case Side::kBoth:
+        DiffInto(o->second, n->second, path, txn);
+        break;
     }
     path->resize(length);
-  }
+  });
 }
 
 enum class Edit { kKeep, kDelete, kInsert };
