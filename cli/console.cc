@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "io/errno_status.h"
+#include "recovery/recovery.h"
 #include "util/json_util.h"
 
 namespace statelog::cli {
@@ -103,9 +103,7 @@ std::string PassedOver(
   for (const SnapshotAttempt& attempt : attempts) {
     if (attempt.error.empty() || !include(attempt)) continue;
     absl::StrAppend(&line, line.empty() ? "" : "; ", "passed over ",
-                    absl::StartsWith(attempt.error, attempt.file)
-                        ? attempt.error
-                        : absl::StrCat(attempt.file, ": ", attempt.error));
+                    internal::DescribeAttempt(attempt));
   }
   if (!line.empty() && !used.empty()) {
     absl::StrAppend(&line, "; the state was built from ", used,

@@ -178,10 +178,7 @@ absl::StatusOr<std::optional<Base>> FirstGoodSnapshot(
 std::string PassedOverText(const std::vector<SnapshotAttempt>& passed_over) {
   std::string text;
   for (const SnapshotAttempt& a : passed_over) {
-    absl::StrAppend(&text, "; passed over ",
-                    absl::StartsWith(a.error, a.file)
-                        ? a.error
-                        : absl::StrCat(a.file, ": ", a.error));
+    absl::StrAppend(&text, "; passed over ", DescribeAttempt(a));
   }
   return text;
 }
@@ -200,17 +197,25 @@ std::optional<SnapshotName> NewestVerified(
 // publishes the snapshot, so a journal that ends before a snapshot listed
 // before it was read has lost segments: damage, as recovery and verify
 // call it, not the end of history.
-// `journal` must have been read to its end (not stopped early); null if
-// there is no segment at all.
-absl::Status CheckReachesSnapshot(const std::string& dir,
-                                  const JournalReadResult* journal,
-                                  const std::optional<SnapshotName>& newest) {
+// `names` were listed before the journal was read; `journal` must have
+// been read to its end (not stopped early), null if there is no segment
+// at all. Headers are read only for a journal that ends before the
+// newest name: the usual read reaches it and reads none.
+absl::Status CheckReachesSnapshot(Env* env, const std::string& dir,
+                                  const std::string& store_id,
+                                  const std::vector<SnapshotName>& names,
+                                  const JournalReadResult* journal) {
   // Where the journal ends, which is before the records a read started
   // from a snapshot skips if the journal ends before that snapshot.
   const bool any_segment = journal != nullptr && journal->segments_read > 0;
   const uint64_t end = !any_segment || journal->journal_next_seq == 0
                            ? 0
                            : journal->journal_next_seq - 1;
+  if (names.empty() || (any_segment && end >= names.front().seq)) {
+    return absl::OkStatus();
+  }
+  const std::optional<SnapshotName> newest =
+      NewestVerified(env, dir, store_id, names);
   if (!newest.has_value() || (any_segment && end >= newest->seq)) {
     return absl::OkStatus();
   }
@@ -290,8 +295,6 @@ absl::StatusOr<StateAt> ReadStateAtOnce(Env* env, const std::string& dir,
                            " (seq ", names.back().seq, ")"),
         "; what came before it was compacted away"));
   }
-  const std::optional<SnapshotName> newest =
-      NewestVerified(env, dir, identity.store_id, names);
   StateAt out;
   STATELOG_ASSIGN_OR_RETURN(std::optional<Base> base,
                             FirstGoodSnapshot(env, dir, identity.store_id,
@@ -331,7 +334,8 @@ absl::StatusOr<StateAt> ReadStateAtOnce(Env* env, const std::string& dir,
         absl::StrCat(dir, ": mid-log corruption at ",
                      journal->damage->Describe(), ", before seq ", seq));
   }
-  const absl::Status reaches = CheckReachesSnapshot(dir, &*journal, newest);
+  const absl::Status reaches =
+      CheckReachesSnapshot(env, dir, identity.store_id, names, &*journal);
   if (!reaches.ok()) return failed(reaches.code(), reaches.message());
   return absl::OutOfRangeError(absl::StrCat(
       dir, ": no seq ", seq, ": the journal ends at seq ", journal->last_seq,
@@ -354,13 +358,12 @@ absl::StatusOr<HistoryEnd> ReadHistoryOnce(
   // Listed before the journal is read: the journal then reaches each.
   STATELOG_ASSIGN_OR_RETURN(std::vector<SnapshotName> names,
                             ListSnapshots(env, dir));
-  const std::optional<SnapshotName> newest =
-      NewestVerified(env, dir, identity.store_id, names);
   STATELOG_ASSIGN_OR_RETURN(JournalStart start, FindJournalStart(env, dir));
   HistoryEnd end;
   end.first_seq = start.first_seq;
   if (start.first_seq == 0) {
-    STATELOG_RETURN_IF_ERROR(CheckReachesSnapshot(dir, nullptr, newest));
+    STATELOG_RETURN_IF_ERROR(
+        CheckReachesSnapshot(env, dir, identity.store_id, names, nullptr));
     return end;
   }
 
@@ -436,7 +439,8 @@ absl::StatusOr<HistoryEnd> ReadHistoryOnce(
                                             journal->damage->Describe()));
   }
   if (journal->last_seq < request.to_seq) {
-    STATELOG_RETURN_IF_ERROR(CheckReachesSnapshot(dir, &*journal, newest));
+    STATELOG_RETURN_IF_ERROR(
+        CheckReachesSnapshot(env, dir, identity.store_id, names, &*journal));
   }
   if (journal->damage) end.torn_tail = journal->damage->Describe();
   return end;

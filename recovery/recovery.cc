@@ -105,11 +105,7 @@ absl::Status LoadSnapshot(Env* env, const std::string& dir,
   if (out->report.snapshot_used.empty()) {
     std::string tried;
     for (const SnapshotAttempt& a : out->report.snapshots_tried) {
-      // Named once: most snapshot errors start with the file's name.
-      absl::StrAppend(&tried, "; ",
-                      absl::StartsWith(a.error, a.file)
-                          ? a.error
-                          : absl::StrCat(a.file, ": ", a.error));
+      absl::StrAppend(&tried, "; ", DescribeAttempt(a));
     }
     return absl::DataLossError(absl::StrCat(
         "no snapshot in ", dir, " verifies (", names.size(), " found)", tried));
@@ -142,6 +138,12 @@ bool Eventful(const Json& report) {
 }
 
 }  // namespace
+
+std::string DescribeAttempt(const SnapshotAttempt& attempt) {
+  return absl::StartsWith(attempt.error, attempt.file)
+             ? attempt.error
+             : absl::StrCat(attempt.file, ": ", attempt.error);
+}
 
 bool AnyPassedOver(const std::vector<SnapshotAttempt>& attempts) {
   return std::any_of(attempts.begin(), attempts.end(),

@@ -57,6 +57,11 @@ absl::StatusOr<RecoveredState> Recover(Env* env, const std::string& dir,
                                        const Options& options,
                                        bool created = false);
 
+// "<file>: <error>" for a snapshot passed over, the file named once (most
+// snapshot errors start with its name). Shared by every message that
+// names one: recovery's, the history readers', the CLI's notes.
+std::string DescribeAttempt(const SnapshotAttempt& attempt);
+
 // Whether any of `attempts` was passed over (has an error).
 bool AnyPassedOver(const std::vector<SnapshotAttempt>& attempts);
 
