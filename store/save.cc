@@ -68,8 +68,7 @@ absl::StatusOr<uint64_t> StoreImpl::Save(const Json& target) {
     try {
       payload = EncodePayload(*txn);
     } catch (const std::bad_alloc&) {
-      return absl::ResourceExhaustedError(
-          "out of memory; the transaction was not applied");
+      return OutOfMemory();
     }
     if (!payload.ok()) return payload.status();
     // The transaction is this call's own: its values move into the state.

@@ -26,14 +26,12 @@
 
 namespace statelog::internal {
 
-namespace {
-
-// What Apply returns when memory runs out before the transaction is
-// framed: nothing was changed.
 absl::Status OutOfMemory() {
   return absl::ResourceExhaustedError(
       "out of memory; the transaction was not applied");
 }
+
+namespace {
 
 // A transaction of merge patches only: it applies to any state (RFC 7386),
 // so it can be appended without knowing the state.

@@ -56,6 +56,10 @@ struct StoreImplInit {
   RecoveryReport report;                // Open's
 };
 
+// What Apply (and Save) return when memory runs out before the
+// transaction is framed: nothing was changed.
+absl::Status OutOfMemory();
+
 class StoreImpl {
  public:
   explicit StoreImpl(StoreImplInit init);
