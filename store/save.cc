@@ -48,15 +48,20 @@ absl::StatusOr<uint64_t> StoreImpl::Save(const Json& target) {
     }
     uint64_t compared_at = 0;
     absl::StatusOr<Transaction> txn;
+    bool compared = false;
     {
       absl::ReaderMutexLock lock(&mu_);
       compared_at = last_seq_;
-      txn = DiffOf(*state_.tree(), target);
+      // No tree if a writer's member put was kept as text since Whole().
+      if (const Json* tree = state_.tree(); tree != nullptr) {
+        txn = DiffOf(*tree, target);
+        compared = true;
+      }
     }
-    if (!txn.ok()) return txn.status();
+    if (compared && !txn.ok()) return txn.status();
     absl::MutexLock lock(&mu_);
     STATELOG_RETURN_IF_ERROR(CheckWritable());
-    if (last_seq_ != compared_at) {
+    if (!compared || last_seq_ != compared_at) {
       // Another writer came between: the comparison is stale.
       if (attempt < kSharedComparisons) continue;
       STATELOG_ASSIGN_OR_RETURN(const Json* whole, state_.Whole());
@@ -65,14 +70,16 @@ absl::StatusOr<uint64_t> StoreImpl::Save(const Json& target) {
     }
     if (txn->empty()) return AcknowledgeEmptyLocked();
     absl::StatusOr<std::string> payload;
+    size_t value_at = std::string::npos;
     try {
-      payload = EncodePayload(*txn);
+      payload = EncodePayload(*txn, &value_at);
     } catch (const std::bad_alloc&) {
       return OutOfMemory();
     }
     if (!payload.ok()) return payload.status();
     // The transaction is this call's own: its values move into the state.
-    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(*txn, *payload, Values::kMove));
+    STATELOG_ASSIGN_OR_RETURN(
+        seq, ApplyLocked(*txn, *payload, value_at, Values::kMove));
     compact = CompactionDue();
     break;
   }

@@ -209,9 +209,9 @@ absl::Status StoreImpl::CheckWritable() const {
   return poison_;
 }
 
-absl::StatusOr<std::string> StoreImpl::EncodePayload(
-    const Transaction& txn) const {
-  return EncodeRecordPayload(txn, options_.max_record_bytes);
+absl::StatusOr<std::string> StoreImpl::EncodePayload(const Transaction& txn,
+                                                     size_t* value_at) const {
+  return EncodeRecordPayload(txn, options_.max_record_bytes, value_at);
 }
 
 absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn,
@@ -222,8 +222,9 @@ absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn,
   }
   // Encoded before anything moves out of it.
   absl::StatusOr<std::string> payload;
+  size_t value_at = std::string::npos;
   try {
-    payload = EncodePayload(txn);
+    payload = EncodePayload(txn, &value_at);
   } catch (const std::bad_alloc&) {
     return OutOfMemory();
   }
@@ -232,7 +233,8 @@ absl::StatusOr<uint64_t> StoreImpl::Apply(const Transaction& txn,
   bool compact;
   {
     absl::MutexLock lock(&mu_);
-    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, *payload, values));
+    STATELOG_ASSIGN_OR_RETURN(seq,
+                              ApplyLocked(txn, *payload, value_at, values));
     compact = CompactionDue();
   }
   MaybeCompact(compact);
@@ -251,9 +253,12 @@ absl::StatusOr<uint64_t> StoreImpl::Update(
     Transaction txn;
     STATELOG_RETURN_IF_ERROR(fn(*whole, &txn));
     if (txn.empty()) return AcknowledgeEmptyLocked();
-    STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodePayload(txn));
+    size_t value_at = std::string::npos;
+    STATELOG_ASSIGN_OR_RETURN(std::string payload,
+                              EncodePayload(txn, &value_at));
     // `txn` is this call's own.
-    STATELOG_ASSIGN_OR_RETURN(seq, ApplyLocked(txn, payload, Values::kMove));
+    STATELOG_ASSIGN_OR_RETURN(
+        seq, ApplyLocked(txn, payload, value_at, Values::kMove));
     compact = CompactionDue();
   }
   MaybeCompact(compact);
@@ -262,6 +267,7 @@ absl::StatusOr<uint64_t> StoreImpl::Update(
 
 absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
                                                 const std::string& payload,
+                                                size_t value_at,
                                                 Values values) {
   STATELOG_RETURN_IF_ERROR(CheckWritable());
   // Room for the record's frame first: framing it once the state has
@@ -280,8 +286,9 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
       !AppliesToAnyState(txn)) {
     try {
       STATELOG_RETURN_IF_ERROR(EnsureStateLocked());
-      STATELOG_RETURN_IF_ERROR(
-          state_.Apply(txn, Validation::kAlreadyValidated, values));
+      STATELOG_RETURN_IF_ERROR(state_.Apply(txn, Validation::kAlreadyValidated,
+                                            values,
+                                            OnlyValueText(payload, value_at)));
     } catch (const std::bad_alloc&) {
       return OutOfMemory();
     }
@@ -418,16 +425,28 @@ absl::StatusOr<Json> StoreImpl::FindLocked(
 absl::Status StoreImpl::Read(
     const std::function<void(const Json&, uint64_t)>& fn) {
   STATELOG_RETURN_IF_ERROR(EnsureState());
-  {
-    absl::MutexLock lock(&mu_);
+  // Readers share the lock once the state is one tree. A writer may keep a
+  // member put as text again between the two sections (text_state.h); after
+  // a few such turns `fn` runs under the write lock, which none can pass.
+  constexpr int kSharedTurns = 3;
+  for (int turn = 1;; ++turn) {
+    {
+      absl::MutexLock lock(&mu_);
+      STATELOG_RETURN_IF_ERROR(poison_);
+      // Parses what is still text, and settles the puts kept as text.
+      STATELOG_ASSIGN_OR_RETURN(const Json* whole, state_.Whole());
+      if (turn == kSharedTurns) {
+        fn(*whole, last_seq_);
+        return absl::OkStatus();
+      }
+    }
+    absl::ReaderMutexLock lock(&mu_);
     STATELOG_RETURN_IF_ERROR(poison_);
-    // Parses what is still text, once; the state is one tree from then on.
-    STATELOG_RETURN_IF_ERROR(state_.Whole().status());
+    if (const Json* tree = state_.tree(); tree != nullptr) {
+      fn(*tree, last_seq_);
+      return absl::OkStatus();
+    }
   }
-  absl::ReaderMutexLock lock(&mu_);
-  STATELOG_RETURN_IF_ERROR(poison_);
-  fn(*state_.tree(), last_seq_);
-  return absl::OkStatus();
 }
 
 absl::Status StoreImpl::Sync() {

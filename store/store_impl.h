@@ -105,13 +105,15 @@ class StoreImpl {
 
  private:
   // Encodes a validated transaction; InvalidArgument if it is too large.
-  absl::StatusOr<std::string> EncodePayload(const Transaction& txn) const;
+  // `*value_at` as EncodeJournalForm's (txn/journal_form.h).
+  absl::StatusOr<std::string> EncodePayload(const Transaction& txn,
+                                            size_t* value_at) const;
   // Applies and frames one transaction, then waits for the durability
-  // policy. REQUIRES: mu_ held; `payload` is EncodePayload(txn), which
-  // validated `txn`.
+  // policy. REQUIRES: mu_ held; `payload` and `value_at` are
+  // EncodePayload(txn)'s, which validated `txn`.
   absl::StatusOr<uint64_t> ApplyLocked(const Transaction& txn,
                                        const std::string& payload,
-                                       Values values)
+                                       size_t value_at, Values values)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // An empty transaction's answer: it writes nothing, and returns the
   // newest sequence number once the durability policy is met for it.

@@ -204,8 +204,16 @@ absl::Status TextState::MakeWhole() {
 }
 
 absl::Status TextState::Apply(const Transaction& txn, Validation validation,
-                              Values values) {
-  if (whole_) return root_index_.Apply(txn, &tree_, validation, values);
+                              Values values, absl::string_view value_text) {
+  if (whole_) {
+    if (PutText(txn, validation, value_text)) return absl::OkStatus();
+    if (!put_texts_.empty()) {
+      std::vector<std::string> keys;
+      STATELOG_RETURN_IF_ERROR(TouchedMembers(txn, &keys) ? Settle(&keys)
+                                                          : Settle(nullptr));
+    }
+    return root_index_.Apply(txn, &tree_, validation, values);
+  }
   absl::Status applied;
   if (validation != Validation::kAlreadyValidated ||
       !ApplyWholeMember(txn, values)) {
@@ -254,13 +262,20 @@ absl::Status TextState::ApplyToMembers(const Transaction& txn,
 }
 
 bool TextState::Prepared(const std::vector<std::string>& tokens) const {
-  if (whole_) return true;
+  if (whole_) {
+    return put_texts_.empty() ||
+           (!tokens.empty() && !put_texts_.contains(tokens.front()));
+  }
   if (tokens.empty()) return false;
   return !IsText(tokens.front());
 }
 
 absl::Status TextState::Prepare(const std::vector<std::string>& tokens) {
-  if (whole_) return absl::OkStatus();
+  if (whole_) {
+    if (tokens.empty()) return Settle(nullptr);
+    const std::vector<std::string> first(1, tokens.front());
+    return Settle(&first);
+  }
   if (tokens.empty()) return MakeWhole();
   if (!IsText(tokens.front())) return absl::OkStatus();
   STATELOG_RETURN_IF_ERROR(ParseMember(tokens.front()));
@@ -291,6 +306,7 @@ absl::StatusOr<const Json*> TextState::Find(
 
 absl::StatusOr<const Json*> TextState::Whole() {
   STATELOG_RETURN_IF_ERROR(MakeWhole());
+  STATELOG_RETURN_IF_ERROR(Settle(nullptr));
   return &tree_;
 }
 

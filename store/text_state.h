@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -132,9 +133,17 @@ class TextState {
   // std::bad_alloc, and then has not applied `txn` (members may have been
   // parsed, which changes nothing they hold); with ChangedMembers::kText
   // a fold that runs out of memory after the transaction throws too.
+  //
+  // `value_text`, if not empty, is the compact JSON of the value of the
+  // transaction's one operation, as its record holds it (OnlyValueText,
+  // txn/journal_form.h), and `validation` is kAlreadyValidated. Then a
+  // `set` or `add` of one whole member of a state that is one object tree
+  // keeps that text as the member (see put_texts_) and leaves the tree
+  // alone.
   absl::Status Apply(const Transaction& txn,
                      Validation validation = Validation::kValidate,
-                     Values values = Values::kCopy);
+                     Values values = Values::kCopy,
+                     absl::string_view value_text = {});
 
   // Reading a value is two steps, so that a reader that finds everything
   // parsed needs no exclusive access: Prepare parses what the pointer
@@ -149,8 +158,11 @@ class TextState {
 
   // The whole state as one tree, parsing what is left as text.
   absl::StatusOr<const Json*> Whole();
-  // The tree, once the state is one (Whole() succeeded); null before.
-  const Json* tree() const { return whole_ ? &tree_ : nullptr; }
+  // The tree, once the state is one (Whole() succeeded) and until a member
+  // put is kept as text again; null otherwise.
+  const Json* tree() const {
+    return whole_ && put_texts_.empty() ? &tree_ : nullptr;
+  }
 
   // The compact JSON of the whole state.
   absl::StatusOr<std::string> Dump() const;
@@ -207,6 +219,17 @@ class TextState {
   // text. False (and nothing changed) for any other transaction, and for
   // one that would fail, which the general path then reports.
   bool ApplyWholeMember(const Transaction& txn, Values values);
+  // A transaction that Apply's `value_text` lets keep as text (see there):
+  // its text goes into put_texts_, and true. False, with nothing changed,
+  // for any other. May throw std::bad_alloc, and then has changed nothing.
+  bool PutText(const Transaction& txn, Validation validation,
+               absl::string_view value_text);
+  // Puts the members of put_texts_ named in `keys` (every one, if null)
+  // into the tree, as the `set` of each that they stand for. All are
+  // parsed first: a failure (only memory can fail) changes nothing.
+  absl::Status Settle(const std::vector<std::string>* keys);
+  // DumpTo of a tree with put_texts_ over it.
+  absl::Status DumpPutTexts(const ByteSink& sink) const;
   // Appends `value`'s compact JSON, checked as DumpJson checks a member's
   // value (one level below the root).
   static absl::Status AppendMemberValue(const Json& value, std::string* out);
@@ -250,7 +273,18 @@ class TextState {
   size_t small_state_bytes_ = kSmallStateBytes;
   size_t text_members_ = 0;  // members of the index not parsed
   bool whole_ = true;
-  Json tree_;             // the state, once whole_
+  Json tree_;  // the state, once whole_
+  // In a state that is one object tree (an open store's, as a rule), the
+  // members whose last change was a `set` or `add` of the whole member, as
+  // the compact JSON of their values (their record's own text); what the
+  // tree holds for them is stale. A put then costs a copy of the text and
+  // one probe, and touches no node of the member's old value: in a large
+  // state those are cold in the caches, and overwriting them was the
+  // largest cost of a checkpoint (docs/tuning.md). A transaction or read
+  // that needs one of them in the tree settles it there first, and the
+  // whole tree (Whole()) settles them all. The text takes about a fifth of
+  // the memory of the member's tree.
+  absl::flat_hash_map<std::string, std::string> put_texts_;
   RootIndex root_index_;  // of tree_'s members, if it has many
   size_t parsed_members_ = 0;
   size_t text_bytes_ = 0;  // of the source, to size Dump's output

@@ -17,7 +17,7 @@ absl::Status TextState::AppendMemberValue(const Json& value, std::string* out) {
 }
 
 absl::StatusOr<std::string> TextState::Dump() const {
-  if (whole_) return DumpJson(tree_);
+  if (whole_ && put_texts_.empty()) return DumpJson(tree_);
   std::string out;
   out.reserve(text_bytes_ + text_bytes_ / 8 + 2);
   STATELOG_RETURN_IF_ERROR(DumpTo([&out](absl::string_view piece) {
@@ -28,6 +28,7 @@ absl::StatusOr<std::string> TextState::Dump() const {
 }
 
 absl::Status TextState::DumpTo(const ByteSink& sink) const {
+  if (whole_ && !put_texts_.empty()) return DumpPutTexts(sink);
   if (whole_) {
     STATELOG_ASSIGN_OR_RETURN(std::string dumped, DumpJson(tree_));
     return sink(dumped);

@@ -108,12 +108,14 @@ bool ReadOperation(FormReader& in, Transaction* txn) {
 }  // namespace
 
 absl::StatusOr<std::string> EncodeRecordPayload(const Transaction& txn,
-                                                uint64_t max_record_bytes) {
+                                                uint64_t max_record_bytes,
+                                                size_t* value_at) {
   if (txn.empty()) {
     return absl::InvalidArgumentError("transaction has no operations");
   }
   STATELOG_RETURN_IF_ERROR(txn.Validate());
-  STATELOG_ASSIGN_OR_RETURN(std::string payload, EncodeJournalForm(txn));
+  STATELOG_ASSIGN_OR_RETURN(std::string payload,
+                            EncodeJournalForm(txn, value_at));
   if (payload.size() > max_record_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "transaction encodes to ", payload.size(),
@@ -122,9 +124,11 @@ absl::StatusOr<std::string> EncodeRecordPayload(const Transaction& txn,
   return payload;
 }
 
-absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn) {
+absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn,
+                                              size_t* value_at) {
   // Members in the order ToJson's std::map keeps them: from, op, path, value.
   std::string out = "{\"ops\":[";
+  size_t only_value_at = std::string::npos;
   bool first = true;
   for (const Operation& op : txn.ops()) {
     out += first ? "{" : ",{";
@@ -143,11 +147,15 @@ absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn) {
     }
     if (HasValue(op.kind)) {
       out += ",\"value\":";
+      only_value_at = out.size();
       STATELOG_RETURN_IF_ERROR(AppendValidatedJson(op.value, &out));
     }
     out += '}';
   }
   out += "]}";
+  if (value_at != nullptr) {
+    *value_at = txn.ops().size() == 1 ? only_value_at : std::string::npos;
+  }
   return out;
 }
 
@@ -164,14 +172,11 @@ bool DecodeJournalFormFast(absl::string_view payload, Transaction* txn) {
 }
 
 bool PeekMemberPut(absl::string_view payload, MemberPutText* put) {
-  // The shortest tail a value can be followed by: the operation's and the
-  // transaction's closing brackets.
-  constexpr absl::string_view kTail = "}]}";
-  if (payload.size() < kTail.size() ||
-      payload.substr(payload.size() - kTail.size()) != kTail) {
+  if (payload.size() < kValueTail.size() ||
+      payload.substr(payload.size() - kValueTail.size()) != kValueTail) {
     return false;
   }
-  FormReader in(payload.substr(0, payload.size() - kTail.size()));
+  FormReader in(payload.substr(0, payload.size() - kValueTail.size()));
   put->path.clear();  // the reader appends
   if (!in.Take("{\"ops\":[{\"op\":\"")) return false;
   const std::optional<OpKind> kind = in.Kind();

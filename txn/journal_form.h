@@ -6,6 +6,7 @@
 #ifndef STATELOG_TXN_JOURNAL_FORM_H_
 #define STATELOG_TXN_JOURNAL_FORM_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -18,16 +19,35 @@ namespace statelog::internal {
 // txn.ToJson().dump(), written directly: no intermediate tree, so no copy of
 // the values, and no second validation. The bytes are the same, so records
 // written either way read back alike.
-// REQUIRES: txn.Validate() is OK.
+// REQUIRES: txn.Validate() is OK. If `value_at` is not null it is set to
+// where the value of a transaction of one operation that has one starts in
+// the bytes (its compact JSON, which ends where the closing kValueTail
+// does), and to std::string::npos for any other transaction: a store keeps
+// a member put that way as that text (store/text_state.h).
 [[nodiscard]] absl::StatusOr<std::string> EncodeJournalForm(
-    const Transaction& txn);
+    const Transaction& txn, size_t* value_at = nullptr);
+
+// What follows the value of the last operation: its object's and the
+// transaction's closing brackets.
+inline constexpr absl::string_view kValueTail = "}]}";
+
+// The text of the value at `value_at` (EncodeJournalForm's) in `payload`;
+// empty for npos.
+inline absl::string_view OnlyValueText(absl::string_view payload,
+                                       size_t value_at) {
+  if (value_at == std::string::npos) return {};
+  return payload.substr(value_at,
+                        payload.size() - kValueTail.size() - value_at);
+}
 
 // What a store journals for `txn`: InvalidArgument if it is empty, does not
 // validate, or encodes to more than `max_record_bytes` (Options), else
-// EncodeJournalForm's bytes. Callers that must refuse a transaction before
-// a store exists (`statelog init --from`) check with it too.
+// EncodeJournalForm's bytes (and its `value_at`). Callers that must refuse
+// a transaction before a store exists (`statelog init --from`) check with
+// it too.
 [[nodiscard]] absl::StatusOr<std::string> EncodeRecordPayload(
-    const Transaction& txn, uint64_t max_record_bytes);
+    const Transaction& txn, uint64_t max_record_bytes,
+    size_t* value_at = nullptr);
 
 // Decodes `payload` if it is laid out exactly as EncodeJournalForm writes
 // it (members in that order, no whitespace, keys unescaped) and valid:

@@ -63,12 +63,18 @@ bool PutAsRecordText(const Transaction& txn, TextState* text) {
 absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* text) {
   const absl::Status expected = ApplyTransaction(txn, tree);
   // A transaction known to be valid takes the way replay's do (with
-  // ChangedMembers::kText, whole members are put as text, unparsed).
+  // ChangedMembers::kText, whole members are put as text, unparsed), or
+  // else an open store's: given its record's text of its one value, which
+  // a state that is one tree keeps for a member put.
   absl::Status got;
   if (!txn.Validate().ok()) {
     got = text->Apply(txn);
   } else if (!PutAsRecordText(txn, text)) {
-    got = text->Apply(txn, Validation::kAlreadyValidated);
+    size_t value_at = 0;
+    absl::StatusOr<std::string> payload = EncodeJournalForm(txn, &value_at);
+    EXPECT_OK(payload);
+    got = text->Apply(txn, Validation::kAlreadyValidated, Values::kCopy,
+                      OnlyValueText(*payload, value_at));
   }
   EXPECT_EQ(got, expected) << txn.ToJson().dump();
   absl::StatusOr<std::string> dumped = text->Dump();
@@ -389,15 +395,19 @@ class Differential {
 
 // Each random test runs with the members transactions change left as
 // trees and as text, and as text in a state taken for large whatever its
-// size (no fold budget; whole-member records put as text, unparsed).
+// size (no fold budget; whole-member records put as text, unparsed); and
+// on a state made one tree first, as an open store's becomes once read
+// whole, whose member puts are kept as their records' text (put_texts_).
 struct Form {
   ChangedMembers changed;
   bool large;
+  bool whole = false;
 };
 
 void PrintTo(const Form& form, std::ostream* os) {
   PrintTo(form.changed, os);
   if (form.large) *os << ", large";
+  if (form.whole) *os << ", whole";
 }
 
 class TextStateFormTest : public ::testing::TestWithParam<Form> {
@@ -406,6 +416,9 @@ class TextStateFormTest : public ::testing::TestWithParam<Form> {
     TextState state = FromTextOrDie(text);
     state.set_changed_members(GetParam().changed);
     if (GetParam().large) state.set_small_state_bytes(0);
+    if (GetParam().whole) {
+      EXPECT_OK(state.Whole());
+    }
     return state;
   }
   TextState FromText(std::string&& text) = delete;
@@ -414,8 +427,11 @@ class TextStateFormTest : public ::testing::TestWithParam<Form> {
 INSTANTIATE_TEST_SUITE_P(Forms, TextStateFormTest,
                          ::testing::Values(Form{ChangedMembers::kTrees, false},
                                            Form{ChangedMembers::kText, false},
-                                           Form{ChangedMembers::kText, true}),
+                                           Form{ChangedMembers::kText, true},
+                                           Form{ChangedMembers::kTrees, false,
+                                                true}),
                          [](const ::testing::TestParamInfo<Form>& info) {
+                           if (info.param.whole) return "Whole";
                            if (info.param.changed == ChangedMembers::kTrees)
                              return "Trees";
                            return info.param.large ? "TextLarge" : "Text";

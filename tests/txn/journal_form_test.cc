@@ -131,6 +131,41 @@ TEST(JournalFormTest, RandomTransactionsGiveTheSameBytes) {
   }
 }
 
+// Where the value of a one-operation transaction sits in its bytes: the
+// text a store keeps for a member put (store/text_state.h).
+TEST(JournalFormTest, SaysWhereTheOnlyValueIs) {
+  const Json value = {
+      {"s", "a\"b/c"}, {"n", {1, 2.5, -3}}, {"e", Json::object()}};
+  for (const Transaction& txn :
+       {Transaction().Set("/k", value), Transaction().Add("/a~1b/-", value),
+        Transaction().Replace("/q\"q", value), Transaction().Test("", value),
+        Transaction().Merge(value), Transaction().Set("/k", 1)}) {
+    size_t value_at = 0;
+    absl::StatusOr<std::string> encoded = EncodeJournalForm(txn, &value_at);
+    ASSERT_OK(encoded.status());
+    absl::StatusOr<std::string> dumped = DumpJson(txn.ops().front().value);
+    ASSERT_OK(dumped.status());
+    EXPECT_EQ(OnlyValueText(*encoded, value_at), *dumped) << *encoded;
+  }
+  // No value, or more than one operation: none.
+  for (const Transaction& txn :
+       {Transaction().Remove("/k"), Transaction().Move("/a", "/b"),
+        Transaction().Set("/a", 1).Set("/b", 2),
+        Transaction().Remove("/a").Set("/b", 2)}) {
+    size_t value_at = 0;
+    absl::StatusOr<std::string> encoded = EncodeJournalForm(txn, &value_at);
+    ASSERT_OK(encoded.status());
+    EXPECT_EQ(value_at, std::string::npos) << *encoded;
+    EXPECT_EQ(OnlyValueText(*encoded, value_at), "");
+  }
+  // EncodeRecordPayload passes it on.
+  size_t value_at = 0;
+  absl::StatusOr<std::string> payload =
+      EncodeRecordPayload(Transaction().Set("/k", value), 1 << 20, &value_at);
+  ASSERT_OK(payload.status());
+  EXPECT_EQ(OnlyValueText(*payload, value_at), *DumpJson(value));
+}
+
 TEST(FromJsonTest, TakingTheJsonDecodesAsCopyingIt) {
   testing::RandomTransactions random(7);
   for (int i = 0; i < 500; ++i) {
