@@ -216,7 +216,7 @@ absl::Status TextState::Apply(const Transaction& txn, Validation validation,
   }
   absl::Status applied;
   if (validation != Validation::kAlreadyValidated ||
-      !ApplyWholeMember(txn, values)) {
+      !ApplyWholeMember(txn, values, value_text)) {
     std::vector<std::string> keys;
     if (!TouchedMembers(txn, &keys)) {
       STATELOG_RETURN_IF_ERROR(MakeWhole());

@@ -214,11 +214,14 @@ class TextState {
   absl::Status MakeWhole();
   // A record that puts or removes one whole member (the usual checkpoint)
   // changes the member without parsing what it was: the value moves in
-  // (or is copied, per `values`), or with ChangedMembers::kText in a state
-  // larger than kSmallStateBytes, its compact JSON replaces the member's
-  // text. False (and nothing changed) for any other transaction, and for
-  // one that would fail, which the general path then reports.
-  bool ApplyWholeMember(const Transaction& txn, Values values);
+  // (or is copied, per `values`), or its compact JSON replaces the
+  // member's text: the record's own (`value_text`, Apply's) if given while
+  // some member of the source is still text, or
+  // with ChangedMembers::kText in a state larger than kSmallStateBytes, a
+  // dump of it. False (and nothing changed) for any other transaction,
+  // and for one that would fail, which the general path then reports.
+  bool ApplyWholeMember(const Transaction& txn, Values values,
+                        absl::string_view value_text);
   // A transaction that Apply's `value_text` lets keep as text (see there):
   // its text goes into put_texts_, and true. False, with nothing changed,
   // for any other. May throw std::bad_alloc, and then has changed nothing.

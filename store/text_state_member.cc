@@ -53,13 +53,20 @@ bool TextState::PutMemberText(const std::string& path,
   return true;
 }
 
-bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
+bool TextState::ApplyWholeMember(const Transaction& txn, Values values,
+                                 absl::string_view value_text) {
   if (txn.ops().size() != 1) return false;
-  const bool as_text = changed_form_ == ChangedMembers::kText;
+  // Only while some of the source's members are text: a state with none
+  // left becomes one tree (Apply), whose puts keep their text in
+  // put_texts_ instead.
+  const bool given_text = !value_text.empty() && text_members_ > 0;
+  const bool as_text = given_text || changed_form_ == ChangedMembers::kText;
   // A small state keeps its changed members as trees a while (see
   // kSmallStateBytes): moving the record's value in is cheaper than
-  // dumping it.
-  if (as_text && text_bytes_ <= small_state_bytes_) return false;
+  // dumping it. The record's own text costs nothing to take.
+  if (as_text && !given_text && text_bytes_ <= small_state_bytes_) {
+    return false;
+  }
   const Operation& op = txn.ops().front();
   const MemberChange change = ChangeOfMember(op.kind);
   const bool puts = change == MemberChange::kPut;
@@ -76,7 +83,9 @@ bool TextState::ApplyWholeMember(const Transaction& txn, Values values) {
   if (NeedsMember(op.kind) && !exists) {
     return false;
   }
-  if (puts && as_text) {
+  if (puts && given_text) {
+    PutChangedText(key, value_text, slot);
+  } else if (puts && as_text) {
     std::string text;
     if (!AppendMemberValue(op.value, &text).ok()) return false;
     PutChangedText(key, text, slot);

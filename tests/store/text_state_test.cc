@@ -60,7 +60,9 @@ bool PutAsRecordText(const Transaction& txn, TextState* text) {
 }
 
 // Applies `txn` both ways and checks that they agree; returns the status.
-absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* text) {
+// Without `record_text`, as replay at open does: no value text given.
+absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* text,
+                       bool record_text = true) {
   const absl::Status expected = ApplyTransaction(txn, tree);
   // A transaction known to be valid takes the way replay's do (with
   // ChangedMembers::kText, whole members are put as text, unparsed), or
@@ -73,8 +75,9 @@ absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* text) {
     size_t value_at = 0;
     absl::StatusOr<std::string> payload = EncodeJournalForm(txn, &value_at);
     EXPECT_OK(payload);
-    got = text->Apply(txn, Validation::kAlreadyValidated, Values::kCopy,
-                      OnlyValueText(*payload, value_at));
+    got = text->Apply(
+        txn, Validation::kAlreadyValidated, Values::kCopy,
+        record_text ? OnlyValueText(*payload, value_at) : absl::string_view());
   }
   EXPECT_EQ(got, expected) << txn.ToJson().dump();
   absl::StatusOr<std::string> dumped = text->Dump();
@@ -553,7 +556,8 @@ TEST(TextStateTest, BecomesOneTreeOnceNoMemberIsLeftAsText) {
   const std::string text = DumpOrDie(tree);
   TextState state = FromTextOrDie(text);
   Json expected = tree;
-  ASSERT_OK(ApplyBoth(Transaction().Set("/a", 10), &expected, &state));
+  ASSERT_OK(ApplyBoth(Transaction().Set("/a", 10), &expected, &state,
+                      /*record_text=*/false));
   ASSERT_OK(ApplyBoth(Transaction().Remove("/b"), &expected, &state));
   EXPECT_FALSE(state.whole());
   ASSERT_OK(state.Prepare({"c"}));  // the last one, read
@@ -710,14 +714,23 @@ TEST(TextStateTest, AMemberThatEveryRecordChangesIsParsedOnce) {
 // member it replaces, in a small state or a large one.
 TEST(TextStateTest, RecordsThatPutOrRemoveAWholeMemberParseNothing) {
   // (kText in a small state keeps changed members as trees, parsed.)
-  const std::pair<ChangedMembers, int> cases[] = {
-      {ChangedMembers::kText, 20000},
-      {ChangedMembers::kTrees, 20},
-      {ChangedMembers::kTrees, 20000}};
-  for (const auto& [form, members] : cases) {
-    const bool as_text = form == ChangedMembers::kText;
+  // With the record's text of the value (an open store's way), the member
+  // becomes that text whatever the form.
+  struct Case {
+    ChangedMembers form;
+    int members;
+    bool record_text;
+  };
+  const Case cases[] = {{ChangedMembers::kText, 20000, false},
+                        {ChangedMembers::kTrees, 20, false},
+                        {ChangedMembers::kTrees, 20000, false},
+                        {ChangedMembers::kTrees, 20, true},
+                        {ChangedMembers::kTrees, 20000, true}};
+  for (const auto& [form, members, record_text] : cases) {
+    const bool as_text = form == ChangedMembers::kText || record_text;
     SCOPED_TRACE(
-        absl::StrCat(as_text ? "kText" : "kTrees", ", ", members, " members"));
+        absl::StrCat(form == ChangedMembers::kText ? "kText" : "kTrees", ", ",
+                     members, " members", record_text ? ", record text" : ""));
     Json tree = NumberedMembers(members);
     const std::string text = DumpOrDie(tree);
     TextState state = FromTextOrDie(text);
@@ -732,10 +745,12 @@ TEST(TextStateTest, RecordsThatPutOrRemoveAWholeMemberParseNothing) {
           // Keys spelled with escapes in the pointer: "a/b" and "t~x".
           Transaction().Set("/a~1b", value), Transaction().Set("/t~0x", 1),
           Transaction().Remove("/a~1b"), Transaction().Set("/", value)}) {
-      ASSERT_OK(ApplyBoth(txn, &tree, &state)) << txn.ToJson().dump();
+      ASSERT_OK(ApplyBoth(txn, &tree, &state, record_text))
+          << txn.ToJson().dump();
     }
     EXPECT_EQ(state.parsed_members(), 0u);
-    // kText keeps the new value as text, kTrees as a tree.
+    // kText keeps the new value as text, kTrees as a tree unless given
+    // the record's text.
     EXPECT_EQ(state.Prepared({"k1"}), !as_text);
     // Those that fail do so as on the tree, and change nothing.
     EXPECT_THAT(ApplyBoth(Transaction().Replace("/k4", 1), &tree, &state),
@@ -744,7 +759,8 @@ TEST(TextStateTest, RecordsThatPutOrRemoveAWholeMemberParseNothing) {
                 StatusIs(absl::StatusCode::kNotFound, HasSubstr("/new")));
     // A member parsed earlier is put over as well.
     ExpectFindsAsTheTree(&state, tree, "/k6/n");
-    ASSERT_OK(ApplyBoth(Transaction().Set("/k6", value), &tree, &state));
+    ASSERT_OK(
+        ApplyBoth(Transaction().Set("/k6", value), &tree, &state, record_text));
     EXPECT_EQ(state.Prepared({"k6"}), !as_text);
     absl::StatusOr<const Json*> whole = state.Whole();
     ASSERT_OK(whole);
