@@ -91,8 +91,9 @@ absl::Status ApplyDecodedRecord(Transaction* txn, Json* state) {
 }
 
 absl::Status ApplyRecordPayload(absl::string_view payload, TextState* state) {
-  // Compaction's state keeps a member a record sets as text: the record's
-  // own text of the value, checked but not parsed, nor dumped again.
+  // A member a record sets is kept as text (compaction's state, and an
+  // open store's, text_state.h): the record's own text of the value,
+  // checked but not parsed, nor dumped again.
   MemberPutText put;
   try {
     if (state->TakesMemberText() && PeekMemberPut(payload, &put) &&

@@ -171,19 +171,23 @@ class TextState {
   // snapshot).
   absl::Status DumpTo(const ByteSink& sink) const;
 
-  // Compaction's way with a record that sets or adds one whole member
-  // (PeekMemberPut, txn/journal_form.h): with ChangedMembers::kText in a
-  // state larger than the small-state size, `value_text` (the record's
-  // own text of the value) becomes the member's text, with no tree built
-  // and no dump made; the same result as Apply of the decoded record.
-  // False, with nothing changed, in any other state: the caller then
-  // decodes the record and applies it. `path` has one token. May throw
-  // std::bad_alloc, and then has changed nothing.
+  // Replay's way with a record that sets or adds one whole member
+  // (PeekMemberPut, txn/journal_form.h): `value_text` (the record's own
+  // text of the value) becomes the member's text, with no tree built and
+  // no dump made; the same result as Apply of the decoded record. Taken
+  // by compaction's state (ChangedMembers::kText) larger than the
+  // small-state size, and by an open store's as Apply takes a record's
+  // text (put_texts_ in one object tree, else while some member of the
+  // source is still text). False, with nothing changed, in any other
+  // state: the caller then decodes the record and applies it. `path` has
+  // one token. May throw std::bad_alloc, and then has changed nothing.
   bool PutMemberText(const std::string& path, absl::string_view value_text);
   // Whether PutMemberText would take a record now (ask before checking it).
   bool TakesMemberText() const {
-    return !whole_ && changed_form_ == ChangedMembers::kText &&
-           text_bytes_ > small_state_bytes_;
+    if (changed_form_ == ChangedMembers::kText) {
+      return !whole_ && text_bytes_ > small_state_bytes_;
+    }
+    return whole_ ? tree_.is_object() : text_members_ > 0;
   }
 
   // Top-level members parsed so far, and whether the state is now one tree.
@@ -227,6 +231,10 @@ class TextState {
   // for any other. May throw std::bad_alloc, and then has changed nothing.
   bool PutText(const Transaction& txn, Validation validation,
                absl::string_view value_text);
+  // Makes `value_text` the put text of the member `key`. REQUIRES: whole_,
+  // tree_ is an object. May throw std::bad_alloc, and then has changed
+  // nothing.
+  void PutTextOfMember(absl::string_view key, absl::string_view value_text);
   // Puts the members of put_texts_ named in `keys` (every one, if null)
   // into the tree, as the `set` of each that they stand for. All are
   // parsed first: a failure (only memory can fail) changes nothing.

@@ -47,6 +47,10 @@ bool TextState::PutMemberText(const std::string& path,
   std::string unescaped;
   absl::string_view key;
   if (!NamesOneMember(path, &unescaped, &key)) return false;
+  if (whole_) {
+    PutTextOfMember(key, value_text);
+    return true;
+  }
   const MemberSlot slot = Locate(key);
   PutChangedText(key, value_text, slot);
   Supersede(slot);

@@ -29,6 +29,12 @@ bool TextState::PutText(const Transaction& txn, Validation validation,
   std::string unescaped;
   absl::string_view key;
   if (!NamesOneMember(op.path, &unescaped, &key)) return false;
+  PutTextOfMember(key, value_text);
+  return true;
+}
+
+void TextState::PutTextOfMember(absl::string_view key,
+                                absl::string_view value_text) {
   auto it = put_texts_.find(key);
   if (it != put_texts_.end()) {
     // Reuses the old text's buffer when it is large enough; a string's
@@ -38,7 +44,6 @@ bool TextState::PutText(const Transaction& txn, Validation validation,
     // Both strings are made before the entry: a failure adds nothing.
     put_texts_.emplace(std::string(key), std::string(value_text));
   }
-  return true;
 }
 
 absl::Status TextState::Settle(const std::vector<std::string>* keys) {

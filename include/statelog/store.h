@@ -151,13 +151,18 @@ class Store {
   // missing member, an index past the end, a scalar on the way),
   // InvalidArgument if `pointer` is malformed or steps into an array with a
   // token that is not an index. Cost: after an open, the
-  // state's top-level members stay as snapshot text until used; Get parses
-  // only the member `pointer` starts in, once (docs/tuning.md, "What an
-  // open store holds").
+  // state's top-level members stay as snapshot text until used, and a
+  // member put whole is kept as its record's text; Get parses only the
+  // member `pointer` starts in, once after each put (docs/tuning.md, "What
+  // an open store holds").
   [[nodiscard]] absl::StatusOr<Json> Get(const std::string& pointer) const;
-  // Calls `fn` with the whole state, consistent, under a shared lock. From
-  // `fn`, the same store's other calls fail as from Update's. The first
-  // Read or Update after an open parses every member still left as text.
+  // Calls `fn` with the whole state, consistent, under a shared lock (or,
+  // if writers keep putting members between Read's turns to settle them,
+  // after three turns under the write lock). From `fn`, the same store's
+  // other calls fail as from Update's. The first Read or Update after an
+  // open parses every member still left as text, and each parses the
+  // member puts kept as text since (docs/tuning.md, "What an open store
+  // holds").
   [[nodiscard]] absl::Status Read(
       const std::function<void(const Json& state, uint64_t seq)>& fn) const;
 

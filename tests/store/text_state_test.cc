@@ -47,9 +47,9 @@ TextState FromTextOrDie(const std::string& text) {
 
 TextState FromTextOrDie(std::string&& text) = delete;
 
-// What compaction's replay does first with a record (ApplyRecordPayload):
-// a record that sets or adds a whole member becomes that member's text,
-// if the state takes it. False if it does not.
+// What replay does first with a record (ApplyRecordPayload): a record
+// that sets or adds a whole member becomes that member's text, if the
+// state takes it. False if it does not.
 bool PutAsRecordText(const Transaction& txn, TextState* text) {
   absl::StatusOr<std::string> payload = EncodeJournalForm(txn);
   EXPECT_OK(payload);
@@ -60,7 +60,8 @@ bool PutAsRecordText(const Transaction& txn, TextState* text) {
 }
 
 // Applies `txn` both ways and checks that they agree; returns the status.
-// Without `record_text`, as replay at open does: no value text given.
+// Without `record_text`, the record's text of the value is not used at all
+// (as a caller that has only the decoded transaction).
 absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* text,
                        bool record_text = true) {
   const absl::Status expected = ApplyTransaction(txn, tree);
@@ -71,7 +72,7 @@ absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* text,
   absl::Status got;
   if (!txn.Validate().ok()) {
     got = text->Apply(txn);
-  } else if (!PutAsRecordText(txn, text)) {
+  } else if (!record_text || !PutAsRecordText(txn, text)) {
     size_t value_at = 0;
     absl::StatusOr<std::string> payload = EncodeJournalForm(txn, &value_at);
     EXPECT_OK(payload);
