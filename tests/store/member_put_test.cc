@@ -71,13 +71,21 @@ class Alternating {
   std::thread thread_;
 };
 
+// A store at `dir` holding /a and /b at n = 0, for Alternating; null (and a
+// test failure) if it cannot be made.
+std::unique_ptr<Store> StoreOfAAndB(const std::string& dir) {
+  std::unique_ptr<Store> store = OpenOrDie(dir, NoSync());
+  if (store == nullptr) return nullptr;
+  absl::StatusOr<uint64_t> seq =
+      store->Apply(Transaction().Set("/a", {{"n", 0}}).Set("/b", {{"n", 0}}));
+  EXPECT_THAT(seq, IsOk());
+  return seq.ok() ? std::move(store) : nullptr;
+}
+
 TEST(MemberPutTest, ReadBesideMemberPutsSeesTheStateOfItsSeq) {
   testing::ScratchDir scratch;
-  std::unique_ptr<Store> store = OpenOrDie(scratch.Sub("store"), NoSync());
+  std::unique_ptr<Store> store = StoreOfAAndB(scratch.Sub("store"));
   ASSERT_NE(store, nullptr);
-  ASSERT_THAT(
-      store->Apply(Transaction().Set("/a", {{"n", 0}}).Set("/b", {{"n", 0}})),
-      IsOk());
   Alternating writer(store.get(), store->LastSeq());
   int checked = 0;
   for (int i = 0; i < 2000; ++i) {
@@ -97,11 +105,8 @@ TEST(MemberPutTest, ReadBesideMemberPutsSeesTheStateOfItsSeq) {
 
 TEST(MemberPutTest, GetBesideMemberPutsNeverGoesBack) {
   testing::ScratchDir scratch;
-  std::unique_ptr<Store> store = OpenOrDie(scratch.Sub("store"), NoSync());
+  std::unique_ptr<Store> store = StoreOfAAndB(scratch.Sub("store"));
   ASSERT_NE(store, nullptr);
-  ASSERT_THAT(
-      store->Apply(Transaction().Set("/a", {{"n", 0}}).Set("/b", {{"n", 0}})),
-      IsOk());
   Alternating writer(store.get(), store->LastSeq());
   int64_t last_a = 0;
   for (int i = 0; i < 5000; ++i) {

@@ -12,11 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "store/text_state.h"
+#include "tests/store/text_state_checks.h"
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
 #include "txn/journal_form.h"
-#include "txn/pointer_tokens.h"
-#include "txn/slot.h"
 #include "util/json_util.h"
 
 namespace statelog::internal {
@@ -62,24 +61,6 @@ absl::Status ApplyBoth(const Transaction& txn, Json* tree, TextState* state,
   return got;
 }
 
-// Reads `pointer` from `state` as a store's Get does, against the tree.
-void ExpectReadsAsTheTree(TextState* state, const Json& tree,
-                          const std::string& pointer) {
-  absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(pointer);
-  ASSERT_OK(tokens);
-  if (!state->Prepared(*tokens)) {
-    ASSERT_OK(state->Prepare(*tokens));
-  }
-  ASSERT_TRUE(state->Prepared(*tokens));
-  absl::StatusOr<const Json*> got = state->Find(*tokens);
-  absl::StatusOr<Json*> expected =
-      FindValue(const_cast<Json*>(&tree), *tokens, tokens->size());
-  ASSERT_EQ(got.status(), expected.status()) << pointer;
-  if (got.ok()) {
-    EXPECT_EQ(**got, **expected) << pointer;
-  }
-}
-
 TEST(TextStatePutTest, AMemberPutLeavesTheTreeAloneUntilItIsRead) {
   Json tree = {{"a", {{"x", 1}}}, {"b", 2}};
   TextState state = WholeState(tree);
@@ -91,11 +72,11 @@ TEST(TextStatePutTest, AMemberPutLeavesTheTreeAloneUntilItIsRead) {
   EXPECT_EQ(state.tree(), nullptr);
   // Another member reads from the tree as it is.
   EXPECT_TRUE(state.Prepared({"b"}));
-  ExpectReadsAsTheTree(&state, tree, "/b");
+  ExpectFindsAsTheTree(&state, tree, "/b");
   // The member put needs settling first, and so does the root.
   EXPECT_FALSE(state.Prepared({"a", "x"}));
   EXPECT_FALSE(state.Prepared({}));
-  ExpectReadsAsTheTree(&state, tree, "/a/x");
+  ExpectFindsAsTheTree(&state, tree, "/a/x");
   EXPECT_TRUE(state.Prepared({"a"}));
   ASSERT_NE(state.tree(), nullptr);
   EXPECT_EQ(*state.tree(), tree);
@@ -214,9 +195,9 @@ TEST(TextStatePutTest, APutAgainReplacesTheText) {
   ASSERT_OK(ApplyBoth(Transaction().Set("/k", big), &tree, &state));
   ASSERT_OK(ApplyBoth(Transaction().Set("/k", 1), &tree, &state));
   ASSERT_OK(ApplyBoth(Transaction().Set("/k", big + big), &tree, &state));
-  ExpectReadsAsTheTree(&state, tree, "/k");
+  ExpectFindsAsTheTree(&state, tree, "/k");
   ASSERT_OK(ApplyBoth(Transaction().Set("/k", Json::object()), &tree, &state));
-  ExpectReadsAsTheTree(&state, tree, "");
+  ExpectFindsAsTheTree(&state, tree, "");
 }
 
 // In a large state (past RootIndex::kMinMembers, which indexes the tree's
@@ -261,7 +242,7 @@ TEST(TextStatePutTest, RandomPutsInALargeStateAgreeWithTheTree) {
     // A large state's dump takes a while: compared now and then.
     (void)ApplyBoth(txn, &tree, &state, step % 16 == 0);
     if (pick(10) == 0) {
-      ExpectReadsAsTheTree(&state, tree, absl::StrCat("/k", pick(members)));
+      ExpectFindsAsTheTree(&state, tree, absl::StrCat("/k", pick(members)));
     }
     if (pick(500) == 0) {
       ASSERT_OK(state.Whole());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tests/store/text_state_checks.h"
 #include "tests/testing/test_util.h"
 #include "txn/apply.h"
 #include "txn/journal_form.h"
@@ -470,23 +471,6 @@ TEST_P(TextStateFormTest, RandomTransactionsAgreeWithApplyTransaction) {
   // Both outcomes were exercised in earnest.
   EXPECT_GT(applied, 1000);
   EXPECT_GT(failed, 1000);
-}
-
-// Find against FindValue on the whole tree: the same value or the same
-// error, after Prepare parsed what the pointer reaches into.
-void ExpectFindsAsTheTree(TextState* state, const Json& tree,
-                          const std::string& pointer) {
-  absl::StatusOr<std::vector<std::string>> tokens = SplitPointer(pointer);
-  ASSERT_OK(tokens);
-  ASSERT_OK(state->Prepare(*tokens));
-  ASSERT_TRUE(state->Prepared(*tokens));
-  absl::StatusOr<const Json*> got = state->Find(*tokens);
-  absl::StatusOr<Json*> expected =
-      FindValue(const_cast<Json*>(&tree), *tokens, tokens->size());
-  ASSERT_EQ(got.status(), expected.status()) << pointer;
-  if (got.ok()) {
-    EXPECT_EQ(**got, **expected) << pointer;
-  }
 }
 
 TEST(TextStateTest, ReadingParsesOnlyTheMemberRead) {
