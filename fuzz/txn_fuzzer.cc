@@ -93,14 +93,31 @@ void CheckTextState(absl::string_view text, bool canonical,
                     const absl::Status& status) {
   // As an open store holds it, and as compaction does in a large state
   // (changed members as text, no fold budget, a valid record's whole
-  // members put as text unparsed).
-  for (const bool compaction : {false, true}) {
+  // members put as text unparsed); and as an open store applies a valid
+  // transaction, given its record's text of its one value (a member put
+  // becomes that text), with the state as opened and made one tree first.
+  enum Way { kPlain, kCompaction, kRecordText, kRecordTextWhole };
+  for (const Way way : {kPlain, kCompaction, kRecordText, kRecordTextWhole}) {
+    const bool compaction = way == kCompaction;
     absl::StatusOr<internal::TextState> lazy =
         internal::TextState::FromText(text, "state");
     STATELOG_FUZZ_CHECK(lazy.ok(), "TextState refused a state ParseJson took: ",
                         lazy.status().ToString());
     absl::Status lazy_status;
-    if (compaction) {
+    if ((way == kRecordText || way == kRecordTextWhole) &&
+        txn.Validate().ok()) {
+      if (way == kRecordTextWhole) {
+        STATELOG_FUZZ_CHECK(lazy->Whole().ok(), "TextState::Whole failed");
+      }
+      size_t value_at = 0;
+      absl::StatusOr<std::string> payload =
+          internal::EncodeJournalForm(txn, &value_at);
+      STATELOG_FUZZ_CHECK(payload.ok(), "EncodeJournalForm refused a valid ",
+                          "transaction: ", payload.status().ToString());
+      lazy_status = lazy->Apply(txn, internal::Validation::kAlreadyValidated,
+                                internal::Values::kCopy,
+                                internal::OnlyValueText(*payload, value_at));
+    } else if (compaction) {
       lazy->set_changed_members(internal::ChangedMembers::kText);
       lazy->set_small_state_bytes(0);
       lazy_status =
@@ -113,7 +130,9 @@ void CheckTextState(absl::string_view text, bool canonical,
     STATELOG_FUZZ_CHECK(lazy_status == status,
                         "TextState::Apply: ", lazy_status.ToString(),
                         "; ApplyTransaction: ", status.ToString(),
-                        compaction ? " (as text)" : "");
+                        compaction      ? " (as text)"
+                        : way == kPlain ? ""
+                                        : " (with the record's text)");
     absl::StatusOr<std::string> dumped = lazy->Dump();
     STATELOG_FUZZ_CHECK(dumped.ok(),
                         "TextState::Dump: ", dumped.status().ToString());
