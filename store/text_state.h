@@ -137,9 +137,10 @@ class TextState {
   // `value_text`, if not empty, is the compact JSON of the value of the
   // transaction's one operation, as its record holds it (OnlyValueText,
   // txn/journal_form.h), and `validation` is kAlreadyValidated. Then a
-  // `set` or `add` of one whole member of a state that is one object tree
-  // keeps that text as the member (see put_texts_) and leaves the tree
-  // alone.
+  // `set` or `add` of one whole member keeps that text as the member,
+  // where PutMemberText takes it: in an open store's state
+  // (ChangedMembers::kTrees) that is one object tree, it goes into
+  // put_texts_ and the tree is left alone.
   absl::Status Apply(const Transaction& txn,
                      Validation validation = Validation::kValidate,
                      Values values = Values::kCopy,
@@ -231,16 +232,16 @@ class TextState {
   // for any other. May throw std::bad_alloc, and then has changed nothing.
   bool PutText(const Transaction& txn, Validation validation,
                absl::string_view value_text);
-  // Makes `value_text` the put text of the member `key`. REQUIRES: whole_,
-  // tree_ is an object. May throw std::bad_alloc, and then has changed
-  // nothing.
-  void PutTextOfMember(absl::string_view key, absl::string_view value_text);
   // Puts the members of put_texts_ named in `keys` (every one, if null)
   // into the tree, as the `set` of each that they stand for. All are
   // parsed first: a failure (only memory can fail) changes nothing.
   absl::Status Settle(const std::vector<std::string>* keys);
   // DumpTo of a tree with put_texts_ over it.
   absl::Status DumpPutTexts(const ByteSink& sink) const;
+  // Sets `*out` to a member's `"key":`, after a comma unless `*first`
+  // (which it then clears): the members of a dump, one at a time.
+  static void StartMember(const std::string& key, bool* first,
+                          std::string* out);
   // Appends `value`'s compact JSON, checked as DumpJson checks a member's
   // value (one level below the root).
   static absl::Status AppendMemberValue(const Json& value, std::string* out);

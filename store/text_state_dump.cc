@@ -16,6 +16,14 @@ absl::Status TextState::AppendMemberValue(const Json& value, std::string* out) {
   return AppendValidatedJson(value, out);
 }
 
+void TextState::StartMember(const std::string& key, bool* first,
+                            std::string* out) {
+  out->assign(*first ? "" : ",");
+  *first = false;
+  AppendJsonString(key, out);  // a key the text or a checked record gave
+  *out += ':';
+}
+
 absl::StatusOr<std::string> TextState::Dump() const {
   if (whole_ && put_texts_.empty()) return DumpJson(tree_);
   std::string out;
@@ -35,12 +43,8 @@ absl::Status TextState::DumpTo(const ByteSink& sink) const {
   }
   bool first = true;
   std::string dumped;  // one parsed or changed member at a time
-  // `"key":` with the comma before it if one is due, into `dumped`.
   auto start_member = [&](const std::string& key) {
-    dumped.assign(first ? "" : ",");
-    first = false;
-    AppendJsonString(key, &dumped);  // a key the text or a checked record gave
-    dumped += ':';
+    StartMember(key, &first, &dumped);
   };
   // The three sequences are sorted by key and share none; merged, the
   // members come out in DumpJson's order. This writes the parsed and the

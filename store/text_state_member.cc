@@ -48,7 +48,15 @@ bool TextState::PutMemberText(const std::string& path,
   absl::string_view key;
   if (!NamesOneMember(path, &unescaped, &key)) return false;
   if (whole_) {
-    PutTextOfMember(key, value_text);
+    auto it = put_texts_.find(key);
+    if (it != put_texts_.end()) {
+      // Reuses the old text's buffer when it is large enough; a string's
+      // assign that runs out of memory leaves it as it was.
+      it->second.assign(value_text.data(), value_text.size());
+    } else {
+      // Both strings are made before the entry: a failure adds nothing.
+      put_texts_.emplace(std::string(key), std::string(value_text));
+    }
     return true;
   }
   const MemberSlot slot = Locate(key);

@@ -18,32 +18,16 @@ namespace statelog::internal {
 bool TextState::PutText(const Transaction& txn, Validation validation,
                         absl::string_view value_text) {
   if (value_text.empty() || validation != Validation::kAlreadyValidated ||
-      !whole_ || !tree_.is_object() || txn.ops().size() != 1) {
+      !whole_ || txn.ops().size() != 1) {
     return false;
   }
   const Operation& op = txn.ops().front();
   // `replace` would have to look the member up in the tree (it fails on
   // one that is missing), which is what this saves; `set` and `add` put a
-  // member whether it exists or not.
-  if (op.kind != OpKind::kSet && op.kind != OpKind::kAdd) return false;
-  std::string unescaped;
-  absl::string_view key;
-  if (!NamesOneMember(op.path, &unescaped, &key)) return false;
-  PutTextOfMember(key, value_text);
-  return true;
-}
-
-void TextState::PutTextOfMember(absl::string_view key,
-                                absl::string_view value_text) {
-  auto it = put_texts_.find(key);
-  if (it != put_texts_.end()) {
-    // Reuses the old text's buffer when it is large enough; a string's
-    // assign that runs out of memory leaves it as it was.
-    it->second.assign(value_text.data(), value_text.size());
-  } else {
-    // Both strings are made before the entry: a failure adds nothing.
-    put_texts_.emplace(std::string(key), std::string(value_text));
-  }
+  // member whether it exists or not, as the records replay takes as text
+  // (PeekMemberPut) do.
+  return (op.kind == OpKind::kSet || op.kind == OpKind::kAdd) &&
+         PutMemberText(op.path, value_text);
 }
 
 absl::Status TextState::Settle(const std::vector<std::string>* keys) {
@@ -91,15 +75,10 @@ absl::Status TextState::DumpPutTexts(const ByteSink& sink) const {
             [](Put a, Put b) { return a->first < b->first; });
   bool first = true;
   std::string dumped;  // one member at a time
-  auto start_member = [&](const std::string& key) {
-    dumped.assign(first ? "{" : ",");
-    first = false;
-    AppendJsonString(key, &dumped);
-    dumped += ':';
-  };
+  STATELOG_RETURN_IF_ERROR(sink("{"));
   auto next_put = puts.begin();
   auto dump_put = [&]() -> absl::Status {
-    start_member((*next_put)->first);
+    StartMember((*next_put)->first, &first, &dumped);
     dumped += (*next_put)->second;
     ++next_put;
     return sink(dumped);
@@ -118,12 +97,12 @@ absl::Status TextState::DumpPutTexts(const ByteSink& sink) const {
       STATELOG_RETURN_IF_ERROR(dump_put());
       continue;
     }
-    start_member(key);
+    StartMember(key, &first, &dumped);
     STATELOG_RETURN_IF_ERROR(AppendMemberValue(value, &dumped));
     STATELOG_RETURN_IF_ERROR(sink(dumped));
   }
   STATELOG_RETURN_IF_ERROR(dump_puts_below(nullptr));
-  return sink(first ? "{}" : "}");
+  return sink("}");
 }
 
 }  // namespace statelog::internal
