@@ -134,6 +134,18 @@ absl::StatusOr<JournalReadResult> ReadJournal(
   uint64_t expected = segments[first].first_seq;
   uint64_t chain = 0;
   size_t damaged_index = 0;
+  // (seq, segment, offset) of the records above the newest watermark
+  // seen; watermarks never decrease, so the front is the first unproven.
+  // A writer may leave a segment unsynced (journal_writer.h), so they can
+  // begin in a segment before the tail.
+  struct Unproven {
+    uint64_t seq;
+    size_t segment;
+    uint64_t offset;
+  };
+  std::deque<Unproven> unproven;
+  // Where the records of each segment read end, by index in `segments`.
+  std::vector<uint64_t> records_end(segments.size(), kSegmentHeaderSize);
   for (size_t i = first; i < segments.size() && !result.damage; ++i) {
     const std::string& name = segments[i].name;
     STATELOG_ASSIGN_OR_RETURN(std::unique_ptr<FileContents> contents,
@@ -184,9 +196,6 @@ absl::StatusOr<JournalReadResult> ReadJournal(
     result.tail_first_seq = header->first_seq;
     result.tail_size = data.size();
     uint64_t offset = kSegmentHeaderSize;
-    // (seq, offset) of this segment's records above the newest watermark
-    // seen; watermarks never decrease, so the front is the first unproven.
-    std::deque<std::pair<uint64_t, uint64_t>> unproven;
     while (true) {
       RecordHeader h;
       absl::string_view rest = absl::string_view(data).substr(offset);
@@ -272,16 +281,28 @@ absl::StatusOr<JournalReadResult> ReadJournal(
       }
       chain = h.checksum;
       ++expected;
-      unproven.emplace_back(h.seq, offset);
-      while (!unproven.empty() && unproven.front().first <= h.durable) {
+      unproven.push_back(Unproven{h.seq, i, offset});
+      while (!unproven.empty() && unproven.front().seq <= h.durable) {
         unproven.pop_front();
       }
       offset += kRecordHeaderSize + h.length;
     }
+    records_end[i] = offset;
     result.tail_offset = offset;
-    result.tail_unproven_offset =
-        unproven.empty() ? offset : unproven.front().second;
+    result.tail_unproven_offset = offset;
     result.journal_next_seq = expected;
+    result.unproven_before_tail.clear();
+    if (!unproven.empty()) {
+      const Unproven& front = unproven.front();
+      for (size_t j = front.segment; j < i; ++j) {
+        result.unproven_before_tail.push_back(UnprovenRange{
+            segments[j].name,
+            j == front.segment ? front.offset : kSegmentHeaderSize,
+            records_end[j]});
+      }
+      result.tail_unproven_offset =
+          front.segment == i ? front.offset : kSegmentHeaderSize;
+    }
   }
 
   // Every segment after the damaged one is only evidence now.

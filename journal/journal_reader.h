@@ -49,6 +49,14 @@ struct JournalDamage {
   std::string Describe() const;
 };
 
+// Bytes [offset, end) of a segment: its records that the journal does not
+// prove durable.
+struct UnprovenRange {
+  std::string file;
+  uint64_t offset = 0;
+  uint64_t end = 0;
+};
+
 struct JournalReadResult {
   uint64_t last_seq = 0;    // the newest record read (or start_seq if none)
   uint64_t last_chain = 0;  // its checksum
@@ -67,6 +75,10 @@ struct JournalReadResult {
   // Those bytes may exist only in the page cache, even as clean pages after
   // a failed fdatasync; whoever continues the segment writes them again.
   uint64_t tail_unproven_offset = 0;
+  // The unproven records in segments before the tail, oldest first: a
+  // writer leaves a segment unsynced on its way to the next one
+  // (journal_writer.h). Whoever continues the tail writes these again too.
+  std::vector<UnprovenRange> unproven_before_tail;
   // The sequence number the next record in the tail segment must carry. It
   // differs from last_seq + 1 when the journal ends before the snapshot.
   uint64_t journal_next_seq = 0;

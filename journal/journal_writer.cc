@@ -3,6 +3,7 @@
 #include "journal/journal_writer.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "io/atomic_file.h"
@@ -42,6 +43,39 @@ absl::StatusOr<std::unique_ptr<File>> CreateZeroed(Env* env,
   return file;
 }
 
+// `status` of the segment `name`; one made under a temporary name (the
+// spare's) and renamed is named as both, since the error names the file
+// by the name it was opened under.
+absl::Status NamedSegmentStatus(const std::string& name,
+                                const std::string& opened_as,
+                                absl::Status status) {
+  if (status.ok() || opened_as.empty()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(name, " (made as ", opened_as,
+                                   " and renamed): ", status.message()));
+}
+
+// fdatasync and close of a segment no longer written.
+absl::Status SyncAndClose(File* file) {
+  absl::Status synced = file->Sync();
+  absl::Status closed = file->Close();
+  return synced.ok() ? closed : synced;
+}
+
+// Writes bytes [from, to) of `file` (named `name`) again, as they are.
+absl::Status WriteAgain(File* file, const std::string& name, uint64_t from,
+                        uint64_t to) {
+  // In pieces: the range can be most of a segment, and a buffer for all of
+  // it is that much memory zeroed and faulted in before the read.
+  uint64_t at = from;
+  return ReadRange(file, from, to, name, "the journal's unproven records",
+                   [&](absl::string_view unproven) {
+                     STATELOG_RETURN_IF_ERROR(file->Write(at, unproven));
+                     at += unproven.size();
+                     return absl::OkStatus();
+                   });
+}
+
 absl::Status CheckPlace(const JournalWriterOptions& options) {
   return options.check_place ? options.check_place() : absl::OkStatus();
 }
@@ -79,19 +113,21 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::OpenTail(
   STATELOG_ASSIGN_OR_RETURN(w->capacity_, w->file_->Size());
   w->file_name_ = file;
   w->offset_ = offset;
-  // In pieces: the unproven tail can be most of a segment, and a buffer for
-  // all of it is that much memory zeroed and faulted in before the read.
-  uint64_t at = rewrite_from;
   STATELOG_RETURN_IF_ERROR(
-      ReadRange(w->file_.get(), rewrite_from, offset, file, "the journal tail",
-                [&](absl::string_view unproven) {
-                  STATELOG_RETURN_IF_ERROR(w->file_->Write(at, unproven));
-                  at += unproven.size();
-                  return absl::OkStatus();
-                }));
+      WriteAgain(w->file_.get(), file, rewrite_from, offset));
   w->dirty_ = true;
   if (options.map_writes) w->file_->MapWrites(w->capacity_);
   return w;
+}
+
+absl::Status JournalWriter::WriteAgainAndSync(Env* env, const std::string& dir,
+                                              const std::string& file,
+                                              uint64_t from, uint64_t to) {
+  STATELOG_ASSIGN_OR_RETURN(
+      std::unique_ptr<File> f,
+      env->OpenFile(JoinPath(dir, file), Env::OpenMode::kReadWrite));
+  STATELOG_RETURN_IF_ERROR(WriteAgain(f.get(), file, from, to));
+  return SyncAndClose(f.get());
 }
 
 absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::CreateSegment(
@@ -99,14 +135,17 @@ absl::StatusOr<std::unique_ptr<JournalWriter>> JournalWriter::CreateSegment(
     uint64_t chain_in, const JournalWriterOptions& options) {
   std::unique_ptr<JournalWriter> w(
       new JournalWriter(env, std::move(dir), std::move(store_id), options));
-  STATELOG_RETURN_IF_ERROR(w->StartSegment(first_seq, chain_in, 0));
+  STATELOG_RETURN_IF_ERROR(w->StartSegment(first_seq, chain_in, 0, false));
   return w;
 }
 
 absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
-                                         uint64_t min_bytes) {
+                                         uint64_t min_bytes,
+                                         bool leave_unsynced) {
   STATELOG_RETURN_IF_ERROR(CheckPlace(options_));
-  if (file_ != nullptr) {
+  if (file_ != nullptr && leave_unsynced && dirty_) {
+    STATELOG_RETURN_IF_ERROR(Leave());
+  } else if (file_ != nullptr) {
     STATELOG_RETURN_IF_ERROR(Sync());
     STATELOG_RETURN_IF_ERROR(file_->Close());
     file_.reset();
@@ -140,6 +179,9 @@ absl::Status JournalWriter::StartSegment(uint64_t first_seq, uint64_t chain_in,
   if (options_.map_writes) file_->MapWrites(capacity);
   file_name_ = name;
   opened_as_ = temp_name;
+  // Only now: the left segment's megabyte on its way to the disk made the
+  // new segment's three syncs above wait behind it.
+  StartLeftSync();
   offset_ = kSegmentHeaderSize;
   capacity_ = capacity;
   dirty_ = false;
@@ -174,7 +216,40 @@ void JournalWriter::PrepareSpare() {
       std::thread([this] { spare_ = MakeSpare(env_, dir_, options_); });
 }
 
+absl::Status JournalWriter::Leave() {
+  STATELOG_RETURN_IF_ERROR(SyncLeft());
+  left_ = std::move(file_);
+  left_name_ = file_name_;
+  left_opened_as_ = opened_as_;
+  dirty_ = false;
+  return absl::OkStatus();
+}
+
+void JournalWriter::StartLeftSync() {
+  if (options_.spare != JournalWriterOptions::Spare::kThread ||
+      left_ == nullptr || left_thread_.joinable()) {
+    return;
+  }
+  left_thread_ = std::thread(
+      [this, left = left_.get()] { left_status_ = SyncAndClose(left); });
+}
+
+absl::Status JournalWriter::SyncLeft() {
+  if (left_thread_.joinable()) {
+    left_thread_.join();
+  } else if (left_ != nullptr) {
+    left_status_ = SyncAndClose(left_.get());
+  }
+  left_.reset();
+  absl::Status status = std::exchange(left_status_, absl::OkStatus());
+  return NamedSegmentStatus(left_name_, left_opened_as_, std::move(status));
+}
+
 JournalWriter::~JournalWriter() {
+  if (left_thread_.joinable()) left_thread_.join();
+  // A left segment whose sync was pending is closed unsynced, as the
+  // current one is: only Sync promises durability.
+  if (left_ != nullptr) left_->Close().IgnoreError();
   if (spare_thread_.joinable()) spare_thread_.join();
   if (spare_.ok() && *spare_ == nullptr) return;  // none made
   // Made, or left half made by a failure: either way unpublished.
@@ -217,7 +292,8 @@ absl::Status JournalWriter::Write(absl::string_view records) {
           WriteRun(records.substr(run_start, pos - run_start)));
       const uint64_t seq = GetFixed64(h + 16);
       const uint64_t prev = GetFixed64(h + 8);
-      STATELOG_RETURN_IF_ERROR(StartSegment(seq, prev, size));
+      STATELOG_RETURN_IF_ERROR(
+          StartSegment(seq, prev, size, /*leave_unsynced=*/true));
       run_start = pos;
       room = capacity_ - offset_;
     }
@@ -227,6 +303,7 @@ absl::Status JournalWriter::Write(absl::string_view records) {
 }
 
 absl::Status JournalWriter::Sync() {
+  STATELOG_RETURN_IF_ERROR(SyncLeft());
   if (!dirty_) return absl::OkStatus();
   STATELOG_RETURN_IF_ERROR(NameSegment(file_->Sync()));
   KillPoint("journal.synced");
@@ -235,14 +312,11 @@ absl::Status JournalWriter::Sync() {
 }
 
 absl::Status JournalWriter::NameSegment(absl::Status status) const {
-  if (status.ok() || opened_as_.empty()) return status;
-  return absl::Status(status.code(),
-                      absl::StrCat(file_name_, " (made as ", opened_as_,
-                                   " and renamed): ", status.message()));
+  return NamedSegmentStatus(file_name_, opened_as_, std::move(status));
 }
 
 absl::Status JournalWriter::Rotate(uint64_t next_seq, uint64_t chain_in) {
-  return StartSegment(next_seq, chain_in, 0);
+  return StartSegment(next_seq, chain_in, 0, /*leave_unsynced=*/false);
 }
 
 }  // namespace statelog::internal

@@ -10,6 +10,16 @@
 // visible segment always has its header and its full size, so an fdatasync
 // of a later overwrite never has to commit a file-size change.
 //
+// A segment left with unsynced records is not synced on the way to the
+// next one: that fdatasync (about a millisecond for a full 1 MiB segment)
+// was most of a rotation, and a rotation a sixth of a kNone writer's time.
+// It is done on a thread of the writer's (Spare::kThread) or, in a fixed
+// order, by the next Sync or rotation (otherwise); Sync covers it either
+// way. Until then a power cut may take records of the left segment while
+// later ones survive. Recovery reads that as a torn tail, not as
+// corruption: a later record's durable watermark is below the records no
+// completed Sync covered (docs/recovery.md).
+//
 // Not thread-safe: the store serializes calls (one I/O leader at a time).
 
 #ifndef STATELOG_JOURNAL_JOURNAL_WRITER_H_
@@ -72,6 +82,16 @@ class JournalWriter {
       Env* env, std::string dir, std::string store_id, const std::string& file,
       uint64_t rewrite_from, uint64_t offset,
       const JournalWriterOptions& options);
+  // For a segment before the one OpenTail continues: writes bytes
+  // [`from`, `to`) of `file` again (same contents) and syncs them, for the
+  // same reason OpenTail writes its unproven bytes again. A writer leaves a
+  // segment unsynced on its way to the next, so records the journal does
+  // not prove durable can begin in a segment before the tail.
+  [[nodiscard]] static absl::Status WriteAgainAndSync(Env* env,
+                                                      const std::string& dir,
+                                                      const std::string& file,
+                                                      uint64_t from,
+                                                      uint64_t to);
   // Starts a new segment for records from `first_seq` on, chained to
   // `chain_in`.
   static absl::StatusOr<std::unique_ptr<JournalWriter>> CreateSegment(
@@ -84,7 +104,8 @@ class JournalWriter {
   // Whether a Write of `n` bytes stays in the current segment, so that it
   // starts no new one (no fdatasync, rename or directory fsync).
   bool Fits(uint64_t n) const { return n <= capacity_ - offset_; }
-  // fdatasync of every segment written since the last Sync.
+  // fdatasync of every segment written since the last Sync (the one left
+  // last, if its sync is pending, then the current one).
   [[nodiscard]] absl::Status Sync();
   // Ends the current segment (syncing it) and starts a new one for records
   // from `next_seq` on. Used when recovery read past damage in the current
@@ -98,8 +119,19 @@ class JournalWriter {
  private:
   JournalWriter(Env* env, std::string dir, std::string store_id,
                 const JournalWriterOptions& options);
+  // `leave_unsynced`: a current segment with unsynced records is handed
+  // to Leave instead of being synced here.
   absl::Status StartSegment(uint64_t first_seq, uint64_t chain_in,
-                            uint64_t min_bytes);
+                            uint64_t min_bytes, bool leave_unsynced);
+  // Makes file_ the left segment, its sync pending, after finishing the
+  // sync of the one left before it.
+  absl::Status Leave();
+  // Under Spare::kThread, starts the pending sync of the left segment on
+  // a thread.
+  void StartLeftSync();
+  // Finishes the pending sync of the left segment, if any, and closes it;
+  // its error names the segment.
+  absl::Status SyncLeft();
   // The prepared spare if it is ready, good and holds `capacity` bytes;
   // null otherwise (the caller then makes the segment itself).
   std::unique_ptr<File> TakeSpare(uint64_t capacity);
@@ -127,6 +159,13 @@ class JournalWriter {
   std::thread spare_thread_;
   absl::StatusOr<std::unique_ptr<File>> spare_ = std::unique_ptr<File>();
   bool spare_tried_ = false;  // for the current segment
+  // The segment left last with unsynced records, until SyncLeft. While
+  // left_thread_ is joinable, the thread owns left_ and left_status_.
+  std::unique_ptr<File> left_;
+  std::string left_name_;
+  std::string left_opened_as_;
+  absl::Status left_status_;
+  std::thread left_thread_;
 };
 
 }  // namespace statelog::internal

@@ -285,6 +285,10 @@ absl::StatusOr<OpenResult> Store::Open(const std::string& dir,
     wopts.check_place = [held = lock.get()] { return held->CheckInPlace(); };
     const internal::JournalReadResult& j = recovered.journal;
     if (!j.tail_file.empty() && j.journal_next_seq == recovered.last_seq + 1) {
+      for (const internal::UnprovenRange& r : j.unproven_before_tail) {
+        STATELOG_RETURN_IF_ERROR(internal::JournalWriter::WriteAgainAndSync(
+            env, dir, r.file, r.offset, r.end));
+      }
       STATELOG_ASSIGN_OR_RETURN(
           init.writer, internal::JournalWriter::OpenTail(
                            env, dir, identity->store_id, j.tail_file,

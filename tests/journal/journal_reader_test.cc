@@ -572,6 +572,53 @@ TEST_F(JournalReaderTest, DurableRecordInALaterSegmentIsFound) {
               ElementsAre("wal-00000000000000000004.log"));
 }
 
+// A writer leaves a segment unsynced on its way to the next one, so the
+// records no watermark proves durable can begin before the tail segment:
+// whoever continues the tail must write those again too.
+class UnprovenBeforeTailTest : public JournalReaderTest {
+ protected:
+  // Records 1..3 in the first segment and 4..6 in the second, framed with
+  // the watermarks `durable` gives; `first_unproven` is the first record
+  // the read must report unproven before the tail (0: none there).
+  void Check(uint64_t (*durable)(uint64_t seq), uint64_t first_unproven) {
+    Create(4096);
+    AppendThrough(3, 60, durable);
+    ASSERT_OK(writer_->Rotate(framer_.next_seq(), framer_.chain()));
+    AppendThrough(6, 60, durable);
+
+    absl::StatusOr<JournalReadResult> r = Read();
+    ASSERT_OK(r);
+    EXPECT_EQ(Seqs(got_), SeqRange(1, 6));
+    EXPECT_FALSE(r->damage.has_value());
+    ASSERT_EQ(r->tail_file, "wal-00000000000000000004.log");
+    if (first_unproven == 0) {
+      EXPECT_TRUE(r->unproven_before_tail.empty());
+      // Record 6 was framed when 5 was durable: only it is unproven.
+      EXPECT_EQ(r->tail_unproven_offset,
+                kSegmentHeaderSize + 2 * (kRecordHeaderSize + 60));
+      return;
+    }
+    ASSERT_EQ(r->unproven_before_tail.size(), 1u);
+    EXPECT_EQ(r->unproven_before_tail[0].file, kFirstSegment);
+    EXPECT_EQ(r->unproven_before_tail[0].offset, OffsetOf(first_unproven));
+    EXPECT_EQ(r->unproven_before_tail[0].end,
+              OffsetOf(3) + kRecordHeaderSize + 60);
+    EXPECT_EQ(r->tail_unproven_offset, kSegmentHeaderSize);
+  }
+};
+
+TEST_F(UnprovenBeforeTailTest, NothingProvenStartsAtTheFirstRecord) {
+  Check([](uint64_t) -> uint64_t { return 0; }, 1);
+}
+
+TEST_F(UnprovenBeforeTailTest, ProvenThroughTwoStartsAtRecordThree) {
+  Check([](uint64_t seq) { return std::min<uint64_t>(seq - 1, 2); }, 3);
+}
+
+TEST_F(UnprovenBeforeTailTest, ProvenThroughFiveLeavesOnlyTheTail) {
+  Check([](uint64_t seq) { return seq - 1; }, 0);
+}
+
 TEST_F(JournalReaderTest, RecordWithBrokenChainIsDamage) {
   Create();
   AppendThrough(3);
