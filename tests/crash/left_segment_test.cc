@@ -54,45 +54,51 @@ std::unique_ptr<JournalWriter> WriteIntoASecondSegment(
   return std::move(*w);
 }
 
-TEST(LeftSegmentTest, IsNotSyncedByTheRotationAndIsByTheNextSync) {
-  CrashEnv env;
-  RecordFramer framer;
-  std::unique_ptr<JournalWriter> w = WriteIntoASecondSegment(
-      &env, JournalWriterOptions::Spare::kInline, &framer);
-  ASSERT_NE(w, nullptr);
-  const std::string second = std::string(kDir) + "/" + w->current_file();
+// Whether a power cut now keeps `path` as a process crash would.
+bool DurableAsLive(const CrashEnv& env, const std::string& path) {
+  return env.DurableImage().files.at(path) == env.LiveImage().files.at(path);
+}
 
+class LeftSegmentTest : public ::testing::Test {
+ protected:
+  // A writer on env_ that went on to a second segment, its name second_.
+  void Start(JournalWriterOptions::Spare spare) {
+    w_ = WriteIntoASecondSegment(&env_, spare, &framer_);
+    ASSERT_NE(w_, nullptr);
+    second_ = std::string(kDir) + "/" + w_->current_file();
+  }
+
+  CrashEnv env_;
+  RecordFramer framer_;
+  std::unique_ptr<JournalWriter> w_;
+  std::string second_;
+};
+
+TEST_F(LeftSegmentTest, IsNotSyncedByTheRotationAndIsByTheNextSync) {
+  Start(JournalWriterOptions::Spare::kInline);
   // The second segment is published (header and full size), the first
   // one's records are in the page cache only.
-  const std::string live = env.LiveImage().files.at(kFirst);
-  ASSERT_TRUE(env.DurableImage().files.count(second));
-  EXPECT_NE(env.DurableImage().files.at(kFirst), live)
+  ASSERT_TRUE(env_.DurableImage().files.count(second_));
+  EXPECT_FALSE(DurableAsLive(env_, kFirst))
       << "the rotation synced the segment it left";
 
-  ASSERT_OK(w->Sync());
-  EXPECT_EQ(env.DurableImage().files.at(kFirst), live);
-  EXPECT_EQ(env.DurableImage().files.at(second),
-            env.LiveImage().files.at(second));
+  ASSERT_OK(w_->Sync());
+  EXPECT_TRUE(DurableAsLive(env_, kFirst));
+  EXPECT_TRUE(DurableAsLive(env_, second_));
 }
 
-TEST(LeftSegmentTest, IsSyncedOnTheWritersThreadBySync) {
-  CrashEnv env;
-  RecordFramer framer;
-  std::unique_ptr<JournalWriter> w = WriteIntoASecondSegment(
-      &env, JournalWriterOptions::Spare::kThread, &framer);
-  ASSERT_NE(w, nullptr);
-  const std::string second = std::string(kDir) + "/" + w->current_file();
+TEST_F(LeftSegmentTest, IsSyncedOnTheWritersThreadBySync) {
+  Start(JournalWriterOptions::Spare::kThread);
   std::string batch;
-  framer.Add(MakePayload(framer.next_seq(), 300), 0, &batch);
-  ASSERT_OK(w->Write(batch));
+  framer_.Add(MakePayload(framer_.next_seq(), 300), 0, &batch);
+  ASSERT_OK(w_->Write(batch));
 
-  ASSERT_OK(w->Sync());
-  const ::statelog::testing::FsImage durable = env.DurableImage();
-  EXPECT_EQ(durable.files.at(kFirst), env.LiveImage().files.at(kFirst));
-  EXPECT_EQ(durable.files.at(second), env.LiveImage().files.at(second));
+  ASSERT_OK(w_->Sync());
+  EXPECT_TRUE(DurableAsLive(env_, kFirst));
+  EXPECT_TRUE(DurableAsLive(env_, second_));
 }
 
-TEST(LeftSegmentTest, AFailedSyncOfItIsReportedByTheNextSyncNamingIt) {
+TEST_F(LeftSegmentTest, AFailedSyncOfItIsReportedByTheNextSyncNamingIt) {
   for (const JournalWriterOptions::Spare spare :
        {JournalWriterOptions::Spare::kInline,
         JournalWriterOptions::Spare::kThread}) {
@@ -137,7 +143,7 @@ TEST(LeftSegmentTest, AFailedSyncOfItIsReportedByTheNextSyncNamingIt) {
 // from the page cache; before it acknowledges anything durable after
 // them, they must be durable too, or a power cut would tear the journal
 // before records whose watermarks say it was whole (mid-log corruption).
-TEST(LeftSegmentTest, AReopenedStoreMakesTheLeftSegmentDurableFirst) {
+TEST_F(LeftSegmentTest, AReopenedStoreMakesTheLeftSegmentDurableFirst) {
   Options options;
   options.durability = Durability::kNone;
   options.segment_bytes = 4096;
