@@ -176,19 +176,25 @@ class TextState {
   // (PeekMemberPut, txn/journal_form.h): `value_text` (the record's own
   // text of the value) becomes the member's text, with no tree built and
   // no dump made; the same result as Apply of the decoded record. Taken
-  // by compaction's state (ChangedMembers::kText) larger than the
-  // small-state size, and by an open store's as Apply takes a record's
-  // text (put_texts_ in one object tree, else while some member of the
-  // source is still text). False, with nothing changed, in any other
+  // by any state that is one object tree (into put_texts_); otherwise by
+  // compaction's state (ChangedMembers::kText) larger than the small-state
+  // size, and by an open store's while some member of the source is still
+  // text. False, with nothing changed, in any other
   // state: the caller then decodes the record and applies it. `path` has
   // one token. May throw std::bad_alloc, and then has changed nothing.
   bool PutMemberText(const std::string& path, absl::string_view value_text);
   // Whether PutMemberText would take a record now (ask before checking it).
   bool TakesMemberText() const {
+    // One object tree keeps puts in put_texts_, in either form: a put
+    // there is a copy of the text and one probe, where decoding the record
+    // into a tree and moving it in took several times as long (most of
+    // compacting a small state that records put members of over and over,
+    // docs/tuning.md).
+    if (whole_) return tree_.is_object();
     if (changed_form_ == ChangedMembers::kText) {
-      return !whole_ && text_bytes_ > small_state_bytes_;
+      return text_bytes_ > small_state_bytes_;
     }
-    return whole_ ? tree_.is_object() : text_members_ > 0;
+    return text_members_ > 0;
   }
 
   // Top-level members parsed so far, and whether the state is now one tree.

@@ -429,18 +429,24 @@ class TextStateFormTest : public ::testing::TestWithParam<Form> {
   TextState FromText(std::string&& text) = delete;
 };
 
-INSTANTIATE_TEST_SUITE_P(Forms, TextStateFormTest,
-                         ::testing::Values(Form{ChangedMembers::kTrees, false},
-                                           Form{ChangedMembers::kText, false},
-                                           Form{ChangedMembers::kText, true},
-                                           Form{ChangedMembers::kTrees, false,
-                                                true}),
-                         [](const ::testing::TestParamInfo<Form>& info) {
-                           if (info.param.whole) return "Whole";
-                           if (info.param.changed == ChangedMembers::kTrees)
-                             return "Trees";
-                           return info.param.large ? "TextLarge" : "Text";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Forms, TextStateFormTest,
+    ::testing::Values(Form{ChangedMembers::kTrees, false},
+                      Form{ChangedMembers::kText, false},
+                      Form{ChangedMembers::kText, true},
+                      Form{ChangedMembers::kTrees, false, true},
+                      // Compaction's state once every
+                      // member is parsed: puts go to
+                      // put_texts_ over the tree.
+                      Form{ChangedMembers::kText, false, true}),
+    [](const ::testing::TestParamInfo<Form>& info) {
+      if (info.param.whole) {
+        return info.param.changed == ChangedMembers::kTrees ? "Whole"
+                                                            : "TextWhole";
+      }
+      if (info.param.changed == ChangedMembers::kTrees) return "Trees";
+      return info.param.large ? "TextLarge" : "Text";
+    });
 
 TEST_P(TextStateFormTest, RandomTransactionsAgreeWithApplyTransaction) {
   int applied = 0;
