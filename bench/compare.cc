@@ -136,6 +136,7 @@ std::vector<std::unique_ptr<Contestant>> MakeContestants(const Flags& f) {
   all.push_back(NewStatelogCompacting(Durability::kSync));
   all.push_back(NewStatelog(Durability::kInterval));
   all.push_back(NewStatelog(Durability::kNone));
+  all.push_back(NewStatelogTree(Durability::kNone));
   all.push_back(NewRewriteFile());
   all.push_back(NewSqlite());
   all.push_back(NewLeveldb(true));

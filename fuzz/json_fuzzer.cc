@@ -10,6 +10,8 @@
 //     with an exponent (the cases it leaves to nlohmann); text holding a
 //     NUL byte is never valid;
 //   - CheckJson gives exactly ParseJson's status;
+//   - IsCanonicalJson says true only of text ParseJson accepts and
+//     DumpJson writes back byte for byte;
 //   - for a valid object (text starting with a brace), ScanJson's member spans
 //   are FindMemberSpans'
 //     (the slow path's), and the members CheckJson finds, each key
@@ -22,6 +24,7 @@
 #include "fuzz/fuzz_check.h"
 #include "statelog/transaction.h"
 #include "tests/testing/json_scan_properties.h"
+#include "util/canonical_json.h"
 #include "util/json_scan.h"
 #include "util/json_util.h"
 
@@ -53,6 +56,13 @@ void CheckText(absl::string_view text) {
   STATELOG_FUZZ_CHECK(checked == parsed.status(), "CheckJson says ",
                       checked.ToString(), ", ParseJson ",
                       parsed.status().ToString());
+  if (internal::IsCanonicalJson(text, kMaxNestingDepth)) {
+    STATELOG_FUZZ_CHECK(parsed.ok(), "IsCanonicalJson accepted what ",
+                        "ParseJson refuses: ", parsed.status().ToString());
+    const absl::StatusOr<std::string> dumped = internal::DumpJson(*parsed);
+    STATELOG_FUZZ_CHECK(dumped.ok() && *dumped == text,
+                        "IsCanonicalJson accepted text that is not its dump");
+  }
   STATELOG_FUZZ_CHECK(
       !scanned || parsed.ok(),
       "ScanJson accepted what ParseJson refuses: ", parsed.status().ToString());

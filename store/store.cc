@@ -77,6 +77,12 @@ absl::StatusOr<uint64_t> Store::Apply(Transaction&& txn) {
   return impl_->Apply(txn, internal::Values::kMove);
 }
 
+absl::StatusOr<uint64_t> Store::SetJsonText(const std::string& pointer,
+                                            absl::string_view json_text) {
+  STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "SetJsonText"));
+  return impl_->SetJsonText(pointer, json_text);
+}
+
 absl::StatusOr<uint64_t> Store::Update(
     const std::function<absl::Status(const Json&, Transaction*)>& fn) {
   STATELOG_RETURN_IF_ERROR(Refused(impl_.get(), "Update"));

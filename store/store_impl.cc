@@ -269,15 +269,7 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
                                                 const std::string& payload,
                                                 size_t value_at,
                                                 Values values) {
-  STATELOG_RETURN_IF_ERROR(CheckWritable());
-  // Room for the record's frame first: framing it once the state has
-  // changed then allocates nothing, so memory running out cannot leave the
-  // state ahead of the journal.
-  try {
-    pending_.reserve(pending_.size() + kRecordHeaderSize + payload.size());
-  } catch (const std::bad_alloc&) {
-    return OutOfMemory();
-  }
+  STATELOG_RETURN_IF_ERROR(PrepareFrameLocked(payload));
   // The state is changed first: a transaction that does not apply is never
   // framed, so it can never reach the journal. Without the state (opened
   // lazily), merge patches need none: they apply to any state. Either step
@@ -293,6 +285,23 @@ absl::StatusOr<uint64_t> StoreImpl::ApplyLocked(const Transaction& txn,
       return OutOfMemory();
     }
   }
+  return FrameLocked(payload);
+}
+
+absl::Status StoreImpl::PrepareFrameLocked(const std::string& payload) {
+  STATELOG_RETURN_IF_ERROR(CheckWritable());
+  // Room for the record's frame first: framing it once the state has
+  // changed then allocates nothing, so memory running out cannot leave the
+  // state ahead of the journal.
+  try {
+    pending_.reserve(pending_.size() + kRecordHeaderSize + payload.size());
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> StoreImpl::FrameLocked(const std::string& payload) {
   const uint64_t seq = ++last_seq_;
   const size_t before = pending_.size();
   last_chain_ = EncodeRecord(last_chain_, seq, durable_seq_,

@@ -71,6 +71,9 @@ class StoreImpl {
       const std::function<absl::Status(const Json&, Transaction*)>& fn);
   // Store::Save (store/save.cc).
   absl::StatusOr<uint64_t> Save(const Json& target);
+  // Store::SetJsonText (store/set_text.cc).
+  absl::StatusOr<uint64_t> SetJsonText(const std::string& pointer,
+                                       absl::string_view text);
   // Not const: a store opened lazily builds its state on first use.
   absl::StatusOr<Json> Get(const std::string& pointer);
   absl::Status Read(const std::function<void(const Json&, uint64_t)>& fn);
@@ -114,6 +117,15 @@ class StoreImpl {
   absl::StatusOr<uint64_t> ApplyLocked(const Transaction& txn,
                                        const std::string& payload,
                                        size_t value_at, Values values)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // ApplyLocked's steps around its change of the state: before it, checks
+  // that the store is writable and makes room to frame `payload`, so that
+  // nothing can fail between the change and the record; after it, frames
+  // `payload` as the next record and waits for the durability policy.
+  // REQUIRES: mu_ held.
+  absl::Status PrepareFrameLocked(const std::string& payload)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<uint64_t> FrameLocked(const std::string& payload)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // An empty transaction's answer: it writes nothing, and returns the
   // newest sequence number once the durability policy is met for it.

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "txn/op_kind.h"
 #include "txn/pointer_tokens.h"
+#include "util/canonical_json.h"
 #include "util/json_scan.h"
 #include "util/json_util.h"
 #include "util/status_macros.h"
@@ -105,6 +106,14 @@ bool ReadOperation(FormReader& in, Transaction* txn) {
   return true;
 }
 
+absl::Status CheckRecordSize(const std::string& payload,
+                             uint64_t max_record_bytes) {
+  if (payload.size() <= max_record_bytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "transaction encodes to ", payload.size(),
+      " bytes, over the maximum record size of ", max_record_bytes));
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> EncodeRecordPayload(const Transaction& txn,
@@ -116,12 +125,34 @@ absl::StatusOr<std::string> EncodeRecordPayload(const Transaction& txn,
   STATELOG_RETURN_IF_ERROR(txn.Validate());
   STATELOG_ASSIGN_OR_RETURN(std::string payload,
                             EncodeJournalForm(txn, value_at));
-  if (payload.size() > max_record_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "transaction encodes to ", payload.size(),
-        " bytes, over the maximum record size of ", max_record_bytes));
-  }
+  STATELOG_RETURN_IF_ERROR(CheckRecordSize(payload, max_record_bytes));
   return payload;
+}
+
+absl::StatusOr<bool> EncodeMemberSetText(absl::string_view pointer,
+                                         absl::string_view value_text,
+                                         uint64_t max_record_bytes,
+                                         std::string* payload,
+                                         size_t* value_at) {
+  if (PointerDepth(pointer) != std::optional<size_t>(1) ||
+      !IsCanonicalJson(value_text, kMaxNestingDepth - ValueBaseDepth(1))) {
+    return false;
+  }
+  // EncodeJournalForm's layout for one `set`.
+  constexpr absl::string_view kHead = "{\"ops\":[{\"op\":\"set\",\"path\":";
+  constexpr absl::string_view kValueKey = ",\"value\":";
+  std::string out;
+  out.reserve(kHead.size() + pointer.size() + 2 + kValueKey.size() +
+              value_text.size() + kValueTail.size());
+  out.append(kHead.data(), kHead.size());
+  AppendJsonString(pointer, &out);
+  out.append(kValueKey.data(), kValueKey.size());
+  *value_at = out.size();
+  out.append(value_text.data(), value_text.size());
+  out.append(kValueTail.data(), kValueTail.size());
+  STATELOG_RETURN_IF_ERROR(CheckRecordSize(out, max_record_bytes));
+  *payload = std::move(out);
+  return true;
 }
 
 absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn,

@@ -49,6 +49,19 @@ inline absl::string_view OnlyValueText(absl::string_view payload,
     const Transaction& txn, uint64_t max_record_bytes,
     size_t* value_at = nullptr);
 
+// EncodeRecordPayload's bytes for Transaction().Set(pointer, value), where
+// `value_text` is the JSON text of `value`, written from the text: true if
+// `pointer` names one top-level member and `value_text` is already the
+// value's compact JSON (IsCanonicalJson, util/canonical_json.h, at the
+// depth a member's value may nest), and then `*payload` and `*value_at`
+// are what EncodeRecordPayload gives for that transaction. False means "not
+// decided here" (any other pointer or text): the caller parses the text
+// and encodes the transaction, which gives the verdict. InvalidArgument,
+// as EncodeRecordPayload's, if it encodes to more than `max_record_bytes`.
+[[nodiscard]] absl::StatusOr<bool> EncodeMemberSetText(
+    absl::string_view pointer, absl::string_view value_text,
+    uint64_t max_record_bytes, std::string* payload, size_t* value_at);
+
 // Decodes `payload` if it is laid out exactly as EncodeJournalForm writes
 // it (members in that order, no whitespace, keys unescaped) and valid:
 // true, with `*txn` what Transaction::FromJson(ParseJson(payload)) gives.

@@ -22,8 +22,9 @@ namespace statelog::bench {
 
 using Clock = std::chrono::steady_clock;
 
-// One update's value, both as JSON text (for the key-value stores and the
-// file) and as a tree (for statelog, whose callers hold trees).
+// One update's value, both as JSON text (what every contestant is handed,
+// statelog through Store::SetJsonText) and as a tree (for the file, and
+// for statelog's "tree" contestant, whose caller holds nlohmann trees).
 struct Value {
   std::string text;
   Json json;
@@ -62,8 +63,10 @@ class Contestant {
 // with write + fdatasync per update (the key and value are ignored).
 std::unique_ptr<Contestant> NewFloor();
 std::unique_ptr<Contestant> NewPreallocatedFloor();
-// statelog's Store::Apply of Transaction().Set("/key", value).
+// statelog's Store::SetJsonText("/key", value text).
 std::unique_ptr<Contestant> NewStatelog(Durability durability);
+// statelog's Store::Apply of Transaction().Set("/key", value tree).
+std::unique_ptr<Contestant> NewStatelogTree(Durability durability);
 // The same while another thread runs Store::Compact back to back.
 std::unique_ptr<Contestant> NewStatelogCompacting(Durability durability);
 // The pattern statelog replaces: per update, load the whole JSON file,

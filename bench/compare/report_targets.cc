@@ -86,6 +86,10 @@ std::vector<Target> Collect(const Results& results,
         500000, 0);
     cross("4b", "kNone ÷ LevelDB no-sync, 1 thread" + k, keys, 1,
           "statelog-none", "leveldb-nosync", 2);
+    // Not a target: the same for a caller that holds its values as trees
+    // (Store::Apply of a `set`) rather than as JSON text.
+    cross("4b tree", "kNone from a tree ÷ LevelDB no-sync, 1 thread" + k, keys,
+          1, "statelog-none-tree", "leveldb-nosync", 2);
   }
   {
     const Row* during = results.Find(100000, 1, "statelog-sync-compacting");

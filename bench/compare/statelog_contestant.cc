@@ -1,7 +1,11 @@
 // bench/compare/statelog_contestant.cc
 //
 // statelog itself, through the public API only, with default options except
-// the durability policy: every update is one Store::Apply of one `set`. The
+// the durability policy: every update sets one key, from the value's JSON
+// text (Store::SetJsonText), as the key-value stores are handed it. The
+// "tree" variant hands over the value as a tree instead (Store::Apply of
+// one `set`, the value copied into the transaction), for a caller that
+// holds its values as nlohmann trees. The
 // state is loaded as one merge transaction and then compacted, so the store
 // starts the race as a snapshot plus an empty journal. The "compacting"
 // variant runs Compact() back to back on a thread of its own for the whole
@@ -34,13 +38,13 @@ const char* PolicyName(Durability durability) {
 
 class StatelogContestant : public Contestant {
  public:
-  StatelogContestant(Durability durability, bool compacting)
-      : durability_(durability), compacting_(compacting) {}
+  StatelogContestant(Durability durability, bool compacting, bool tree)
+      : durability_(durability), compacting_(compacting), tree_(tree) {}
   ~StatelogContestant() override { StopCompacting(); }
 
   std::string name() const override {
     return std::string("statelog-") + PolicyName(durability_) +
-           (compacting_ ? "-compacting" : "");
+           (compacting_ ? "-compacting" : "") + (tree_ ? "-tree" : "");
   }
   bool durable() const override { return durability_ == Durability::kSync; }
 
@@ -63,10 +67,10 @@ class StatelogContestant : public Contestant {
   absl::Status Update(const UpdateContext& ctx, int key,
                       const Value& value) override {
     if (compacting_) StartCompacting(ctx.deadline);
-    return store_
-        ->Apply(
-            Transaction().Set(pointers_[static_cast<size_t>(key)], value.json))
-        .status();
+    const std::string& pointer = pointers_[static_cast<size_t>(key)];
+    if (tree_)
+      return store_->Apply(Transaction().Set(pointer, value.json)).status();
+    return store_->SetJsonText(pointer, value.text).status();
   }
 
   absl::Status Close() override {
@@ -109,6 +113,7 @@ class StatelogContestant : public Contestant {
 
   const Durability durability_;
   const bool compacting_;
+  const bool tree_;
   std::mutex start_mu_;
   // The deadline of the run whose compaction thread was started last.
   std::atomic<int64_t> run_deadline_{0};
@@ -121,11 +126,15 @@ class StatelogContestant : public Contestant {
 }  // namespace
 
 std::unique_ptr<Contestant> NewStatelog(Durability durability) {
-  return std::make_unique<StatelogContestant>(durability, false);
+  return std::make_unique<StatelogContestant>(durability, false, false);
+}
+
+std::unique_ptr<Contestant> NewStatelogTree(Durability durability) {
+  return std::make_unique<StatelogContestant>(durability, false, true);
 }
 
 std::unique_ptr<Contestant> NewStatelogCompacting(Durability durability) {
-  return std::make_unique<StatelogContestant>(durability, true);
+  return std::make_unique<StatelogContestant>(durability, true, false);
 }
 
 }  // namespace statelog::bench
