@@ -186,8 +186,9 @@ TEST_F(SetJsonTextTest, RandomSetsGiveTheSameStateAndHistory) {
   auto pick = [&](int n) {
     return std::uniform_int_distribution<int>(0, n - 1)(rng);
   };
-  const std::vector<std::string> pointers = {"/a",   "/b",     "/c",
-                                             "/a/x", "/b/y/z", "/caf\xC3\xA9"};
+  // Members named oddly too: "" and "a/b".
+  const std::vector<std::string> pointers = {
+      "/a", "/b", "/c", "/a/x", "/b/y/z", "/caf\xC3\xA9", "/", "/a~1b"};
   const std::vector<std::string> texts = {"1",
                                           "-42",
                                           "\"s\\n\"",
@@ -200,7 +201,7 @@ TEST_F(SetJsonTextTest, RandomSetsGiveTheSameStateAndHistory) {
                                           R"({"b":1,"a":0})"};
   for (int round = 0; round < 4; ++round) {
     for (int i = 0; i < 60; ++i) {
-      (void)SetBoth(pointers[static_cast<size_t>(pick(6))],
+      (void)SetBoth(pointers[static_cast<size_t>(pick(8))],
                     texts[static_cast<size_t>(pick(10))]);
       if (HasFailure()) return;
     }
