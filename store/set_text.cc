@@ -36,11 +36,10 @@ absl::StatusOr<Transaction> SetOf(const std::string& pointer,
 absl::StatusOr<uint64_t> StoreImpl::SetJsonText(const std::string& pointer,
                                                 absl::string_view text) {
   std::string payload;
-  size_t value_at = std::string::npos;
   absl::StatusOr<bool> encoded;
   try {
-    encoded = EncodeMemberSetText(pointer, text, options_.max_record_bytes,
-                                  &payload, &value_at);
+    encoded =
+        EncodeMemberSetText(pointer, text, options_.max_record_bytes, &payload);
   } catch (const std::bad_alloc&) {
     return OutOfMemory();
   }
@@ -67,9 +66,8 @@ absl::StatusOr<uint64_t> StoreImpl::SetJsonText(const std::string& pointer,
         // object, say): the general path, which also says why a `set`
         // fails there.
         STATELOG_ASSIGN_OR_RETURN(Transaction txn, SetOf(pointer, text));
-        STATELOG_RETURN_IF_ERROR(
-            state_.Apply(txn, Validation::kAlreadyValidated, Values::kMove,
-                         OnlyValueText(payload, value_at)));
+        STATELOG_RETURN_IF_ERROR(state_.Apply(
+            txn, Validation::kAlreadyValidated, Values::kMove, text));
       }
     } catch (const std::bad_alloc&) {
       return OutOfMemory();

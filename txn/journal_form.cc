@@ -20,6 +20,11 @@
 namespace statelog::internal {
 namespace {
 
+// The journal form's opening, and what comes between an operation's other
+// members and its value: the reader takes the same bytes.
+constexpr absl::string_view kOpsOpen = "{\"ops\":[";
+constexpr absl::string_view kValueKey = ",\"value\":";
+
 // Reads the journal form left to right; every method is false (and the
 // decoding gives up) at the first byte that is not what EncodeJournalForm
 // writes there.
@@ -96,7 +101,7 @@ bool ReadOperation(FormReader& in, Transaction* txn) {
     // ValidateValue's checks only the depth is left, and the reader's
     // limit is that same count.
     const int room = kMaxNestingDepth - ValueBaseDepth(depth);
-    if (room < 0 || !in.Take(",\"value\":") || !in.Value(room, &value)) {
+    if (room < 0 || !in.Take(kValueKey) || !in.Value(room, &value)) {
       return false;
     }
   }
@@ -104,6 +109,26 @@ bool ReadOperation(FormReader& in, Transaction* txn) {
   txn->Append(
       Operation{*kind, std::move(path), std::move(from), std::move(value)});
   return true;
+}
+
+// Appends an operation object's opening brace and its members before the
+// value, in the order ToJson's std::map keeps them: from (if the kind has
+// one), op, path (if it has one).
+void AppendOperationHead(OpKind kind, absl::string_view path,
+                         absl::string_view from, std::string* out) {
+  *out += '{';
+  if (HasFrom(kind)) {
+    *out += "\"from\":";
+    AppendJsonString(from, out);
+    *out += ',';
+  }
+  *out += "\"op\":\"";
+  *out += OpKindName(kind);
+  *out += '"';
+  if (HasPath(kind)) {
+    *out += ",\"path\":";
+    AppendJsonString(path, out);
+  }
 }
 
 absl::Status CheckRecordSize(const std::string& payload,
@@ -138,16 +163,12 @@ absl::StatusOr<bool> EncodeMemberSetText(absl::string_view pointer,
       !IsCanonicalJson(value_text, kMaxNestingDepth - ValueBaseDepth(1))) {
     return false;
   }
-  // EncodeJournalForm's layout for one `set`.
-  constexpr absl::string_view kHead = "{\"ops\":[{\"op\":\"set\",\"path\":";
-  constexpr absl::string_view kValueKey = ",\"value\":";
-  std::string out;
-  out.reserve(kHead.size() + pointer.size() + 2 + kValueKey.size() +
-              value_text.size() + kValueTail.size());
-  out.append(kHead.data(), kHead.size());
-  AppendJsonString(pointer, &out);
+  // EncodeJournalForm's bytes for one `set`, its value's as they are.
+  std::string out(kOpsOpen);
+  out.reserve(64 + pointer.size() + value_text.size());
+  AppendOperationHead(OpKind::kSet, pointer, {}, &out);
   out.append(kValueKey.data(), kValueKey.size());
-  *value_at = out.size();
+  if (value_at != nullptr) *value_at = out.size();
   out.append(value_text.data(), value_text.size());
   out.append(kValueTail.data(), kValueTail.size());
   STATELOG_RETURN_IF_ERROR(CheckRecordSize(out, max_record_bytes));
@@ -158,26 +179,15 @@ absl::StatusOr<bool> EncodeMemberSetText(absl::string_view pointer,
 absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn,
                                               size_t* value_at) {
   // Members in the order ToJson's std::map keeps them: from, op, path, value.
-  std::string out = "{\"ops\":[";
+  std::string out(kOpsOpen);
   size_t only_value_at = std::string::npos;
   bool first = true;
   for (const Operation& op : txn.ops()) {
-    out += first ? "{" : ",{";
+    if (!first) out += ',';
     first = false;
-    if (HasFrom(op.kind)) {
-      out += "\"from\":";
-      AppendJsonString(op.from, &out);
-      out += ',';
-    }
-    out += "\"op\":\"";
-    out += OpKindName(op.kind);
-    out += '"';
-    if (HasPath(op.kind)) {
-      out += ",\"path\":";
-      AppendJsonString(op.path, &out);
-    }
+    AppendOperationHead(op.kind, op.path, op.from, &out);
     if (HasValue(op.kind)) {
-      out += ",\"value\":";
+      out.append(kValueKey.data(), kValueKey.size());
       only_value_at = out.size();
       STATELOG_RETURN_IF_ERROR(AppendValidatedJson(op.value, &out));
     }
@@ -192,7 +202,7 @@ absl::StatusOr<std::string> EncodeJournalForm(const Transaction& txn,
 
 bool DecodeJournalFormFast(absl::string_view payload, Transaction* txn) {
   FormReader in(payload);
-  if (!in.Take("{\"ops\":[")) return false;
+  if (!in.Take(kOpsOpen)) return false;
   Transaction decoded;
   do {
     if (!ReadOperation(in, &decoded)) return false;

@@ -58,9 +58,11 @@ inline absl::string_view OnlyValueText(absl::string_view payload,
 // decided here" (any other pointer or text): the caller parses the text
 // and encodes the transaction, which gives the verdict. InvalidArgument,
 // as EncodeRecordPayload's, if it encodes to more than `max_record_bytes`.
+// `value_at` may be null (the value's text is `value_text`).
 [[nodiscard]] absl::StatusOr<bool> EncodeMemberSetText(
     absl::string_view pointer, absl::string_view value_text,
-    uint64_t max_record_bytes, std::string* payload, size_t* value_at);
+    uint64_t max_record_bytes, std::string* payload,
+    size_t* value_at = nullptr);
 
 // Decodes `payload` if it is laid out exactly as EncodeJournalForm writes
 // it (members in that order, no whitespace, keys unescaped) and valid:
